@@ -1,0 +1,3 @@
+from arabesque.cli import app
+
+app()

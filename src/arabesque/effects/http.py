@@ -1,0 +1,98 @@
+"""Execute an `HttpCall` effect: resolve secrets, sign, send with httpx, report an `HttpOutcome`.
+
+This is the only place plugin requests leave the process. Secret values are substituted here, at send
+time, and appear in nothing the engine or the database keeps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import quote_plus, urlencode
+
+import httpx
+
+from arabesque.engine import HttpCall, HttpOutcome, HttpRequest
+
+__all__ = ["DEFAULT_TIMEOUT", "HttpExecutor", "SecretMissing", "Secrets", "resolve_secrets"]
+
+DEFAULT_TIMEOUT = 30.0
+_SECRET = re.compile(r"\{(secrets?)\.([^{}]*)\}")
+
+
+class SecretMissing(Exception):
+    """A `{secrets.NAME}` placeholder names a secret the store does not have."""
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Where placeholders come from: `{secret.NAME}` reads the environment (unset: empty, as in
+    Ballerine); `{secrets.NAME}` reads the secret store, and a missing one (or no store) fails the
+    request."""
+
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    store: Callable[[str], str | None] | None = None
+
+    def lookup(self, namespace: str, name: str) -> str:
+        if namespace == "secret":
+            return self.environ.get(name, "")
+        if self.store is None:
+            raise SecretMissing("No secret manager found.")
+        value = self.store(name)
+        if value is None:
+            raise SecretMissing(f"Secret {name} not found")
+        return value
+
+
+def resolve_secrets(text: str, secrets: Secrets) -> str:
+    return _SECRET.sub(lambda m: secrets.lookup(m.group(1), m.group(2)), text)
+
+
+class HttpExecutor:
+    def __init__(self, client: httpx.Client, secrets: Secrets, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.client, self.secrets, self.timeout = client, secrets, timeout
+
+    def execute(self, call: HttpCall) -> HttpOutcome:
+        try:
+            request = self.build(call.request)
+        except SecretMissing as exc:
+            return HttpOutcome(call.id, error=str(exc))
+        try:
+            response = self.client.send(request)
+        except httpx.HTTPError as exc:
+            return HttpOutcome(call.id, error=f"fetch failed: {type(exc).__name__}: {exc}")
+        try:
+            body, is_json = response.json(), True
+        except ValueError:
+            body, is_json = None, False
+        return HttpOutcome(call.id, response.status_code, response.reason_phrase, body, is_json)
+
+    def build(self, spec: HttpRequest) -> httpx.Request:
+        url = resolve_secrets(spec.url, self.secrets)
+        headers = {k: resolve_secrets(v, self.secrets) for k, v in spec.headers.items()}
+        if spec.query is not None:
+            pairs = [(k, resolve_secrets(v, self.secrets)) for k, v in spec.query]
+            # URLSearchParams: spaces as '+', and '*' left as is.
+            url += "?" + urlencode(pairs, quote_via=quote_plus, safe="*").replace("~", "%7E")
+        content = None
+        if spec.has_body:
+            body = spec.body
+            if isinstance(body, dict):
+                body = {k: resolve_secrets(v, self.secrets) if isinstance(v, str) else v for k, v in body.items()}
+            content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            if spec.hmac_secret:
+                self._sign(headers, content, spec.hmac_secret)
+        timeout = httpx.Timeout(self.timeout)
+        return self.client.build_request(spec.method, url, headers=headers, content=content, timeout=timeout)
+
+    def _sign(self, headers: dict[str, str], content: bytes, secret_name: str) -> None:
+        try:
+            key = self.secrets.lookup("secrets", secret_name)
+        except SecretMissing:
+            return  # signed only when the secret exists, as in Ballerine
+        headers["X-HMAC-Signature"] = hmac.new(key.encode(), content, hashlib.sha256).hexdigest()

@@ -1,0 +1,73 @@
+"""Transition guards (`cond`): json-logic and jmespath, compiled once, judged with JS truthiness."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from arabesque.engine.errors import StepFailed
+from arabesque.engine.jmes import CompiledExpression, JmesError, compile_expression
+from arabesque.engine.jsonlogic import CompiledRule, LogicError, compile_rule, js_truthy
+
+__all__ = ["Guard", "GuardSyntaxError", "NamedGuard", "compile_guard"]
+
+GUARD_SHAPE = "a guard is {type: 'json-logic' | 'jmespath', options: {rule}}"
+
+
+class GuardSyntaxError(ValueError):
+    """The `cond` cannot be compiled; the message says why."""
+
+
+@dataclass(frozen=True)
+class Guard:
+    kind: str
+    rule: Any
+    compiled: CompiledRule | CompiledExpression
+
+    def passes(self, data: dict[str, Any]) -> bool:
+        try:
+            if isinstance(self.compiled, CompiledExpression):
+                return js_truthy(self.compiled.search(data))
+            return js_truthy(self.compiled.evaluate(data))
+        except (LogicError, JmesError) as exc:
+            raise StepFailed(f"Guard {self.kind} {_short(self.rule)} failed: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class NamedGuard:
+    """A guard named by string: in Ballerine a code-level guard, which no JSON definition can supply.
+
+    The definition loads (with a warning); taking the transition fails, as it does in Ballerine.
+    """
+
+    name: str
+
+    def passes(self, data: dict[str, Any]) -> bool:
+        raise StepFailed(f"Unable to evaluate guard '{self.name}': guard '{self.name}' is not implemented")
+
+
+def compile_guard(cond: Any) -> Guard | NamedGuard:
+    if isinstance(cond, str):
+        return NamedGuard(cond)
+    if not isinstance(cond, dict):
+        raise GuardSyntaxError(f"unsupported guard {_short(cond)}: {GUARD_SHAPE}")
+    kind, options = cond.get("type"), cond.get("options")
+    if kind not in ("json-logic", "jmespath"):
+        raise GuardSyntaxError(f"unsupported guard type {_short(kind)}: {GUARD_SHAPE}")
+    if not isinstance(options, dict) or "rule" not in options:
+        raise GuardSyntaxError(f"{kind} guard without options.rule: {GUARD_SHAPE}")
+    rule = options["rule"]
+    try:
+        if kind == "jmespath":
+            if not isinstance(rule, str):
+                raise GuardSyntaxError("a jmespath rule must be a string")
+            return Guard(kind, rule, compile_expression(rule))
+        return Guard(kind, rule, compile_rule(rule))
+    except (LogicError, JmesError) as exc:
+        raise GuardSyntaxError(f"invalid {kind} rule: {exc}") from exc
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:117] + "..."

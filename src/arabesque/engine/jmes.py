@@ -1,0 +1,513 @@
+"""JMESPath with jmespath.js 0.16 semantics (the library Ballerine uses), built on Python's `jmespath`.
+
+Python's `jmespath` parses the same grammar, so this module reuses its parser and tree interpreter and
+patches the places where jmespath.js 0.16 behaves differently:
+
+* whitespace runs in an expression are collapsed to one space before compiling (Ballerine's
+  `JmespathTransformer` does this, inside string literals too);
+* raw string literals (`'...'`) unescape only the first `\\'` and JSON literals (`` `...` ``) only the
+  first `` \\` ``, and a JSON literal that starts with `[`, `{` or `"` must be valid JSON;
+* `<`, `<=`, `>`, `>=` use JavaScript's relational comparison on any values (`'a' < 'b'` is true,
+  `null < 1` is true, `'10' > 9` is true) and always return a boolean, never null;
+* `==`/`!=` use jmespath.js's strict deep equality (`true != 1`, `[true] != [1]`);
+* `merge()` only type-checks its first argument; later arguments that are not objects are iterated like
+  JavaScript's `for...in` (null/booleans/numbers add nothing, arrays and strings add index keys);
+* `to_number()` uses JavaScript's `+value` (`'1e3'` → 1000, `''` → 0, `'0x10'` → 16, `' 12 '` → 12);
+* `to_string()` is `JSON.stringify` (no spaces, `1.0` → `"1"`, non-ASCII kept);
+* `sort()` is JavaScript's default sort (by `String(x)`, so numbers sort as strings: `[1, 10, 9]`);
+* `sort_by()`, `length()`, `reverse()` order/count strings by UTF-16 code units;
+* `min_by()`/`max_by()` use JavaScript `<`/`>` against ±Infinity (non-numeric string keys give null);
+* `contains()` on a string converts the needle with `String()`, on an array it uses `===` (objects and
+  arrays match only the very same object).
+
+Not replicated: `max()`/`min()` on strings use `localeCompare` in jmespath.js (ICU collation); here they
+compare by code point. Property lookups of `Object.prototype` names (`constructor`, `toString`) give
+functions in jmespath.js and null here. JavaScript's ordering of integer-like object keys is not
+reproduced. jmespath.js accepts unterminated `'...'`/`` `...` `` literals; here they are syntax errors.
+
+Search results may share structure with the input data: callers must treat both as immutable.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from jmespath import exceptions as jexc
+from jmespath import functions as jfun
+from jmespath import lexer as jlexer
+from jmespath import parser as jparser
+from jmespath import visitor as jvisitor
+
+__all__ = [
+    "CompiledExpression",
+    "JmesError",
+    "collapse_whitespace",
+    "compile_expression",
+    "is_falsy",
+    "js_less_than",
+    "js_number_to_string",
+    "js_string",
+    "js_to_number",
+    "search",
+    "strict_deep_equal",
+]
+
+
+class JmesError(Exception):
+    """A JMESPath syntax error (at compile time) or evaluation error (at search time)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+# --------------------------------------------------------------------------------------------------
+# JavaScript value semantics for JSON values
+# --------------------------------------------------------------------------------------------------
+
+# JavaScript's `\s` (ECMAScript WhiteSpace + LineTerminator).
+_JS_WS = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_WS_RUN = re.compile(f"[{_JS_WS}]+")
+_JS_TRIM = (
+    "\t\n\v\f\r \u00a0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_DECIMAL_LITERAL = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|Infinity)")
+_PREFIXED_LITERAL = re.compile(r"0(?:[xX][0-9a-fA-F]+|[oO][0-7]+|[bB][01]+)")
+
+
+def collapse_whitespace(expr: str) -> str:
+    """`expr.replace(/\\s+/g, ' ')`."""
+    return _WS_RUN.sub(" ", expr)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _normalize_number(value: float) -> int | float:
+    """A JS number as a Python value: integral finite values that fit a double exactly become ints."""
+    if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def js_to_number(value: Any) -> float:
+    """JavaScript's `ToNumber` for JSON values (NaN when not convertible)."""
+    if value is None:
+        return 0.0
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if _is_number(value):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip(_JS_TRIM)
+        if text == "":
+            return 0.0
+        if _DECIMAL_LITERAL.fullmatch(text):
+            return float(text.replace("Infinity", "inf"))
+        if _PREFIXED_LITERAL.fullmatch(text):
+            return float(int(text, 0))
+        return math.nan
+    if isinstance(value, list | dict):
+        return js_to_number(_to_primitive(value))
+    return math.nan
+
+
+def js_number_to_string(value: float) -> str:
+    """JavaScript's `Number.prototype.toString()` (shortest round-trip digits, JS exponent rules)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**21:
+        return str(value)
+    f = float(value)
+    if math.isnan(f):
+        return "NaN"
+    if math.isinf(f):
+        return "Infinity" if f > 0 else "-Infinity"
+    if f == 0:
+        return "0"
+    sign = "-" if f < 0 else ""
+    _, digit_tuple, exponent = Decimal(repr(abs(f))).normalize().as_tuple()
+    assert isinstance(exponent, int)
+    s = "".join(str(d) for d in digit_tuple)
+    k = len(s)
+    n = exponent + k
+    if k <= n <= 21:
+        out = s + "0" * (n - k)
+    elif 0 < n <= 21:
+        out = s[:n] + "." + s[n:]
+    elif -6 < n <= 0:
+        out = "0." + "0" * (-n) + s
+    else:
+        e = n - 1
+        exp = f"e{'+' if e >= 0 else '-'}{abs(e)}"
+        out = (s if k == 1 else s[0] + "." + s[1:]) + exp
+    return sign + out
+
+
+def js_string(value: Any) -> str:
+    """JavaScript's `String(value)` for JSON values."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if _is_number(value):
+        return js_number_to_string(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return ",".join("" if item is None else js_string(item) for item in value)
+    if isinstance(value, dict):
+        return "[object Object]"
+    return str(value)
+
+
+def _to_primitive(value: Any) -> Any:
+    if isinstance(value, list | dict):
+        return js_string(value)
+    return value
+
+
+def _utf16(text: str) -> bytes:
+    return text.encode("utf-16-be", "surrogatepass")
+
+
+def js_less_than(a: Any, b: Any) -> bool | None:
+    """JavaScript's abstract relational comparison `a < b`; None stands for `undefined` (NaN involved)."""
+    pa, pb = _to_primitive(a), _to_primitive(b)
+    if isinstance(pa, str) and isinstance(pb, str):
+        return _utf16(pa) < _utf16(pb)
+    na, nb = js_to_number(pa), js_to_number(pb)
+    if math.isnan(na) or math.isnan(nb):
+        return None
+    return na < nb
+
+
+def _js_compare(op: str, a: Any, b: Any) -> bool:
+    if op == "lt":
+        return js_less_than(a, b) is True
+    if op == "gt":
+        return js_less_than(b, a) is True
+    if op == "lte":
+        r = js_less_than(b, a)
+        return r is False
+    if op == "gte":
+        r = js_less_than(a, b)
+        return r is False
+    raise JmesError(f"Unknown comparator: {op}")
+
+
+def strict_deep_equal(a: Any, b: Any) -> bool:
+    """jmespath.js `strictDeepEqual`: `===` on scalars (booleans are not numbers), deep on arrays/objects."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if _is_number(a) and _is_number(b):
+        return bool(a == b)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(strict_deep_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(strict_deep_equal(a[k], b[k]) for k in a)
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    return a is None and b is None
+
+
+def is_falsy(value: Any) -> bool:
+    """JMESPath falsiness: `""`, `false`, `null`, `[]`, `{}`."""
+    if value is None or value is False:
+        return True
+    if isinstance(value, str | list | dict):
+        return len(value) == 0
+    return False
+
+
+def _json_stringify(value: Any) -> str:
+    """`JSON.stringify` for JSON values (compact, JS number formatting, non-ASCII kept)."""
+    if value is None or value is True or value is False:
+        return json.dumps(value)
+    if _is_number(value):
+        return js_number_to_string(value) if math.isfinite(value) else "null"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ",".join(_json_stringify(v) for v in value) + "]"
+    if isinstance(value, dict):
+        members = (f"{json.dumps(str(k), ensure_ascii=False)}:{_json_stringify(v)}" for k, v in value.items())
+        return "{" + ",".join(members) + "}"
+    return "null"
+
+
+# --------------------------------------------------------------------------------------------------
+# Lexer / parser
+# --------------------------------------------------------------------------------------------------
+
+
+def _looks_like_json(text: str) -> bool:
+    if text == "":
+        return False
+    if text[0] in '[{"' or text in ("true", "false", "null"):
+        return True
+    if text[0] in "-0123456789":
+        try:
+            json.loads(text)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def _js_json_parse(text: str) -> Any:
+    # JSON.parse rejects NaN/Infinity, which Python's json accepts.
+    def reject(name: str) -> Any:
+        raise ValueError(f"Unexpected token {name}")
+
+    return json.loads(text, parse_constant=reject)
+
+
+_Lexer: Any = jlexer.Lexer
+_Parser: Any = jparser.Parser
+_Functions: Any = jfun.Functions
+_TreeInterpreter: Any = jvisitor.TreeInterpreter
+_SIGNATURE: Any = jfun.signature
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class _JsLexer(_Lexer):  # type: ignore[misc]
+    def _consume_literal(self) -> dict[str, Any]:
+        start = self._position
+        lexeme = self._consume_until("`").lstrip(_JS_TRIM).replace("\\`", "`", 1)
+        try:
+            value = _js_json_parse(lexeme) if _looks_like_json(lexeme) else _js_json_parse(f'"{lexeme}"')
+        except ValueError as e:
+            raise jexc.LexerError(
+                lexer_position=start, lexer_value=self._expression[start:], message=f"Bad token {lexeme}: {e}"
+            ) from None
+        return {"type": "literal", "value": value, "start": start, "end": self._position - start}
+
+    def _consume_raw_string_literal(self) -> dict[str, Any]:
+        start = self._position
+        lexeme = self._consume_until("'").replace("\\'", "'", 1)
+        return {"type": "literal", "value": lexeme, "start": start, "end": self._position - start}
+
+
+class _JsParser(_Parser):  # type: ignore[misc]
+    def _parse(self, expression: str) -> Any:
+        self.tokenizer = _JsLexer().tokenize(expression)
+        self._tokens = list(self.tokenizer)
+        self._index = 0
+        parsed = self._expression(binding_power=0)
+        if self._current_token() != "eof":
+            t = self._lookahead_token(0)
+            raise jexc.ParseError(t["start"], t["value"], t["type"], f"Unexpected token: {t['value']}")
+        return parsed
+
+
+# --------------------------------------------------------------------------------------------------
+# Functions and interpreter
+# --------------------------------------------------------------------------------------------------
+
+
+def _signature(*arguments: dict[str, Any]) -> Callable[[_F], _F]:
+    decorator: Callable[[_F], _F] = _SIGNATURE(*arguments)
+    return decorator
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if _is_number(value):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "expref"
+
+
+class _JsFunctions(_Functions):  # type: ignore[misc]
+    @_signature({"types": ["object"], "variadic": True})
+    def _func_merge(self, *arguments: Any) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for current in arguments:
+            if isinstance(current, dict):
+                merged.update(current)
+            elif isinstance(current, list):
+                for i, item in enumerate(current):
+                    merged[str(i)] = item
+            elif isinstance(current, str):
+                units = _utf16(current)
+                for i in range(0, len(units), 2):
+                    merged[str(i // 2)] = units[i : i + 2].decode("utf-16-be", "surrogatepass")
+        return merged
+
+    @_signature({"types": []})
+    def _func_to_number(self, arg: Any) -> Any:
+        if _is_number(arg):
+            return arg
+        if isinstance(arg, str):
+            n = js_to_number(arg)
+            if not math.isnan(n):
+                return _normalize_number(n)
+        return None
+
+    @_signature({"types": []})
+    def _func_to_string(self, arg: Any) -> str:
+        return arg if isinstance(arg, str) else _json_stringify(arg)
+
+    @_signature({"types": ["array-string", "array-number"]})
+    def _func_sort(self, arg: list[Any]) -> list[Any]:
+        return sorted(arg, key=lambda x: _utf16(js_string(x)))
+
+    @_signature({"types": ["array"]}, {"types": ["expref"]})
+    def _func_sort_by(self, array: list[Any], expref: Any) -> list[Any]:
+        if not array:
+            return list(array)
+        keys = [expref.visit(expref.expression, item) for item in array]
+        required = _type_name(keys[0])
+        if required not in ("number", "string"):
+            raise JmesError("TypeError")
+        for key in keys:
+            if _type_name(key) != required:
+                raise JmesError(f"TypeError: expected {required}, received {_type_name(key)}")
+        order = sorted(range(len(array)), key=lambda i: _utf16(keys[i]) if required == "string" else keys[i])
+        return [array[i] for i in order]
+
+    def _by(self, array: list[Any], expref: Any, want_max: bool) -> Any:
+        best: Any = -math.inf if want_max else math.inf
+        record: Any = None
+        for item in array:
+            current = expref.visit(expref.expression, item)
+            if _type_name(current) not in ("number", "string"):
+                raise JmesError(f"TypeError: expected one of number,string, received {_type_name(current)}")
+            better = js_less_than(best, current) if want_max else js_less_than(current, best)
+            if better:
+                best, record = current, item
+        return record
+
+    @_signature({"types": ["array"]}, {"types": ["expref"]})
+    def _func_max_by(self, array: list[Any], expref: Any) -> Any:
+        return self._by(array, expref, True)
+
+    @_signature({"types": ["array"]}, {"types": ["expref"]})
+    def _func_min_by(self, array: list[Any], expref: Any) -> Any:
+        return self._by(array, expref, False)
+
+    @_signature({"types": ["string", "array", "object"]})
+    def _func_length(self, arg: Any) -> int:
+        if isinstance(arg, str):
+            return len(_utf16(arg)) // 2
+        return len(arg)
+
+    @_signature({"types": ["string", "array"]})
+    def _func_reverse(self, arg: Any) -> Any:
+        if isinstance(arg, str):
+            units = _utf16(arg)
+            pairs = [units[i : i + 2] for i in range(0, len(units), 2)]
+            return b"".join(reversed(pairs)).decode("utf-16-be", "surrogatepass")
+        return list(reversed(arg))
+
+    @_signature({"types": ["string", "array"]}, {"types": []})
+    def _func_contains(self, subject: Any, search: Any) -> bool:
+        if isinstance(subject, str):
+            return js_string(search) in subject
+        for item in subject:
+            if isinstance(item, list | dict) or isinstance(search, list | dict):
+                if item is search:
+                    return True
+            elif strict_deep_equal(item, search):
+                return True
+        return False
+
+    @_signature({"types": ["array-number"]})
+    def _func_avg(self, arg: list[Any]) -> Any:
+        if not arg:
+            return None  # NaN in jmespath.js, null once serialised
+        return sum(arg) / len(arg)
+
+
+class _JsInterpreter(_TreeInterpreter):  # type: ignore[misc]
+    def visit_comparator(self, node: dict[str, Any], value: Any) -> bool:
+        left = self.visit(node["children"][0], value)
+        right = self.visit(node["children"][1], value)
+        op = node["value"]
+        if op == "eq":
+            return strict_deep_equal(left, right)
+        if op == "ne":
+            return not strict_deep_equal(left, right)
+        return _js_compare(op, left, right)
+
+    def visit_not_expression(self, node: dict[str, Any], value: Any) -> bool:
+        return is_falsy(self.visit(node["children"][0], value))
+
+    def _is_false(self, value: Any) -> bool:
+        return is_falsy(value)
+
+
+_OPTIONS = jvisitor.Options(custom_functions=_JsFunctions())
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, jexc.JMESPathError):
+        return str(error).replace("\n", " ").strip()
+    return f"{type(error).__name__}: {error}"
+
+
+class CompiledExpression:
+    """A compiled JMESPath expression; `search` evaluates it with jmespath.js semantics."""
+
+    __slots__ = ("_ast", "expression", "source")
+
+    def __init__(self, source: str, expression: str, ast: dict[str, Any]) -> None:
+        self.source = source  # as written
+        self.expression = expression  # after whitespace collapsing
+        self._ast = ast
+
+    def search(self, data: Any) -> Any:
+        """Evaluate against `data`; raises `JmesError` for evaluation errors (bad function arguments...)."""
+        try:
+            return _JsInterpreter(_OPTIONS).visit(self._ast, data)
+        except JmesError:
+            raise
+        except (jexc.JMESPathError, TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
+            raise JmesError(_describe(e)) from None
+
+    def __repr__(self) -> str:
+        return f"CompiledExpression({self.expression!r})"
+
+
+@lru_cache(maxsize=1024)
+def _compile(expression: str) -> CompiledExpression:
+    try:
+        ast = _JsParser()._do_parse(expression)
+    except jexc.JMESPathError as e:
+        raise JmesError(_describe(e)) from None
+    return CompiledExpression(expression, expression, ast)
+
+
+def compile_expression(expr: str, *, collapse: bool = True) -> CompiledExpression:
+    """Collapse whitespace runs to one space (as Ballerine's transformer does), then compile.
+
+    Raises `JmesError` on syntax errors. `collapse=False` compiles the text as written (the helpers
+    transformer and guards call jmespath.js's `search` directly, without collapsing).
+    """
+    if not isinstance(expr, str):
+        raise JmesError(f"JMESPath expression must be a string, got {_type_name(expr)}")
+    compiled = _compile(collapse_whitespace(expr) if collapse else expr)
+    if compiled.source == expr:
+        return compiled
+    return CompiledExpression(expr, compiled.expression, compiled._ast)
+
+
+def search(expr: str, data: Any) -> Any:
+    """`compile_expression(expr).search(data)`."""
+    return compile_expression(expr).search(data)

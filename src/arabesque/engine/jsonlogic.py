@@ -1,0 +1,615 @@
+"""json-logic evaluation with the semantics of the npm package json-logic-js@2.0.2.
+
+Ballerine's guards are written for json-logic-js, so this module reproduces its behaviour, quirks included:
+JavaScript loose equality and relational comparison, `+`/`*` through `parseFloat`, `[]` falsy but `{}` truthy
+inside rules, `undefined` from `{"and": []}`, NaN and Infinity from arithmetic, the unevaluated initial value
+of `reduce`, multi-key objects as literals.
+
+Why not datalogic-py (the stack's choice, measured 2026-11 with datalogic-py 5.9): 34 of 84 edge cases
+differed from json-logic-js, and the gaps that matter cannot be closed from outside the library: the lazy
+operators (if, and, or, filter, all, some, none) take `{}` as false under every `truthy_evaluator`, and a
+custom operator cannot replace them because it receives its arguments already evaluated; its value model
+has no undefined, NaN or Infinity (custom operators exchange JSON text). It was also slower on guard-shaped
+work, because every evaluation copies the whole data into Rust: 27-39 us per evaluation of a two-comparison
+guard over a 200-key context (170 us once `var` is a custom operator), against about 4 us here.
+
+Values returned: JSON values, with NaN and +-Infinity as Python floats, and JavaScript `undefined` as None
+(or dropped from an object, as JSON.stringify does). Arithmetic returns an int when the value is integral.
+
+Deliberate differences from json-logic-js (KNOWN_DIFFERENCES in the differential test checks each one):
+- An unknown operator is rejected by `compile_rule`, even in a branch json-logic-js would never reach.
+- Members inherited from JavaScript prototypes are not data: `{"var": "toString"}` is null, and an object
+  with own keys named `toString`, `valueOf` or `indexOf` is still treated as plain data.
+- `log` returns its argument without printing it: the engine does no I/O.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+__all__ = ["CompiledRule", "LogicError", "compile_rule", "js_truthy"]
+
+
+class LogicError(Exception):
+    """A malformed rule (raised by compile_rule) or a failure while evaluating one."""
+
+
+class _Undefined:
+    """JavaScript `undefined`, which json-logic-js produces and treats differently from null."""
+
+    def __repr__(self) -> str:
+        return "undefined"
+
+
+UNDEFINED: Final = _Undefined()
+_INF: Final = math.inf
+_NAN: Final = math.nan
+
+Node = Callable[[Any], Any]
+Operation = Callable[[list[Any], Any], Any]
+
+
+# --- JavaScript coercions -----------------------------------------------------------------------------
+
+# StrWhiteSpaceChar: what Number() and parseFloat() skip (str.strip() would also drop \x1c-\x1f and \x85).
+_JS_WS: Final = (
+    " \t\n\v\f\r\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_DECIMAL: Final = r"[+-]?(?:Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
+_NUMBER_RE: Final = re.compile(_DECIMAL)
+_RADIX_RE: Final = re.compile(r"0([xXoObB])([0-9a-fA-F]+)")
+_RADIX: Final = {"x": 16, "o": 8, "b": 2}
+_ARRAY_INDEX_RE: Final = re.compile(r"0|[1-9][0-9]*")
+
+
+def _is_number(v: Any) -> bool:
+    return type(v) is int or type(v) is float  # not bool, which is an int subclass
+
+
+def _as_float(v: int | float) -> float:
+    try:
+        return float(v)
+    except OverflowError:  # an int beyond the double range is +-Infinity to JavaScript
+        return _INF if v > 0 else -_INF
+
+
+def _num(x: float) -> int | float:
+    """A JS number as JSON would print it: integral values (bar -0 and the imprecise ones) as int."""
+    if x.is_integer() and abs(x) < 2**53 and not (x == 0 and math.copysign(1.0, x) < 0):
+        return int(x)
+    return x
+
+
+def _number_to_str(v: int | float) -> str:
+    """Number::toString: shortest round-trip digits, exponent only outside 1e-7 <= |x| < 1e21."""
+    if type(v) is int and abs(v) < 2**53:
+        return str(v)
+    x = _as_float(v)
+    if x != x:
+        return "NaN"
+    if x in (_INF, -_INF):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "0"
+    mantissa, _, exp = repr(abs(x)).partition("e")
+    int_part, _, frac = mantissa.partition(".")
+    all_digits = (int_part + frac).lstrip("0")
+    digits = all_digits.rstrip("0")
+    k = len(digits)
+    n = k + int(exp or 0) - len(frac) + (len(all_digits) - k)
+    if k <= n <= 21:
+        s = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        s = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        s = "0." + "0" * -n + digits
+    else:
+        e = n - 1
+        s = (digits[0] + ("." + digits[1:] if k > 1 else "")) + "e" + ("+" if e >= 0 else "-") + str(abs(e))
+    return "-" + s if x < 0 else s
+
+
+def _to_str(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if v is UNDEFINED:
+        return "undefined"
+    if _is_number(v):
+        return _number_to_str(v)
+    if isinstance(v, list):
+        return _join(v, ",")
+    return "[object Object]"
+
+
+def _join(items: Sequence[Any], sep: str) -> str:
+    return sep.join("" if x is None or x is UNDEFINED else _to_str(x) for x in items)
+
+
+def _to_primitive(v: Any) -> Any:
+    if isinstance(v, list):
+        return _join(v, ",")
+    if isinstance(v, dict):
+        return "[object Object]"
+    return v
+
+
+def _str_to_number(s: str) -> float:
+    s = s.strip(_JS_WS)
+    if not s:
+        return 0.0
+    if _NUMBER_RE.fullmatch(s):
+        return float(s.replace("Infinity", "inf"))
+    radix = _RADIX_RE.fullmatch(s)
+    if radix:
+        try:
+            return _as_float(int(radix.group(2), _RADIX[radix.group(1).lower()]))
+        except ValueError:  # a digit outside the radix, e.g. 0b12
+            return _NAN
+    return _NAN
+
+
+def _to_number(v: Any) -> float:
+    if v is True:
+        return 1.0
+    if v is False or v is None:
+        return 0.0
+    if _is_number(v):
+        return _as_float(v)
+    if isinstance(v, str):
+        return _str_to_number(v)
+    if isinstance(v, list):
+        return _str_to_number(_join(v, ","))
+    return _NAN  # undefined, objects
+
+
+def _parse_float(v: Any) -> float:
+    match = _NUMBER_RE.match(_to_str(v).lstrip(_JS_WS))
+    return float(match.group().replace("Infinity", "inf")) if match else _NAN
+
+
+def _to_integer(v: Any) -> float:
+    """ToIntegerOrInfinity, kept as a float so that the infinities survive."""
+    x = _to_number(v)
+    if x != x:
+        return 0.0
+    return x if x in (_INF, -_INF) else float(math.trunc(x))
+
+
+# JavaScript strings are UTF-16: lengths, indexes and ordering count code units, not code points.
+def _is_bmp(s: str) -> bool:
+    return s.isascii() or all(ord(c) < 0x10000 for c in s)
+
+
+def _utf16_len(s: str) -> int:
+    return len(s) if _is_bmp(s) else len(s.encode("utf-16-le")) // 2
+
+
+def _utf16_slice(s: str, start: int, end: int) -> str:
+    if _is_bmp(s):
+        return s[start:end]
+    return s.encode("utf-16-le")[2 * start : 2 * end].decode("utf-16-le", "surrogatepass")
+
+
+def _str_lt(a: str, b: str) -> bool:
+    if _is_bmp(a) and _is_bmp(b):
+        return a < b
+    return a.encode("utf-16-be", "surrogatepass") < b.encode("utf-16-be", "surrogatepass")
+
+
+def _kind(v: Any) -> str:
+    if v is None:
+        return "null"
+    if v is UNDEFINED:
+        return "undefined"
+    if v is True or v is False:
+        return "boolean"
+    if _is_number(v):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    return "object"
+
+
+def _strict_eq(a: Any, b: Any) -> bool:
+    kind = _kind(a)
+    if kind != _kind(b):
+        return False
+    if kind == "object":
+        return a is b  # arrays and objects compare by reference
+    if kind == "number":
+        return _as_float(a) == _as_float(b)
+    return bool(a == b)
+
+
+def _loose_eq(a: Any, b: Any) -> bool:
+    ka, kb = _kind(a), _kind(b)
+    if ka == kb:
+        return _strict_eq(a, b)
+    nullish = ("null", "undefined")
+    if ka in nullish or kb in nullish:
+        return ka in nullish and kb in nullish
+    if ka == "boolean" or kb == "boolean":
+        return _loose_eq(_to_number(a) if ka == "boolean" else a, _to_number(b) if kb == "boolean" else b)
+    if ka == "object" or kb == "object":
+        return _loose_eq(_to_primitive(a), _to_primitive(b))
+    return _to_number(a) == _to_number(b)  # a number and a string
+
+
+def _lt(a: Any, b: Any, or_equal: bool = False) -> bool:
+    a, b = _to_primitive(a), _to_primitive(b)
+    if isinstance(a, str) and isinstance(b, str):
+        return not _str_lt(b, a) if or_equal else _str_lt(a, b)
+    x, y = _to_number(a), _to_number(b)
+    return x <= y if or_equal else x < y  # NaN compares false either way, as in JavaScript
+
+
+def js_truthy(value: Any) -> bool:
+    """JavaScript truthiness (`!!value`): `[]` and `{}` are true; 0, NaN, "", null, false are false."""
+    if value is None or value is False or value is UNDEFINED:
+        return False
+    if value is True:
+        return True
+    if _is_number(value):
+        return bool(value == value and value != 0)
+    if isinstance(value, str):
+        return value != ""
+    return True
+
+
+def _truthy(value: Any) -> bool:
+    """jsonLogic.truthy, used inside rules: JavaScript truthiness except that `[]` is false."""
+    if isinstance(value, list):
+        return bool(value)
+    return js_truthy(value)
+
+
+def _get(obj: Any, prop: str) -> Any:
+    """obj[prop] for JSON values, `undefined` when absent (own properties only, plus `length`)."""
+    if isinstance(obj, dict):
+        return obj.get(prop, UNDEFINED)
+    if isinstance(obj, list | str):
+        if prop == "length":
+            return len(obj) if isinstance(obj, list) else _utf16_len(obj)
+        if _ARRAY_INDEX_RE.fullmatch(prop):
+            i = int(prop)
+            if isinstance(obj, list):
+                return obj[i] if i < len(obj) else UNDEFINED
+            return _utf16_slice(obj, i, i + 1) if i < _utf16_len(obj) else UNDEFINED
+    return UNDEFINED
+
+
+# --- operations (arguments already evaluated) --------------------------------------------------------
+
+
+def _arg(args: list[Any], i: int) -> Any:
+    return args[i] if i < len(args) else UNDEFINED
+
+
+def _var(args: list[Any], data: Any) -> Any:
+    path, default = _arg(args, 0), _arg(args, 1)
+    not_found = None if default is UNDEFINED else default
+    if path is UNDEFINED or path is None or path == "":
+        return data
+    for prop in _to_str(path).split("."):
+        if data is None or data is UNDEFINED:
+            return not_found
+        data = _get(data, prop)
+        if data is UNDEFINED:
+            return not_found
+    return data
+
+
+def _apply_value(value: Any, data: Any) -> Any:
+    """jsonLogic.apply on a computed value: `missing` re-applies its keys as rules."""
+    return _compile(value)(data) if isinstance(value, dict | list) else value
+
+
+def _missing(args: list[Any], data: Any) -> list[Any]:
+    keys = args[0] if args and isinstance(args[0], list) else args
+    missing = []
+    for key in keys:
+        var_args = key if isinstance(key, list) else [key]
+        value = _var([_apply_value(a, data) for a in var_args], data)
+        if value is None or value == "":
+            missing.append(key)
+    return missing
+
+
+def _missing_some(args: list[Any], data: Any) -> list[Any]:
+    need, options = _arg(args, 0), _arg(args, 1)
+    values = options if isinstance(options, list) else [options]
+    are_missing = _missing([_apply_value(v, data) for v in values], data)
+    if options is None or options is UNDEFINED:
+        raise LogicError(f"Cannot read properties of {_to_str(options)} (reading 'length')")
+    present = _to_number(_get(options, "length")) - len(are_missing)
+    return [] if _lt(need, present, or_equal=True) else are_missing
+
+
+def _reparse(x: float) -> float:
+    """parseFloat(String(x)) of a number: the identity, except that -0 prints as "0"."""
+    return 0.0 if x == 0 else x
+
+
+def _plus(args: list[Any], _data: Any) -> Any:
+    total = 0.0
+    for a in args:  # left to right, as Array.reduce does
+        total = _reparse(total) + _parse_float(a)
+    return _num(total)
+
+
+def _times(args: list[Any], _data: Any) -> Any:
+    if not args:
+        raise LogicError("Reduce of empty array with no initial value")
+    if len(args) == 1:
+        return args[0]  # reduce without an initial value never calls back for one element
+    product = _parse_float(args[0])
+    for a in args[1:]:
+        product = _reparse(product) * _parse_float(a)
+    return _num(product)
+
+
+def _minus(args: list[Any], _data: Any) -> Any:
+    a, b = _arg(args, 0), _arg(args, 1)
+    if b is UNDEFINED:
+        return _num(-_to_number(a))
+    return _num(_to_number(a) - _to_number(b))
+
+
+def _divide(args: list[Any], _data: Any) -> Any:
+    a, b = _to_number(_arg(args, 0)), _to_number(_arg(args, 1))
+    if b == 0:
+        if a != a or a == 0:
+            return _NAN
+        return _INF if (a > 0) == (math.copysign(1.0, b) > 0) else -_INF
+    return _num(a / b)
+
+
+def _modulo(args: list[Any], _data: Any) -> Any:
+    a, b = _to_number(_arg(args, 0)), _to_number(_arg(args, 1))
+    if a != a or b != b or b == 0 or a in (_INF, -_INF):
+        return _NAN
+    return _num(a if b in (_INF, -_INF) else math.fmod(a, b))
+
+
+def _extreme(pick_min: bool) -> Operation:
+    def op(args: list[Any], _data: Any) -> Any:
+        nums = [_to_number(a) for a in args]
+        if not nums:
+            return _INF if pick_min else -_INF
+        if any(n != n for n in nums):
+            return _NAN
+        best = min(nums) if pick_min else max(nums)
+        if best == 0:  # Math.min/max order -0 below +0
+            signs = [math.copysign(1.0, n) for n in nums if n == 0]
+            best = math.copysign(0.0, min(signs) if pick_min else max(signs))
+        return _num(best)
+
+    return op
+
+
+def _substr(args: list[Any], _data: Any) -> str:
+    source, start, end = _arg(args, 0), _arg(args, 1), _arg(args, 2)
+    if _lt(end, 0):
+        # json-logic-js emulates PHP here: drop -end characters from the end, computing
+        # `temp.length + end` with JavaScript `+` (string concatenation when end is a string).
+        temp = _js_substr(_to_str(source), start, UNDEFINED)
+        end_prim = _to_primitive(end)
+        length: Any = (
+            str(_utf16_len(temp)) + end_prim if isinstance(end_prim, str) else _utf16_len(temp) + _to_number(end_prim)
+        )
+        return _js_substr(temp, 0, length)
+    return _js_substr(_to_str(source), start, end)
+
+
+def _js_substr(s: str, start: Any, length: Any) -> str:
+    size = _utf16_len(s)
+    begin = _to_integer(start)
+    begin = max(size + begin, 0) if begin < 0 else min(begin, size)
+    span = size if length is UNDEFINED else _to_integer(length)
+    stop = min(begin + span, size)
+    return _utf16_slice(s, int(begin), int(stop)) if stop > begin else ""
+
+
+def _in(args: list[Any], _data: Any) -> bool:
+    needle, haystack = _arg(args, 0), _arg(args, 1)
+    if not js_truthy(haystack):
+        return False
+    if isinstance(haystack, str):
+        return _to_str(needle) in haystack
+    if isinstance(haystack, list):
+        return any(_strict_eq(needle, x) for x in haystack)
+    return False  # no indexOf
+
+
+def _merge(args: list[Any], _data: Any) -> list[Any]:
+    out: list[Any] = []
+    for a in args:
+        if isinstance(a, list):
+            out.extend(a)
+        else:
+            out.append(a)
+    return out
+
+
+def _binary(fn: Callable[[Any, Any], bool]) -> Operation:
+    return lambda args, _data: fn(_arg(args, 0), _arg(args, 1))
+
+
+def _between(or_equal: bool) -> Operation:
+    def op(args: list[Any], _data: Any) -> bool:
+        a, b, c = _arg(args, 0), _arg(args, 1), _arg(args, 2)
+        if c is UNDEFINED:
+            return _lt(a, b, or_equal)
+        return _lt(a, b, or_equal) and _lt(b, c, or_equal)
+
+    return op
+
+
+_OPERATIONS: Final[dict[str, Operation]] = {
+    "==": _binary(_loose_eq),
+    "===": _binary(_strict_eq),
+    "!=": _binary(lambda a, b: not _loose_eq(a, b)),
+    "!==": _binary(lambda a, b: not _strict_eq(a, b)),
+    ">": _binary(lambda a, b: _lt(b, a)),
+    ">=": _binary(lambda a, b: _lt(b, a, or_equal=True)),
+    "<": _between(or_equal=False),
+    "<=": _between(or_equal=True),
+    "!!": lambda args, _data: _truthy(_arg(args, 0)),
+    "!": lambda args, _data: not _truthy(_arg(args, 0)),
+    "%": _modulo,
+    "log": lambda args, _data: _arg(args, 0),
+    "in": _in,
+    "cat": lambda args, _data: _join(args, ""),
+    "substr": _substr,
+    "+": _plus,
+    "*": _times,
+    "-": _minus,
+    "/": _divide,
+    "min": _extreme(pick_min=True),
+    "max": _extreme(pick_min=False),
+    "merge": _merge,
+    "var": _var,
+    "missing": _missing,
+    "missing_some": _missing_some,
+}
+
+
+# --- compilation -------------------------------------------------------------------------------------
+
+
+def _compile_if(nodes: list[Node]) -> Node:
+    def node(data: Any) -> Any:
+        i = 0
+        while i < len(nodes) - 1:
+            if _truthy(nodes[i](data)):
+                return nodes[i + 1](data)
+            i += 2
+        return nodes[i](data) if len(nodes) == i + 1 else None
+
+    return node
+
+
+def _compile_and_or(nodes: list[Node], stop_when: bool) -> Node:
+    def node(data: Any) -> Any:
+        current: Any = UNDEFINED
+        for n in nodes:
+            current = n(data)
+            if _truthy(current) is stop_when:
+                return current
+        return current
+
+    return node
+
+
+def _compile_iteration(op: str, source: Node, logic: Node, initial: Any) -> Node:
+    def node(data: Any) -> Any:
+        items = source(data)
+        if not isinstance(items, list):
+            return {"map": [], "filter": [], "reduce": initial, "all": False, "none": True, "some": False}[op]
+        if op == "map":
+            return [logic(x) for x in items]
+        if op == "filter":
+            return [x for x in items if _truthy(logic(x))]
+        if op == "reduce":
+            acc = initial
+            for x in items:
+                acc = logic({"current": x, "accumulator": acc})
+            return acc
+        if not items:
+            return op == "none"
+        if op == "all":
+            return all(_truthy(logic(x)) for x in items)
+        hit = any(_truthy(logic(x)) for x in items)
+        return hit if op == "some" else not hit
+
+    return node
+
+
+_ITERATIONS: Final = frozenset({"map", "filter", "reduce", "all", "none", "some"})
+
+
+def _compile(rule: Any) -> Node:
+    if isinstance(rule, list):
+        items = [_compile(r) for r in rule]
+        return lambda data: [n(data) for n in items]
+    if isinstance(rule, dict):
+        if any(not isinstance(k, str) for k in rule):
+            raise LogicError(f"object keys must be strings: {rule!r}")
+        if len(rule) == 1:
+            ((op, values),) = rule.items()
+            return _compile_operation(op, values if isinstance(values, list) else [values])
+    elif not (rule is None or isinstance(rule, str | bool) or _is_number(rule)):
+        raise LogicError(f"not a JSON value: {rule!r}")
+    return lambda data: rule  # a literal: scalar, {} or an object with several keys
+
+
+def _compile_operation(op: str, values: list[Any]) -> Node:
+    if op in _ITERATIONS:
+        source = _compile(values[0]) if values else _literal(UNDEFINED)
+        logic = _compile(values[1]) if len(values) > 1 else _literal(UNDEFINED)
+        # reduce's initial value is used as written, never evaluated; other extra arguments are ignored
+        initial = values[2] if op == "reduce" and len(values) > 2 else None
+        return _compile_iteration(op, source, logic, initial)
+    args = [_compile(v) for v in values]
+    if op in ("if", "?:"):
+        return _compile_if(args)
+    if op in ("and", "or"):
+        return _compile_and_or(args, stop_when=op == "or")
+    operation = _OPERATIONS.get(op)
+    if operation is None:
+        raise LogicError(f"Unrecognized operation {op}")
+    fn = operation
+    return lambda data: fn([n(data) for n in args], data)
+
+
+def _literal(value: Any) -> Node:
+    return lambda data: value
+
+
+def _export(value: Any) -> Any:
+    """The result as a plain JSON value, copied so that callers cannot alias the rule or the data."""
+    if value is UNDEFINED:
+        return None
+    if isinstance(value, list):
+        return [_export(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _export(v) for k, v in value.items() if v is not UNDEFINED}
+    return value
+
+
+class CompiledRule:
+    """A rule parsed once; `evaluate` walks the prepared tree without looking at the rule again."""
+
+    __slots__ = ("_node", "rule")
+
+    def __init__(self, rule: Any, node: Node) -> None:
+        self.rule = rule
+        self._node = node
+
+    def evaluate(self, data: Any) -> Any:
+        try:
+            return _export(self._node(data))
+        except RecursionError as exc:
+            raise LogicError("Maximum call stack size exceeded") from exc
+
+    def __repr__(self) -> str:
+        return f"CompiledRule({self.rule!r})"
+
+
+def compile_rule(rule: Any) -> CompiledRule:
+    """Compile a json-logic rule; raises LogicError for an unknown operator or a non-JSON value."""
+    try:
+        rule = copy.deepcopy(rule)  # literals are returned by reference: the caller must not change them
+        return CompiledRule(rule, _compile(rule))
+    except RecursionError as exc:
+        raise LogicError("rule nested too deeply") from exc

@@ -1,0 +1,120 @@
+"""What every plugin shares: the session it runs in, and compiled transformer chains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from arabesque.engine.errors import Problem
+from arabesque.engine.jsonlogic import CompiledRule, LogicError, compile_rule
+from arabesque.engine.transformers import CompiledTransformers, TransformError, compile_transformers
+from arabesque.engine.types import Effect, Env
+
+__all__ = ["Plugin", "PluginError", "Problems", "Session", "TransformChain", "invocation_context", "state_names_of"]
+
+
+class PluginError(Exception):
+    """A plugin failed in a way its own error path (errorAction, pluginsOutput) handles."""
+
+
+class Session(Protocol):
+    """The step a plugin runs inside: it reads and replaces the context, emits effects, sends events."""
+
+    env: Env
+    state: str
+    context: dict[str, Any]
+
+    def new_effect_id(self) -> str: ...
+
+    def emit(self, effect: Effect) -> None: ...
+
+    def send(self, event_type: str) -> None: ...
+
+
+class Plugin(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def state_names(self) -> tuple[str, ...]: ...
+
+    def run(self, session: Session) -> None: ...
+
+
+def invocation_context(session: Session) -> dict[str, Any]:
+    """What plugins see: a shallow copy of the context plus the runtime config and id."""
+    return {
+        **session.context,
+        "workflowRuntimeConfig": session.env.config,
+        "workflowRuntimeId": session.env.runtime_id,
+    }
+
+
+class Problems:
+    """Collects the errors and warnings found while compiling extensions."""
+
+    def __init__(self) -> None:
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append(Problem(path, message))
+
+    def warn(self, path: str, message: str) -> None:
+        self.warnings.append(Problem(path, message))
+
+
+@dataclass(frozen=True)
+class _Link:
+    mapping: Any
+    compiled: CompiledTransformers | CompiledRule
+
+
+@dataclass(frozen=True)
+class TransformChain:
+    """A transformer list, applied in turn; each failure names the mapping that failed."""
+
+    links: tuple[_Link, ...]
+
+    @classmethod
+    def compile(
+        cls, raw: Any, path: str, problems: Problems, allowed: frozenset[str] = frozenset({"jmespath", "helper"})
+    ) -> TransformChain:
+        items = raw if isinstance(raw, list) else [raw]
+        links = []
+        for i, item in enumerate(items):
+            where = f"{path}[{i}]" if isinstance(raw, list) else path
+            kind = item.get("transformer") if isinstance(item, dict) else None
+            try:
+                if kind == "json-logic" and "json-logic" in allowed:
+                    assert isinstance(item, dict)
+                    links.append(_Link(item.get("mapping"), compile_rule(item.get("mapping"))))
+                else:
+                    mapping = item.get("mapping") if isinstance(item, dict) else None
+                    links.append(_Link(mapping, compile_transformers([item], allowed=allowed)))
+            except (TransformError, LogicError) as exc:
+                problems.error(where, str(exc))
+        return cls(tuple(links))
+
+    def apply(self, data: Any, now_ms: int) -> Any:
+        """Run the chain; raise PluginError with Ballerine's wording on the first failure."""
+        from arabesque.engine.js import json_stringify
+
+        for link in self.links:
+            try:
+                if isinstance(link.compiled, CompiledRule):
+                    data = link.compiled.evaluate(data)
+                else:
+                    data = link.compiled.apply(data, now_ms)
+            except (TransformError, LogicError) as exc:
+                raise PluginError(
+                    f"Error transforming data: {exc} for transformer mapping: {json_stringify(link.mapping)}"
+                ) from exc
+        return data
+
+
+def state_names_of(raw: dict[str, Any]) -> tuple[str, ...]:
+    names = raw.get("stateNames")
+    if isinstance(names, list) and all(isinstance(n, str) for n in names):
+        return tuple(names)
+    return ()

@@ -1,0 +1,124 @@
+"""The HTTP executor against a real loopback server: secrets, signing, encoding, failures."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from arabesque.effects.http import HttpExecutor, Secrets
+from arabesque.engine import HttpCall, HttpRequest
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: list[dict[str, Any]] = []
+    status = 200
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body})
+        payload = json.dumps({"ok": True}).encode()
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = _handle
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    _Recorder.requests = []
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+def _call(request: HttpRequest) -> HttpCall:
+    return HttpCall("e1", "vendor", request, awaits_outcome=True)
+
+
+def test_secrets_resolve_at_send_time(server: str) -> None:
+    secrets = Secrets(environ={"ENV_TOKEN": "env-tok"}, store={"CUSTOMER": "cust-tok"}.get)
+    request = HttpRequest(
+        "POST",
+        server + "/v/{secret.ENV_TOKEN}",
+        {"Authorization": "Bearer {secrets.CUSTOMER}", "X-Unset": "[{secret.NOT_SET}]"},
+        body={"key": "{secrets.CUSTOMER}", "nested": {"kept": "{secrets.CUSTOMER}"}},
+        has_body=True,
+    )
+    with httpx.Client() as client:
+        outcome = HttpExecutor(client, secrets).execute(_call(request))
+    assert (outcome.status, outcome.body, outcome.effect_id) == (200, {"ok": True}, "e1")
+    sent = _Recorder.requests[0]
+    assert sent["path"] == "/v/env-tok"
+    assert sent["headers"]["Authorization"] == "Bearer cust-tok"
+    assert sent["headers"]["X-Unset"] == "[]"
+    assert json.loads(sent["body"]) == {"key": "cust-tok", "nested": {"kept": "{secrets.CUSTOMER}"}}
+    assert "cust-tok" not in json.dumps(request.to_json())
+
+
+def test_customer_secret_without_a_store_fails_the_call(server: str) -> None:
+    request = HttpRequest("GET", server + "/x", {"Authorization": "{secrets.CUSTOMER}"})
+    with httpx.Client() as client:
+        outcome = HttpExecutor(client, Secrets(environ={})).execute(_call(request))
+    assert outcome.error == "No secret manager found."
+    assert _Recorder.requests == []
+
+
+def test_missing_customer_secret_fails_the_call(server: str) -> None:
+    request = HttpRequest("GET", server + "/x", {"Authorization": "{secrets.NOPE}"})
+    with httpx.Client() as client:
+        outcome = HttpExecutor(client, Secrets(environ={}, store={}.get)).execute(_call(request))
+    assert outcome.error == "Secret NOPE not found"
+
+
+def test_webhook_body_is_signed_when_the_secret_exists(server: str) -> None:
+    request = HttpRequest("POST", server + "/hook", {}, body={"a": 1}, has_body=True, hmac_secret="webhookSharedSecret")
+    with httpx.Client() as client:
+        HttpExecutor(client, Secrets(environ={}, store={"webhookSharedSecret": "k"}.get)).execute(_call(request))
+        HttpExecutor(client, Secrets(environ={}, store={}.get)).execute(_call(request))
+    signed, unsigned = _Recorder.requests
+    expected = hmac.new(b"k", b'{"a":1}', hashlib.sha256).hexdigest()
+    assert signed["headers"]["X-HMAC-Signature"] == expected
+    assert "X-HMAC-Signature" not in unsigned["headers"]
+
+
+def test_get_query_is_url_search_params_encoded(server: str) -> None:
+    request = HttpRequest("GET", server + "/q", {}, query=(("name", "a b&c"), ("star", "*~")))
+    with httpx.Client() as client:
+        HttpExecutor(client, Secrets(environ={})).execute(_call(request))
+    assert _Recorder.requests[0]["path"] == "/q?name=a+b%26c&star=*%7E"
+
+
+def test_connection_failure_is_an_error_outcome() -> None:
+    with httpx.Client() as client:
+        outcome = HttpExecutor(client, Secrets(environ={}), timeout=2).execute(
+            _call(HttpRequest("GET", "http://127.0.0.1:9/closed", {}))
+        )
+    assert outcome.status is None and outcome.error and outcome.error.startswith("fetch failed")
+
+
+def test_non_json_response_is_reported(server: str) -> None:
+    _Recorder.status = 500
+    try:
+        with httpx.Client() as client:
+            outcome = HttpExecutor(client, Secrets(environ={})).execute(_call(HttpRequest("GET", server + "/e", {})))
+    finally:
+        _Recorder.status = 200
+    assert (outcome.status, outcome.status_text, outcome.body_is_json) == (500, "Internal Server Error", True)
