@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from arabesque.engine.jmes import JmesError, compile_expression, js_number_to_string, search
+from arabesque.engine.jmes import JmesError, compile_expression, search
+from arabesque.engine.js import js_number_to_string
 
 # (expression, data, expected) — each checked against jmespath.js 0.16 by test_differential below.
 CASES: list[tuple[str, Any, Any]] = [

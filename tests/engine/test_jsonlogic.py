@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from arabesque.engine import jsonlogic
-from arabesque.engine.jsonlogic import CompiledRule, LogicError, compile_rule, js_truthy
+from arabesque.engine.js import js_truthy
+from arabesque.engine.jsonlogic import CompiledRule, LogicError, compile_rule
 
 NAN = math.nan
 INF = math.inf

@@ -8,7 +8,8 @@ from typing import Any
 
 from arabesque.engine.errors import StepFailed
 from arabesque.engine.jmes import CompiledExpression, JmesError, compile_expression
-from arabesque.engine.jsonlogic import CompiledRule, LogicError, compile_rule, js_truthy
+from arabesque.engine.js import js_truthy
+from arabesque.engine.jsonlogic import CompiledRule, LogicError, compile_rule
 
 __all__ = ["Guard", "GuardSyntaxError", "NamedGuard", "compile_guard"]
 

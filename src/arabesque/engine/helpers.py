@@ -19,7 +19,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from arabesque.engine.jmes import JmesError, compile_expression, js_string
+from arabesque.engine.jmes import JmesError, compile_expression
+from arabesque.engine.js import js_string, js_truthy
 
 __all__ = ["HELPER_METHODS", "TransformError", "apply_helpers", "validate_helpers"]
 
@@ -53,12 +54,6 @@ def _js_regex(source: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"\(\?<(?![=!])", "(?P<", source), re.ASCII)
 
 
-def _js_truthy(value: Any) -> bool:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value != 0
-    return not (value is None or value is False or value == "")
-
-
 def _get_property(value: Any, key: str) -> Any:
     """`value[key]` for a JSON value (None for undefined)."""
     if isinstance(value, dict):
@@ -74,7 +69,7 @@ def _get_property(value: Any, key: str) -> Any:
 def _get_nested(data: Any, path: list[str]) -> Any:
     current = data
     for key in path:
-        current = _get_property(current, key) if _js_truthy(current) else None
+        current = _get_property(current, key) if js_truthy(current) else None
     return current
 
 
@@ -101,7 +96,7 @@ def _set_nested(data: Any, path: list[str], value: Any) -> None:
             _assign(current, key, value)
         else:
             child = _get_property(current, key)
-            if not _js_truthy(child):
+            if not js_truthy(child):
                 child = {}
                 _assign(current, key, child)
             current = child
@@ -189,7 +184,7 @@ def _merge_each(data: Any, v: Any, value: Any, options: Any, now_ms: int) -> Any
     opts = options if isinstance(options, dict) else {}
     items = _search(data, opts.get("mapJmespath"))
     merge_with = _search(data, opts.get("mergeWithJmespath"))
-    if not _js_truthy(items) or not _js_truthy(merge_with):
+    if not js_truthy(items) or not js_truthy(merge_with):
         return v
     if isinstance(items, list) and len(items) == 0:
         return v

@@ -34,7 +34,6 @@ import json
 import math
 import re
 from collections.abc import Callable
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -44,16 +43,14 @@ from jmespath import lexer as jlexer
 from jmespath import parser as jparser
 from jmespath import visitor as jvisitor
 
+from arabesque.engine.js import JS_WHITESPACE, js_entries, js_less_than, js_string, js_to_number, json_stringify
+
 __all__ = [
     "CompiledExpression",
     "JmesError",
     "collapse_whitespace",
     "compile_expression",
     "is_falsy",
-    "js_less_than",
-    "js_number_to_string",
-    "js_string",
-    "js_to_number",
     "search",
     "strict_deep_equal",
 ]
@@ -67,18 +64,7 @@ class JmesError(Exception):
         super().__init__(message)
 
 
-# --------------------------------------------------------------------------------------------------
-# JavaScript value semantics for JSON values
-# --------------------------------------------------------------------------------------------------
-
-# JavaScript's `\s` (ECMAScript WhiteSpace + LineTerminator).
-_JS_WS = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-_WS_RUN = re.compile(f"[{_JS_WS}]+")
-_JS_TRIM = (
-    "\t\n\v\f\r \u00a0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
-_DECIMAL_LITERAL = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|Infinity)")
-_PREFIXED_LITERAL = re.compile(r"0(?:[xX][0-9a-fA-F]+|[oO][0-7]+|[bB][01]+)")
+_WS_RUN = re.compile(f"[{re.escape(JS_WHITESPACE)}]+")
 
 
 def collapse_whitespace(expr: str) -> str:
@@ -97,96 +83,8 @@ def _normalize_number(value: float) -> int | float:
     return value
 
 
-def js_to_number(value: Any) -> float:
-    """JavaScript's `ToNumber` for JSON values (NaN when not convertible)."""
-    if value is None:
-        return 0.0
-    if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    if _is_number(value):
-        return float(value)
-    if isinstance(value, str):
-        text = value.strip(_JS_TRIM)
-        if text == "":
-            return 0.0
-        if _DECIMAL_LITERAL.fullmatch(text):
-            return float(text.replace("Infinity", "inf"))
-        if _PREFIXED_LITERAL.fullmatch(text):
-            return float(int(text, 0))
-        return math.nan
-    if isinstance(value, list | dict):
-        return js_to_number(_to_primitive(value))
-    return math.nan
-
-
-def js_number_to_string(value: float) -> str:
-    """JavaScript's `Number.prototype.toString()` (shortest round-trip digits, JS exponent rules)."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**21:
-        return str(value)
-    f = float(value)
-    if math.isnan(f):
-        return "NaN"
-    if math.isinf(f):
-        return "Infinity" if f > 0 else "-Infinity"
-    if f == 0:
-        return "0"
-    sign = "-" if f < 0 else ""
-    _, digit_tuple, exponent = Decimal(repr(abs(f))).normalize().as_tuple()
-    assert isinstance(exponent, int)
-    s = "".join(str(d) for d in digit_tuple)
-    k = len(s)
-    n = exponent + k
-    if k <= n <= 21:
-        out = s + "0" * (n - k)
-    elif 0 < n <= 21:
-        out = s[:n] + "." + s[n:]
-    elif -6 < n <= 0:
-        out = "0." + "0" * (-n) + s
-    else:
-        e = n - 1
-        exp = f"e{'+' if e >= 0 else '-'}{abs(e)}"
-        out = (s if k == 1 else s[0] + "." + s[1:]) + exp
-    return sign + out
-
-
-def js_string(value: Any) -> str:
-    """JavaScript's `String(value)` for JSON values."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if _is_number(value):
-        return js_number_to_string(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return ",".join("" if item is None else js_string(item) for item in value)
-    if isinstance(value, dict):
-        return "[object Object]"
-    return str(value)
-
-
-def _to_primitive(value: Any) -> Any:
-    if isinstance(value, list | dict):
-        return js_string(value)
-    return value
-
-
 def _utf16(text: str) -> bytes:
     return text.encode("utf-16-be", "surrogatepass")
-
-
-def js_less_than(a: Any, b: Any) -> bool | None:
-    """JavaScript's abstract relational comparison `a < b`; None stands for `undefined` (NaN involved)."""
-    pa, pb = _to_primitive(a), _to_primitive(b)
-    if isinstance(pa, str) and isinstance(pb, str):
-        return _utf16(pa) < _utf16(pb)
-    na, nb = js_to_number(pa), js_to_number(pb)
-    if math.isnan(na) or math.isnan(nb):
-        return None
-    return na < nb
 
 
 def _js_compare(op: str, a: Any, b: Any) -> bool:
@@ -227,22 +125,6 @@ def is_falsy(value: Any) -> bool:
     return False
 
 
-def _json_stringify(value: Any) -> str:
-    """`JSON.stringify` for JSON values (compact, JS number formatting, non-ASCII kept)."""
-    if value is None or value is True or value is False:
-        return json.dumps(value)
-    if _is_number(value):
-        return js_number_to_string(value) if math.isfinite(value) else "null"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ",".join(_json_stringify(v) for v in value) + "]"
-    if isinstance(value, dict):
-        members = (f"{json.dumps(str(k), ensure_ascii=False)}:{_json_stringify(v)}" for k, v in value.items())
-        return "{" + ",".join(members) + "}"
-    return "null"
-
-
 # --------------------------------------------------------------------------------------------------
 # Lexer / parser
 # --------------------------------------------------------------------------------------------------
@@ -281,7 +163,7 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 class _JsLexer(_Lexer):  # type: ignore[misc]
     def _consume_literal(self) -> dict[str, Any]:
         start = self._position
-        lexeme = self._consume_until("`").lstrip(_JS_TRIM).replace("\\`", "`", 1)
+        lexeme = self._consume_until("`").lstrip(JS_WHITESPACE).replace("\\`", "`", 1)
         try:
             value = _js_json_parse(lexeme) if _looks_like_json(lexeme) else _js_json_parse(f'"{lexeme}"')
         except ValueError as e:
@@ -339,15 +221,7 @@ class _JsFunctions(_Functions):  # type: ignore[misc]
     def _func_merge(self, *arguments: Any) -> dict[str, Any]:
         merged: dict[str, Any] = {}
         for current in arguments:
-            if isinstance(current, dict):
-                merged.update(current)
-            elif isinstance(current, list):
-                for i, item in enumerate(current):
-                    merged[str(i)] = item
-            elif isinstance(current, str):
-                units = _utf16(current)
-                for i in range(0, len(units), 2):
-                    merged[str(i // 2)] = units[i : i + 2].decode("utf-16-be", "surrogatepass")
+            merged.update(js_entries(current))
         return merged
 
     @_signature({"types": []})
@@ -362,7 +236,7 @@ class _JsFunctions(_Functions):  # type: ignore[misc]
 
     @_signature({"types": []})
     def _func_to_string(self, arg: Any) -> str:
-        return arg if isinstance(arg, str) else _json_stringify(arg)
+        return arg if isinstance(arg, str) else json_stringify(arg)
 
     @_signature({"types": ["array-string", "array-number"]})
     def _func_sort(self, arg: list[Any]) -> list[Any]:

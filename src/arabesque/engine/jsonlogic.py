@@ -28,24 +28,29 @@ from __future__ import annotations
 import copy
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Final
 
-__all__ = ["CompiledRule", "LogicError", "compile_rule", "js_truthy"]
+from arabesque.engine.js import (
+    UNDEFINED,
+    js_join,
+    js_less_than,
+    js_loose_equal,
+    js_parse_float,
+    js_strict_equal,
+    js_string,
+    js_to_number,
+    js_to_primitive,
+    js_truthy,
+)
+
+__all__ = ["CompiledRule", "LogicError", "compile_rule"]
 
 
 class LogicError(Exception):
     """A malformed rule (raised by compile_rule) or a failure while evaluating one."""
 
 
-class _Undefined:
-    """JavaScript `undefined`, which json-logic-js produces and treats differently from null."""
-
-    def __repr__(self) -> str:
-        return "undefined"
-
-
-UNDEFINED: Final = _Undefined()
 _INF: Final = math.inf
 _NAN: Final = math.nan
 
@@ -53,28 +58,13 @@ Node = Callable[[Any], Any]
 Operation = Callable[[list[Any], Any], Any]
 
 
-# --- JavaScript coercions -----------------------------------------------------------------------------
+# --- helpers -----------------------------------------------------------------------------------------
 
-# StrWhiteSpaceChar: what Number() and parseFloat() skip (str.strip() would also drop \x1c-\x1f and \x85).
-_JS_WS: Final = (
-    " \t\n\v\f\r\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
-_DECIMAL: Final = r"[+-]?(?:Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
-_NUMBER_RE: Final = re.compile(_DECIMAL)
-_RADIX_RE: Final = re.compile(r"0([xXoObB])([0-9a-fA-F]+)")
-_RADIX: Final = {"x": 16, "o": 8, "b": 2}
 _ARRAY_INDEX_RE: Final = re.compile(r"0|[1-9][0-9]*")
 
 
 def _is_number(v: Any) -> bool:
     return type(v) is int or type(v) is float  # not bool, which is an int subclass
-
-
-def _as_float(v: int | float) -> float:
-    try:
-        return float(v)
-    except OverflowError:  # an int beyond the double range is +-Infinity to JavaScript
-        return _INF if v > 0 else -_INF
 
 
 def _num(x: float) -> int | float:
@@ -84,102 +74,9 @@ def _num(x: float) -> int | float:
     return x
 
 
-def _number_to_str(v: int | float) -> str:
-    """Number::toString: shortest round-trip digits, exponent only outside 1e-7 <= |x| < 1e21."""
-    if type(v) is int and abs(v) < 2**53:
-        return str(v)
-    x = _as_float(v)
-    if x != x:
-        return "NaN"
-    if x in (_INF, -_INF):
-        return "Infinity" if x > 0 else "-Infinity"
-    if x == 0:
-        return "0"
-    mantissa, _, exp = repr(abs(x)).partition("e")
-    int_part, _, frac = mantissa.partition(".")
-    all_digits = (int_part + frac).lstrip("0")
-    digits = all_digits.rstrip("0")
-    k = len(digits)
-    n = k + int(exp or 0) - len(frac) + (len(all_digits) - k)
-    if k <= n <= 21:
-        s = digits + "0" * (n - k)
-    elif 0 < n <= 21:
-        s = digits[:n] + "." + digits[n:]
-    elif -6 < n <= 0:
-        s = "0." + "0" * -n + digits
-    else:
-        e = n - 1
-        s = (digits[0] + ("." + digits[1:] if k > 1 else "")) + "e" + ("+" if e >= 0 else "-") + str(abs(e))
-    return "-" + s if x < 0 else s
-
-
-def _to_str(v: Any) -> str:
-    if isinstance(v, str):
-        return v
-    if v is None:
-        return "null"
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    if v is UNDEFINED:
-        return "undefined"
-    if _is_number(v):
-        return _number_to_str(v)
-    if isinstance(v, list):
-        return _join(v, ",")
-    return "[object Object]"
-
-
-def _join(items: Sequence[Any], sep: str) -> str:
-    return sep.join("" if x is None or x is UNDEFINED else _to_str(x) for x in items)
-
-
-def _to_primitive(v: Any) -> Any:
-    if isinstance(v, list):
-        return _join(v, ",")
-    if isinstance(v, dict):
-        return "[object Object]"
-    return v
-
-
-def _str_to_number(s: str) -> float:
-    s = s.strip(_JS_WS)
-    if not s:
-        return 0.0
-    if _NUMBER_RE.fullmatch(s):
-        return float(s.replace("Infinity", "inf"))
-    radix = _RADIX_RE.fullmatch(s)
-    if radix:
-        try:
-            return _as_float(int(radix.group(2), _RADIX[radix.group(1).lower()]))
-        except ValueError:  # a digit outside the radix, e.g. 0b12
-            return _NAN
-    return _NAN
-
-
-def _to_number(v: Any) -> float:
-    if v is True:
-        return 1.0
-    if v is False or v is None:
-        return 0.0
-    if _is_number(v):
-        return _as_float(v)
-    if isinstance(v, str):
-        return _str_to_number(v)
-    if isinstance(v, list):
-        return _str_to_number(_join(v, ","))
-    return _NAN  # undefined, objects
-
-
-def _parse_float(v: Any) -> float:
-    match = _NUMBER_RE.match(_to_str(v).lstrip(_JS_WS))
-    return float(match.group().replace("Infinity", "inf")) if match else _NAN
-
-
 def _to_integer(v: Any) -> float:
     """ToIntegerOrInfinity, kept as a float so that the infinities survive."""
-    x = _to_number(v)
+    x = js_to_number(v)
     if x != x:
         return 0.0
     return x if x in (_INF, -_INF) else float(math.trunc(x))
@@ -200,70 +97,9 @@ def _utf16_slice(s: str, start: int, end: int) -> str:
     return s.encode("utf-16-le")[2 * start : 2 * end].decode("utf-16-le", "surrogatepass")
 
 
-def _str_lt(a: str, b: str) -> bool:
-    if _is_bmp(a) and _is_bmp(b):
-        return a < b
-    return a.encode("utf-16-be", "surrogatepass") < b.encode("utf-16-be", "surrogatepass")
-
-
-def _kind(v: Any) -> str:
-    if v is None:
-        return "null"
-    if v is UNDEFINED:
-        return "undefined"
-    if v is True or v is False:
-        return "boolean"
-    if _is_number(v):
-        return "number"
-    if isinstance(v, str):
-        return "string"
-    return "object"
-
-
-def _strict_eq(a: Any, b: Any) -> bool:
-    kind = _kind(a)
-    if kind != _kind(b):
-        return False
-    if kind == "object":
-        return a is b  # arrays and objects compare by reference
-    if kind == "number":
-        return _as_float(a) == _as_float(b)
-    return bool(a == b)
-
-
-def _loose_eq(a: Any, b: Any) -> bool:
-    ka, kb = _kind(a), _kind(b)
-    if ka == kb:
-        return _strict_eq(a, b)
-    nullish = ("null", "undefined")
-    if ka in nullish or kb in nullish:
-        return ka in nullish and kb in nullish
-    if ka == "boolean" or kb == "boolean":
-        return _loose_eq(_to_number(a) if ka == "boolean" else a, _to_number(b) if kb == "boolean" else b)
-    if ka == "object" or kb == "object":
-        return _loose_eq(_to_primitive(a), _to_primitive(b))
-    return _to_number(a) == _to_number(b)  # a number and a string
-
-
 def _lt(a: Any, b: Any, or_equal: bool = False) -> bool:
-    a, b = _to_primitive(a), _to_primitive(b)
-    if isinstance(a, str) and isinstance(b, str):
-        return not _str_lt(b, a) if or_equal else _str_lt(a, b)
-    x, y = _to_number(a), _to_number(b)
-    return x <= y if or_equal else x < y  # NaN compares false either way, as in JavaScript
-
-
-def js_truthy(value: Any) -> bool:
-    """JavaScript truthiness (`!!value`): `[]` and `{}` are true; 0, NaN, "", null, false are false."""
-    if value is None or value is False or value is UNDEFINED:
-        return False
-    if value is True:
-        return True
-    if _is_number(value):
-        return bool(value == value and value != 0)
-    if isinstance(value, str):
-        return value != ""
-    return True
+    """`a < b`, or `a <= b` (true unless `b < a` is true or undefined)."""
+    return js_less_than(b, a) is False if or_equal else js_less_than(a, b) is True
 
 
 def _truthy(value: Any) -> bool:
@@ -300,7 +136,7 @@ def _var(args: list[Any], data: Any) -> Any:
     not_found = None if default is UNDEFINED else default
     if path is UNDEFINED or path is None or path == "":
         return data
-    for prop in _to_str(path).split("."):
+    for prop in js_string(path).split("."):
         if data is None or data is UNDEFINED:
             return not_found
         data = _get(data, prop)
@@ -330,8 +166,8 @@ def _missing_some(args: list[Any], data: Any) -> list[Any]:
     values = options if isinstance(options, list) else [options]
     are_missing = _missing([_apply_value(v, data) for v in values], data)
     if options is None or options is UNDEFINED:
-        raise LogicError(f"Cannot read properties of {_to_str(options)} (reading 'length')")
-    present = _to_number(_get(options, "length")) - len(are_missing)
+        raise LogicError(f"Cannot read properties of {js_string(options)} (reading 'length')")
+    present = js_to_number(_get(options, "length")) - len(are_missing)
     return [] if _lt(need, present, or_equal=True) else are_missing
 
 
@@ -343,7 +179,7 @@ def _reparse(x: float) -> float:
 def _plus(args: list[Any], _data: Any) -> Any:
     total = 0.0
     for a in args:  # left to right, as Array.reduce does
-        total = _reparse(total) + _parse_float(a)
+        total = _reparse(total) + js_parse_float(a)
     return _num(total)
 
 
@@ -352,21 +188,21 @@ def _times(args: list[Any], _data: Any) -> Any:
         raise LogicError("Reduce of empty array with no initial value")
     if len(args) == 1:
         return args[0]  # reduce without an initial value never calls back for one element
-    product = _parse_float(args[0])
+    product = js_parse_float(args[0])
     for a in args[1:]:
-        product = _reparse(product) * _parse_float(a)
+        product = _reparse(product) * js_parse_float(a)
     return _num(product)
 
 
 def _minus(args: list[Any], _data: Any) -> Any:
     a, b = _arg(args, 0), _arg(args, 1)
     if b is UNDEFINED:
-        return _num(-_to_number(a))
-    return _num(_to_number(a) - _to_number(b))
+        return _num(-js_to_number(a))
+    return _num(js_to_number(a) - js_to_number(b))
 
 
 def _divide(args: list[Any], _data: Any) -> Any:
-    a, b = _to_number(_arg(args, 0)), _to_number(_arg(args, 1))
+    a, b = js_to_number(_arg(args, 0)), js_to_number(_arg(args, 1))
     if b == 0:
         if a != a or a == 0:
             return _NAN
@@ -375,7 +211,7 @@ def _divide(args: list[Any], _data: Any) -> Any:
 
 
 def _modulo(args: list[Any], _data: Any) -> Any:
-    a, b = _to_number(_arg(args, 0)), _to_number(_arg(args, 1))
+    a, b = js_to_number(_arg(args, 0)), js_to_number(_arg(args, 1))
     if a != a or b != b or b == 0 or a in (_INF, -_INF):
         return _NAN
     return _num(a if b in (_INF, -_INF) else math.fmod(a, b))
@@ -383,7 +219,7 @@ def _modulo(args: list[Any], _data: Any) -> Any:
 
 def _extreme(pick_min: bool) -> Operation:
     def op(args: list[Any], _data: Any) -> Any:
-        nums = [_to_number(a) for a in args]
+        nums = [js_to_number(a) for a in args]
         if not nums:
             return _INF if pick_min else -_INF
         if any(n != n for n in nums):
@@ -402,13 +238,13 @@ def _substr(args: list[Any], _data: Any) -> str:
     if _lt(end, 0):
         # json-logic-js emulates PHP here: drop -end characters from the end, computing
         # `temp.length + end` with JavaScript `+` (string concatenation when end is a string).
-        temp = _js_substr(_to_str(source), start, UNDEFINED)
-        end_prim = _to_primitive(end)
+        temp = _js_substr(js_string(source), start, UNDEFINED)
+        end_prim = js_to_primitive(end)
         length: Any = (
-            str(_utf16_len(temp)) + end_prim if isinstance(end_prim, str) else _utf16_len(temp) + _to_number(end_prim)
+            str(_utf16_len(temp)) + end_prim if isinstance(end_prim, str) else _utf16_len(temp) + js_to_number(end_prim)
         )
         return _js_substr(temp, 0, length)
-    return _js_substr(_to_str(source), start, end)
+    return _js_substr(js_string(source), start, end)
 
 
 def _js_substr(s: str, start: Any, length: Any) -> str:
@@ -425,9 +261,9 @@ def _in(args: list[Any], _data: Any) -> bool:
     if not js_truthy(haystack):
         return False
     if isinstance(haystack, str):
-        return _to_str(needle) in haystack
+        return js_string(needle) in haystack
     if isinstance(haystack, list):
-        return any(_strict_eq(needle, x) for x in haystack)
+        return any(js_strict_equal(needle, x) for x in haystack)
     return False  # no indexOf
 
 
@@ -456,10 +292,10 @@ def _between(or_equal: bool) -> Operation:
 
 
 _OPERATIONS: Final[dict[str, Operation]] = {
-    "==": _binary(_loose_eq),
-    "===": _binary(_strict_eq),
-    "!=": _binary(lambda a, b: not _loose_eq(a, b)),
-    "!==": _binary(lambda a, b: not _strict_eq(a, b)),
+    "==": _binary(js_loose_equal),
+    "===": _binary(js_strict_equal),
+    "!=": _binary(lambda a, b: not js_loose_equal(a, b)),
+    "!==": _binary(lambda a, b: not js_strict_equal(a, b)),
     ">": _binary(lambda a, b: _lt(b, a)),
     ">=": _binary(lambda a, b: _lt(b, a, or_equal=True)),
     "<": _between(or_equal=False),
@@ -469,7 +305,7 @@ _OPERATIONS: Final[dict[str, Operation]] = {
     "%": _modulo,
     "log": lambda args, _data: _arg(args, 0),
     "in": _in,
-    "cat": lambda args, _data: _join(args, ""),
+    "cat": lambda args, _data: js_join(args, ""),
     "substr": _substr,
     "+": _plus,
     "*": _times,

@@ -16,44 +16,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from arabesque.engine.jmes import js_string
+from arabesque.engine.js import js_entries, js_spread, js_string, js_truthy
 
 __all__ = ["ARRAY_MERGE_OPTIONS", "deep_merge", "deep_merge_with_options", "merge_to_context"]
 
 ARRAY_MERGE_OPTIONS = ("by_id", "by_index", "concat", "replace")
 
 
-def _js_entries(value: Any) -> list[tuple[str, Any]]:
-    """The own enumerable string-keyed entries JavaScript's spread / `for...in` sees on a JSON value."""
-    if isinstance(value, dict):
-        return list(value.items())
-    if isinstance(value, list):
-        return [(str(i), item) for i, item in enumerate(value)]
-    if isinstance(value, str):
-        units = value.encode("utf-16-be", "surrogatepass")
-        return [(str(i // 2), units[i : i + 2].decode("utf-16-be", "surrogatepass")) for i in range(0, len(units), 2)]
-    return []
-
-
-def _spread(value: Any) -> dict[str, Any]:
-    """`{...value}`."""
-    return dict(value) if isinstance(value, dict) else dict(_js_entries(value))
-
-
-def _js_truthy(value: Any) -> bool:
-    if value is None or value is False:
-        return False
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value != 0 and value == value
-    if isinstance(value, str):
-        return value != ""
-    return True
-
-
 def _merge_objects(obj1: Any, obj2: Any) -> dict[str, Any]:
     """`mergeObjects`: a recursive plain-object merge in which arrays (and everything else) replace."""
-    result = _spread(obj1)
-    for key, value in _js_entries(obj2):
+    result = js_spread(obj1)
+    for key, value in js_entries(obj2):
         if isinstance(value, dict) and key in result:
             result[key] = _merge_objects(result[key], value)
         else:
@@ -77,7 +50,7 @@ def _merge_by_index(arr1: list[Any], arr2: list[Any]) -> list[Any]:
         else:
             first = arr1[i] if i < len(arr1) else None
             second = arr2[i] if i < len(arr2) else None
-            result.append(first if _js_truthy(first) else second)
+            result.append(first if js_truthy(first) else second)
     return result
 
 
@@ -109,7 +82,7 @@ def _merge_by_id(arr1: list[dict[str, Any]], arr2: list[dict[str, Any]]) -> list
 
 
 def _without_ids(arr: list[Any]) -> bool:
-    return any(not isinstance(v, dict) or not _js_truthy(v.get("id")) for v in arr)
+    return any(not isinstance(v, dict) or not js_truthy(v.get("id")) for v in arr)
 
 
 def _merge_arrays(a: list[Any], b: list[Any], option: str) -> list[Any]:
@@ -149,12 +122,12 @@ def deep_merge(source: Any, target: Any) -> dict[str, Any]:
     objects recurse (or are taken as-is when the target's value is falsy), anything else replaces. A
     non-object `target` is spread (a string gives its characters) and the body is lost, as in the reference.
     """
-    output = _spread(target)
+    output = js_spread(target)
     if isinstance(target, dict) and isinstance(source, dict):
         for key, value in source.items():
             if isinstance(value, dict):
                 existing = target.get(key)
-                output[key] = deep_merge(value, existing) if _js_truthy(existing) else value
+                output[key] = deep_merge(value, existing) if js_truthy(existing) else value
             else:
                 output[key] = value
     return output
@@ -205,9 +178,9 @@ def merge_to_context(context: dict[str, Any], value: Any, path: str) -> dict[str
         key = keys[depth]
         current = _get(node, key)
         if depth == len(keys) - 1:
-            existing = current if _js_truthy(current) else {}
+            existing = current if js_truthy(current) else {}
             return _set(node, key, deep_merge(value, existing))
-        child = current if _js_truthy(current) else {}
+        child = current if js_truthy(current) else {}
         return _set(node, key, walk(child, depth + 1))
 
     result = walk(context, 0)

@@ -26,7 +26,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from arabesque.engine.jmes import js_less_than, strict_deep_equal
+from arabesque.engine.js import js_less_than, js_strict_equal, js_truthy
 
 __all__ = ["OPERATIONS", "RuleError", "get_path", "risk_score", "run_rule_set"]
 
@@ -263,10 +263,6 @@ def _rule_issues(rule: dict[str, Any]) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------------------------------
 
 
-def _equals(a: Any, b: Any) -> bool:
-    return strict_deep_equal(a, b) if _is_primitive(a) and _is_primitive(b) else a is b
-
-
 def _gt(a: Any, b: Any) -> bool:
     return js_less_than(b, a) is True
 
@@ -318,24 +314,26 @@ def _years_ago_ms(now_ms: int, years: float) -> float:
 
 def _evaluate(operator: str, data_value: Any, condition: Any, now_ms: int) -> bool:
     if operator == "EQUALS":
-        return _equals(data_value, condition)
+        return js_strict_equal(data_value, condition)
     if operator == "NOT_EQUALS":
-        return not _equals(data_value, condition)
+        return not js_strict_equal(data_value, condition)
     if operator == "GT":
         return _gt(data_value, condition)
     if operator == "LT":
         return _lt(data_value, condition)
     if operator == "GTE":
-        return _equals(data_value, condition) or _gt(data_value, condition)
+        return js_strict_equal(data_value, condition) or _gt(data_value, condition)
     if operator == "LTE":
-        return _equals(data_value, condition) or _lt(data_value, condition)
+        return js_strict_equal(data_value, condition) or _lt(data_value, condition)
     if operator == "BETWEEN":
         lo, hi = condition["min"], condition["max"]
-        return (_equals(data_value, lo) or _gt(data_value, lo)) and (_equals(data_value, hi) or _lt(data_value, hi))
+        return (js_strict_equal(data_value, lo) or _gt(data_value, lo)) and (
+            js_strict_equal(data_value, hi) or _lt(data_value, hi)
+        )
     if operator == "IN":
-        return any(_equals(data_value, c) for c in condition)
+        return any(js_strict_equal(data_value, c) for c in condition)
     if operator == "NOT_IN":
-        return not any(_equals(data_value, c) for c in condition)
+        return not any(js_strict_equal(data_value, c) for c in condition)
     if operator == "LAST_YEAR":
         if not isinstance(data_value, str):
             kind = "boolean" if isinstance(data_value, bool) else "number" if _is_primitive(data_value) else "object"
@@ -364,25 +362,17 @@ def _aml_values(data: Any, rule: dict[str, Any]) -> list[Any]:
         raise RuleError("TypeError", f"Cannot read properties of undefined (reading '{name}')")
     children = child_workflows.get(name)
     hits: list[Any] = []
-    if _truthy(children):
+    if js_truthy(children):
         for child_id in children if isinstance(children, dict) else []:
             found = get_path(children, f"{child_id}.result.vendorResult.aml.hits")
             if isinstance(found, list):
                 hits.extend(found)
             else:
                 hits.append(found)
-    hits = [h for h in hits if _truthy(h)]
+    hits = [h for h in hits if js_truthy(h)]
     if not hits:
         raise RuleError("DataValueNotFoundError", f"Field {rule['key']} is missing or null")
-    return [v for v in (get_path(h, rule["key"]) for h in hits) if _truthy(v)]
-
-
-def _truthy(value: Any) -> bool:
-    if value is None or value is False:
-        return False
-    if isinstance(value, int | float):
-        return value != 0 and not math.isnan(value)
-    return not (isinstance(value, str) and value == "")
+    return [v for v in (get_path(h, rule["key"]) for h in hits) if js_truthy(v)]
 
 
 def _aml_evaluate(values: list[Any], condition: dict[str, Any], now_ms: int) -> bool:
@@ -392,7 +382,7 @@ def _aml_evaluate(values: list[Any], condition: dict[str, Any], now_ms: int) -> 
         if _primitive_issues(value, []):
             return False
         expected = condition.get("value")
-        if _value_issues(inner, expected, "value" in condition, []) or not _truthy(expected):
+        if _value_issues(inner, expected, "value" in condition, []) or not js_truthy(expected):
             return False
         return _evaluate(inner, value, expected, now_ms)
 

@@ -30,7 +30,8 @@ from typing import Any
 
 import jsonschema
 
-from arabesque.engine.jmes import js_number_to_string, strict_deep_equal
+from arabesque.engine.jmes import strict_deep_equal
+from arabesque.engine.js import js_number_to_string
 
 __all__ = ["SchemaError", "check_schema", "validate"]
 

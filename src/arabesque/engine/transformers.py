@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from arabesque.engine.helpers import TransformError, apply_helpers, validate_helpers
-from arabesque.engine.jmes import CompiledExpression, JmesError, compile_expression, js_string
+from arabesque.engine.jmes import CompiledExpression, JmesError, compile_expression
+from arabesque.engine.js import js_string
 
 __all__ = ["CompiledTransformers", "TransformError", "compile_transformers"]
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from arabesque.engine import schema
-from arabesque.engine.js import js_spread, js_string, json_stringify
-from arabesque.engine.jsonlogic import js_truthy
+from arabesque.engine.js import js_spread, js_string, js_truthy, json_stringify
 from arabesque.engine.merge import merge_to_context
 from arabesque.engine.plugins.base import (
     PluginError,
