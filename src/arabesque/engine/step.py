@@ -105,15 +105,18 @@ class _Run:
         candidate = self.select(node.on.get(event.type, ()), event)
         if candidate is None:
             candidate = self.select(definition.root_on.get(event.type, ()), event)
-        if candidate is None:
-            if event.type in BUILTIN_EVENTS and event.type not in node.on and event.type not in definition.root_on:
-                self.context = _builtin(event, self.context)
-                self.transitions.append((event.type, self.state, self.state))
-            return
-        if candidate.target is None:
-            return  # a targetless transition: its actions are code-level, nothing to do here
         before = self.state
-        self.state = self.settle(candidate.target)
+        if candidate is not None:
+            # A targetless candidate stays put: its actions are code-level, nothing to run here.
+            target = candidate.target or before
+        elif event.type in BUILTIN_EVENTS and event.type not in node.on and event.type not in definition.root_on:
+            self.context = _builtin(event, self.context)
+            target = before
+        else:
+            return  # no candidate passed its guard: no transition
+        # As in xstate, `always` candidates are checked after every transition, an assignment included,
+        # so a context update can complete a review state whose rules now pass.
+        self.state = self.settle(target)
         if definition.states[self.state].final:
             self.status = "completed"
         self.transitions.append((event.type, before, self.state))
