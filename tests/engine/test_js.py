@@ -25,6 +25,7 @@ from arabesque.engine.js import (
     js_loose_equal,
     js_number_to_string,
     js_parse_float,
+    js_property,
     js_spread,
     js_strict_equal,
     js_string,
@@ -42,6 +43,13 @@ SHARED: list[Any] = [1]
 Case = tuple[Callable[..., Any], tuple[Any, ...], Any, str]
 
 CASES: list[Case] = [
+    # --- property access value[key]
+    (js_property, ({"a": 1}, "a"), 1, "({a: 1})['a']"),
+    (js_property, ([5, 6], "1"), 6, "[5, 6]['1']"),
+    (js_property, ([5, 6], "01"), None, "[5, 6]['01'] ?? null"),
+    (js_property, ([5, 6], "length"), 2, "[5, 6].length"),
+    (js_property, ("😀a", "length"), 3, "'😀a'.length"),
+    (js_property, (3, "a"), None, "(3).a ?? null"),
     # --- Number.prototype.toString
     (js_number_to_string, (1,), "1", "String(1)"),
     (js_number_to_string, (1.0,), "1", "String(1.0)"),

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from arabesque.engine.jmes import JmesError, compile_expression
-from arabesque.engine.js import js_string, js_truthy
+from arabesque.engine.js import js_property, js_string, js_truthy
 
 __all__ = ["HELPER_METHODS", "TransformError", "apply_helpers", "validate_helpers"]
 
@@ -54,22 +54,10 @@ def _js_regex(source: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"\(\?<(?![=!])", "(?P<", source), re.ASCII)
 
 
-def _get_property(value: Any, key: str) -> Any:
-    """`value[key]` for a JSON value (None for undefined)."""
-    if isinstance(value, dict):
-        return value.get(key)
-    if isinstance(value, list | str):
-        if key == "length":
-            return len(value) if isinstance(value, list) else len(value.encode("utf-16-le")) // 2
-        if key.isdigit() and (key == "0" or not key.startswith("0")) and int(key) < len(value):
-            return value[int(key)]
-    return None
-
-
 def _get_nested(data: Any, path: list[str]) -> Any:
     current = data
     for key in path:
-        current = _get_property(current, key) if js_truthy(current) else None
+        current = js_property(current, key) if js_truthy(current) else None
     return current
 
 
@@ -95,7 +83,7 @@ def _set_nested(data: Any, path: list[str], value: Any) -> None:
         if i == len(path) - 1:
             _assign(current, key, value)
         else:
-            child = _get_property(current, key)
+            child = js_property(current, key)
             if not js_truthy(child):
                 child = {}
                 _assign(current, key, child)

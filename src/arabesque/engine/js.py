@@ -26,6 +26,7 @@ __all__ = [
     "js_loose_equal",
     "js_number_to_string",
     "js_parse_float",
+    "js_property",
     "js_spread",
     "js_strict_equal",
     "js_string",
@@ -281,3 +282,15 @@ def json_stringify(value: Any) -> str:
         members = (f"{_quote(str(k))}:{json_stringify(v)}" for k, v in value.items() if v is not UNDEFINED)
         return "{" + ",".join(members) + "}"
     return "null"
+
+
+def js_property(value: Any, key: str) -> Any:
+    """`value[key]` for a JSON value: object keys, array/string indexes and `length` (None for undefined)."""
+    if isinstance(value, dict):
+        return value.get(key)
+    if isinstance(value, list | str):
+        if key == "length":
+            return len(value) if isinstance(value, list) else len(value.encode("utf-16-le")) // 2
+        if key.isdigit() and (key == "0" or not key.startswith("0")) and int(key) < len(value):
+            return value[int(key)]
+    return None

@@ -26,7 +26,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from arabesque.engine.js import js_less_than, js_strict_equal, js_truthy
+from arabesque.engine.js import js_less_than, js_property, js_strict_equal, js_truthy
 
 __all__ = ["OPERATIONS", "RuleError", "get_path", "risk_score", "run_rule_set"]
 
@@ -81,17 +81,6 @@ def _to_path(path: str) -> list[str]:
     return out
 
 
-def _prop(value: Any, key: str) -> Any:
-    if isinstance(value, dict):
-        return value.get(key)
-    if isinstance(value, list | str):
-        if key == "length":
-            return len(value) if isinstance(value, list) else len(value.encode("utf-16-le")) // 2
-        if key.isdigit() and (key == "0" or not key.startswith("0")) and int(key) < len(value):
-            return value[int(key)]
-    return None
-
-
 def get_path(data: Any, path: Any) -> Any:
     """lodash `get(data, path)` for JSON data (None for undefined)."""
     if isinstance(path, list):
@@ -106,7 +95,7 @@ def get_path(data: Any, path: Any) -> Any:
     for part in parts:
         if current is None:
             return None
-        current = _prop(current, part)
+        current = js_property(current, part)
     return current
 
 
