@@ -12,12 +12,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+HOST ?= 127.0.0.1
+PORT ?= 3000
+
+# First start: migrates ./arabesque-data/arabesque.db (or $$ARABESQUE_DATABASE_URL), loads
+# examples/definitions and prints an admin password and an API key once.
 run: $(STAMP)
-	$(BIN)/arabesque --help
+	$(BIN)/arabesque serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/mypy --strict src/arabesque/engine
 	$(BIN)/pytest -q
 
 lint: $(STAMP)

@@ -34,3 +34,78 @@ def version() -> None:
 
     typer.echo(__version__)
 
+
+db_app = typer.Typer(no_args_is_help=True, help="Database administration.")
+keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="api-keys")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
+) -> None:
+    """Migrate the database (seed it on first start) and serve the API."""
+    import uvicorn
+
+    from arabesque.api import create_app
+    from arabesque.app.serve import open_service
+
+    service = open_service()
+    first = service.first_start
+    if first is not None:
+        loaded = ", ".join(first.definitions or ["-"])
+        typer.echo(f"First start: created the default project and loaded {loaded}")
+        typer.echo(f"Admin user: {first.admin_email}  password: {first.admin_password}")
+        typer.echo(f"API key (shown once): {first.api_key}")
+    uvicorn.run(create_app(service.db, service.files_dir), host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the migrations to the configured database."""
+    from arabesque.store import make_engine, upgrade
+    from arabesque.store.db import database_url
+
+    engine = make_engine(database_url())
+    upgrade(engine)
+    typer.echo("database is up to date")
+
+
+@keys_app.command("create")
+def api_keys_create(
+    project: Annotated[str | None, typer.Option(help="Project id or name (default: the only one).")] = None,
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "",
+) -> None:
+    """Create an API key; the key alone is printed on the last line."""
+    from arabesque.app.api_keys import create_api_key
+    from arabesque.app.errors import AppError
+    from arabesque.app.serve import open_service
+
+    service = open_service(seed=False)
+    try:
+        created = create_api_key(service.db, project, name)
+    except AppError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"created key {created.prefix} for project {created.project_id}")
+    typer.echo(created.key)
+
+
+@keys_app.command("revoke")
+def api_keys_revoke(
+    key: Annotated[str, typer.Argument(help="The key, its id or its prefix (arb_xxxxxxxx).")],
+) -> None:
+    """Revoke an API key."""
+    from arabesque.app.api_keys import revoke_api_key
+    from arabesque.app.errors import AppError
+    from arabesque.app.serve import open_service
+
+    service = open_service(seed=False)
+    try:
+        key_id = revoke_api_key(service.db, key)
+    except AppError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"revoked {key_id}")

@@ -1,0 +1,26 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from arabesque import __version__
+from arabesque.api.errors import BodyLimit, install_error_handlers
+from arabesque.api.routes import router
+from arabesque.store import Database
+
+__all__ = ["MAX_BODY_BYTES", "create_app"]
+
+MAX_BODY_BYTES = 12 * 1024 * 1024  # a 10 MB document plus its multipart envelope
+
+
+def create_app(db: Database, files_dir: Path, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+    app = FastAPI(title="Arabesque", version=__version__, docs_url="/docs", openapi_url="/openapi.json")
+    app.state.db = db
+    app.state.files_dir = files_dir
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.include_router(router)
+    return app

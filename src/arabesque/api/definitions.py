@@ -1,0 +1,40 @@
+"""Workflow definitions: create, list, get, upgrade."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+
+from arabesque.api.deps import Caller, Db
+from arabesque.api.schemas import UpgradeDefinitionRequest
+from arabesque.app.create_definition import create_definition
+from arabesque.app.read_definitions import get_definition, list_definitions
+from arabesque.app.upgrade_definition import upgrade_definition
+
+router = APIRouter(prefix="/api/v1/workflow-definition", tags=["definitions"])
+
+
+@router.post("", status_code=201)
+def create(record: Annotated[dict[str, Any], Body()], who: Caller, db: Db) -> dict[str, Any]:
+    return create_definition(db, who, record)
+
+
+@router.get("")
+def list_(
+    who: Caller,
+    db: Db,
+    page: Annotated[int, Query(ge=1)] = 1,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    return list_definitions(db, who, page, limit)
+
+
+@router.get("/{definition_id}")
+def get(definition_id: str, who: Caller, db: Db) -> dict[str, Any]:
+    return get_definition(db, who, definition_id)
+
+
+@router.post("/{definition_id}/upgrade", status_code=201)
+def upgrade(definition_id: str, body: UpgradeDefinitionRequest, who: Caller, db: Db) -> dict[str, Any]:
+    return upgrade_definition(db, who, definition_id, body.model_dump(exclude_unset=True))

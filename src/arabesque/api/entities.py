@@ -1,0 +1,22 @@
+"""Entities: a business or an end user, by id or by correlation id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from arabesque.api.deps import Caller, Db
+from arabesque.app.read_entities import get_business, get_end_user
+
+router = APIRouter(prefix="/api/v1/external", tags=["entities"])
+
+
+@router.get("/businesses/{key}")
+def business(key: str, who: Caller, db: Db) -> dict[str, Any]:
+    return get_business(db, who, key)
+
+
+@router.get("/end-users/{key}")
+def end_user(key: str, who: Caller, db: Db) -> dict[str, Any]:
+    return get_end_user(db, who, key)

@@ -1,0 +1,32 @@
+"""Document files: multipart upload and download, scoped to the caller's project."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, UploadFile
+from fastapi.params import File as FileParam
+from fastapi.responses import FileResponse
+
+from arabesque.api.deps import Caller, Db, FilesDir
+from arabesque.app.errors import TooLarge
+from arabesque.app.files import MAX_FILE_BYTES, get_file, store_file
+
+router = APIRouter(prefix="/api/v1/external/files", tags=["files"])
+
+
+@router.post("", status_code=201)
+def upload(file: Annotated[UploadFile, FileParam()], who: Caller, db: Db, files_dir: FilesDir) -> dict[str, Any]:
+    content = file.file.read(MAX_FILE_BYTES + 1)
+    if len(content) > MAX_FILE_BYTES:
+        raise TooLarge(
+            f"File size exceeds {MAX_FILE_BYTES // (1024 * 1024)} MB",
+            [{"path": "file", "message": "too large"}],
+        )
+    return store_file(db, files_dir, who, file.filename or "file", file.content_type or "", content)
+
+
+@router.get("/{file_id}")
+def download(file_id: str, who: Caller, db: Db, files_dir: FilesDir) -> FileResponse:
+    stored = get_file(db, files_dir, who, file_id)
+    return FileResponse(stored.path, media_type=stored.mime_type, filename=stored.file_name)

@@ -1,0 +1,14 @@
+"""Every router of the JSON API, mounted in one place."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from arabesque.api import definitions, entities, files, health, workflows
+
+router = APIRouter()
+router.include_router(health.router)
+router.include_router(workflows.router)
+router.include_router(definitions.router)
+router.include_router(entities.router)
+router.include_router(files.router)

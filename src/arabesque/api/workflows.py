@@ -1,0 +1,83 @@
+"""The external workflow API: run, events, reads, PATCH, document decisions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from arabesque.api.deps import Caller, Db, IdempotencyKey
+from arabesque.api.schemas import DecisionRequest, EventRequest, PatchWorkflowRequest, RunRequest, RunResponse
+from arabesque.app.decide_document import decide_document
+from arabesque.app.patch_workflow import patch_workflow
+from arabesque.app.read_workflows import get_context, get_workflow, list_workflows
+from arabesque.app.run_workflow import run_workflow
+from arabesque.app.send_event import send_event
+
+router = APIRouter(prefix="/api/v1/external/workflows", tags=["workflows"])
+
+OrderBy = Literal["createdAt", "updatedAt", "resolvedAt", "status", "state", "workflowDefinitionName"]
+
+
+@router.post("/run", response_model=RunResponse)
+def run(body: RunRequest, who: Caller, db: Db, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    return run_workflow(db, who, body.model_dump(exclude_unset=True), idempotency_key)
+
+
+@router.get("")
+def list_(
+    who: Caller,
+    db: Db,
+    status: Annotated[list[Literal["active", "completed", "failed"]] | None, Query()] = None,
+    workflowDefinitionId: str | None = None,
+    entityId: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    orderBy: OrderBy = "createdAt",
+    orderDirection: Literal["asc", "desc"] = "desc",
+) -> dict[str, Any]:
+    return list_workflows(
+        db,
+        who,
+        statuses=list(status or []),
+        definition=workflowDefinitionId,
+        entity_id=entityId,
+        page=page,
+        limit=limit,
+        order_by=orderBy,
+        order_direction=orderDirection,
+    )
+
+
+@router.get("/{runtime_id}")
+def get(runtime_id: str, who: Caller, db: Db) -> dict[str, Any]:
+    return get_workflow(db, who, runtime_id)
+
+
+@router.get("/{runtime_id}/context")
+def context(runtime_id: str, who: Caller, db: Db) -> dict[str, Any]:
+    return get_context(db, who, runtime_id)
+
+
+@router.post("/{runtime_id}/event")
+def event(
+    runtime_id: str, body: EventRequest, who: Caller, db: Db, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    return send_event(db, who, runtime_id, body.name, body.payload, idempotency_key)
+
+
+@router.post("/{runtime_id}/send-event")
+def send_event_alias(
+    runtime_id: str, body: EventRequest, who: Caller, db: Db, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    return send_event(db, who, runtime_id, body.name, body.payload, idempotency_key)
+
+
+@router.patch("/{runtime_id}")
+def patch(runtime_id: str, body: PatchWorkflowRequest, who: Caller, db: Db) -> dict[str, Any]:
+    return patch_workflow(db, who, runtime_id, body.model_dump(exclude_unset=True))
+
+
+@router.patch("/{runtime_id}/decision/{document_id}")
+def decision(runtime_id: str, document_id: str, body: DecisionRequest, who: Caller, db: Db) -> dict[str, Any]:
+    return decide_document(db, who, runtime_id, document_id, body.decision, body.reason, body.comment)

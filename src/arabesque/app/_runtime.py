@@ -1,0 +1,243 @@
+"""Runtime helpers shared by the use cases: locking, snapshots, writing a step, serialising a runtime."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from arabesque.app._definitions import compiled
+from arabesque.app._time import iso
+from arabesque.app.errors import Conflict, InvalidInput, NotFound
+from arabesque.engine import (
+    Definition,
+    Env,
+    Event,
+    EventRejected,
+    Snapshot,
+    Step,
+    StepFailed,
+    next_events,
+    step,
+)
+from arabesque.store import (
+    Business,
+    EndUser,
+    OutboxEffect,
+    RuntimeEvent,
+    WorkflowDefinition,
+    WorkflowRuntime,
+    for_update,
+    utcnow,
+)
+
+__all__ = [
+    "add_audit",
+    "apply_step",
+    "checked_step",
+    "definition_of",
+    "env_of",
+    "lock_runtime",
+    "new_id",
+    "now_ms",
+    "retrying",
+    "runtime_json",
+    "snapshot_of",
+]
+
+T = TypeVar("T")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def retrying(fn: Callable[[], T], attempts: int = 3) -> T:
+    """Run a whole transaction again when it lost a race (unique key taken, deadlock, lock timeout)."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except IntegrityError as exc:
+            if attempt == attempts - 1:
+                raise Conflict("The request conflicts with a concurrent change; retry it") from exc
+        except OperationalError as exc:
+            if attempt == attempts - 1 or not _transient(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _transient(exc: OperationalError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in ("40001", "40P01") or "database is locked" in str(exc.orig)
+
+
+def lock_runtime(s: Session, project_id: str, runtime_id: str) -> WorkflowRuntime:
+    """The runtime, row-locked for this transaction; 404 when it is not in the project."""
+    rt = s.scalars(
+        for_update(
+            s,
+            select(WorkflowRuntime).where(WorkflowRuntime.id == runtime_id, WorkflowRuntime.project_id == project_id),
+        )
+    ).first()
+    if rt is None:
+        raise NotFound(f"No resource with id [{runtime_id}] was found")
+    return rt
+
+
+def checked_step(defn: Definition, snap: Snapshot, event: Event, env: Env) -> Step:
+    """`engine.step`, with a refused event or a failed step turned into a 400 naming what went wrong."""
+    try:
+        return step(defn, snap, event, env)
+    except EventRejected as exc:
+        allowed = list(exc.allowed)
+        raise InvalidInput(
+            f"Event {exc.event} does not exist for the current state {exc.state!r}; allowed: {allowed}",
+            [
+                {
+                    "path": "name",
+                    "message": f"{exc.event!r} is not accepted in state {exc.state!r}; allowed: {allowed}",
+                }
+            ],
+        ) from exc
+    except StepFailed as exc:
+        raise InvalidInput(f"Event {event.type} failed: {exc}", [{"path": "payload", "message": str(exc)}]) from exc
+
+
+def definition_of(s: Session, rt: WorkflowRuntime) -> tuple[WorkflowDefinition, Definition]:
+    row = s.get(WorkflowDefinition, rt.definition_pk)
+    assert row is not None
+    return row, compiled(row)
+
+
+def snapshot_of(rt: WorkflowRuntime) -> Snapshot:
+    return Snapshot.from_json(
+        {
+            "state": rt.state,
+            "context": rt.context,
+            "status": rt.status,
+            "tags": rt.tags or [],
+            "pending": rt.pending or {},
+            "seq": rt.seq,
+        }
+    )
+
+
+def env_of(rt: WorkflowRuntime) -> Env:
+    return Env(runtime_id=rt.id, config=rt.config or {}, now_ms=now_ms())
+
+
+def add_audit(
+    s: Session,
+    rt: WorkflowRuntime,
+    kind: str,
+    actor: str,
+    event: str | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    rt.event_count += 1
+    s.add(
+        RuntimeEvent(
+            runtime_id=rt.id,
+            project_id=rt.project_id,
+            seq=rt.event_count,
+            kind=kind,
+            actor=actor,
+            event=event,
+            from_state=from_state,
+            to_state=to_state,
+            details=details or {},
+        )
+    )
+
+
+def apply_step(
+    s: Session,
+    rt: WorkflowRuntime,
+    defn: Definition,
+    step: Step,
+    actor: str,
+    event: str,
+    payload: Any = None,
+    kind: str = "event",
+) -> None:
+    """Write the step's snapshot, one audit record per transition and one outbox row per effect."""
+    before_state, before_context = rt.state, rt.context
+    snap = step.snapshot
+    now = utcnow()
+    rt.state = snap.state
+    rt.context = snap.context
+    rt.status = snap.status
+    rt.tags = list(snap.tags)
+    rt.pending = dict(snap.pending)
+    rt.seq = snap.seq
+    rt.updated_at = now
+    if snap.status == "completed" and rt.resolved_at is None:
+        rt.resolved_at = now
+    details: dict[str, Any] = {"contextChanged": snap.context != before_context}
+    if payload is not None:
+        details["payload"] = payload
+    transitions = step.transitions or ((event, before_state, snap.state),)
+    for i, (ev, frm, to) in enumerate(transitions):
+        add_audit(s, rt, kind if i == 0 else "transition", actor, ev, frm, to, details if i == 0 else {})
+    for effect in step.effects:
+        s.add(
+            OutboxEffect(
+                project_id=rt.project_id,
+                runtime_id=rt.id,
+                lock_key=rt.id,
+                effect_id=effect.id,
+                effect_type=effect.type,
+                plugin=effect.plugin,
+                payload=effect.to_json(),
+            )
+        )
+    if defn.is_final(snap.state) and snap.state in ("approved", "rejected"):
+        entity = _entity_of(s, rt)
+        if entity is not None:
+            entity.approval_state = snap.state.upper()
+
+
+def _entity_of(s: Session, rt: WorkflowRuntime) -> Business | EndUser | None:
+    if rt.business_id:
+        return s.get(Business, rt.business_id)
+    if rt.end_user_id:
+        return s.get(EndUser, rt.end_user_id)
+    return None
+
+
+def runtime_json(rt: WorkflowRuntime, defn: Definition | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": rt.id,
+        "projectId": rt.project_id,
+        "workflowDefinitionId": rt.definition_id,
+        "workflowDefinitionName": rt.definition_name,
+        "workflowDefinitionVersion": rt.definition_version,
+        "state": rt.state,
+        "status": rt.status,
+        "tags": rt.tags or [],
+        "context": rt.context,
+        "config": rt.config or {},
+        "businessId": rt.business_id,
+        "endUserId": rt.end_user_id,
+        "assigneeId": rt.assignee_id,
+        "assignedAt": iso(rt.assigned_at),
+        "parentRuntimeDataId": rt.parent_runtime_id,
+        "createdBy": rt.created_by,
+        "createdAt": iso(rt.created_at),
+        "updatedAt": iso(rt.updated_at),
+        "resolvedAt": iso(rt.resolved_at),
+    }
+    if defn is not None:
+        out["nextEvents"] = [] if rt.status != "active" else next_events(defn, snapshot_of(rt))
+    return out

@@ -1,0 +1,75 @@
+"""Use case: decide one document of a runtime (`PATCH /external/workflows/{id}/decision/{documentId}`).
+
+The decision is written through the engine's DEEP_MERGE_CONTEXT (by document id), so the current state's
+eventless transitions see it (e.g. "every document decided -> approved"), and it is audited as a decision.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arabesque.app._runtime import (
+    apply_step,
+    checked_step,
+    definition_of,
+    env_of,
+    lock_runtime,
+    retrying,
+    runtime_json,
+    snapshot_of,
+)
+from arabesque.app.errors import Conflict, NotFound
+from arabesque.app.principal import Principal
+from arabesque.engine import Event
+from arabesque.store import Database
+
+__all__ = ["DECISIONS", "decide_document"]
+
+DECISIONS = {"approve": "approved", "reject": "rejected", "revision": "revision"}
+
+
+def decide_document(
+    db: Database,
+    who: Principal,
+    runtime_id: str,
+    document_id: str,
+    decision: str,
+    reason: str | None = None,
+    comment: str | None = None,
+) -> dict[str, Any]:
+    status = DECISIONS[decision]
+    new_decision = {
+        "status": status,
+        "rejectionReason": reason if status == "rejected" else None,
+        "revisionReason": reason if status == "revision" else None,
+        "comment": comment,
+    }
+
+    def tx() -> dict[str, Any]:
+        with db.write() as s:
+            rt = lock_runtime(s, who.project_id, runtime_id)
+            docs = rt.context.get("documents") or []
+            if not any(isinstance(d, dict) and d.get("id") == document_id for d in docs):
+                raise NotFound(f"No document with id [{document_id}] in workflow [{runtime_id}]")
+            _, defn = definition_of(s, rt)
+            if rt.status != "active" or defn.is_final(rt.state):
+                raise Conflict(f"Workflow {runtime_id} is {rt.status}; its documents can no longer be decided")
+            payload = {
+                "newContext": {"documents": [{"id": document_id, "decision": new_decision}]},
+                "arrayMergeOption": "by_id",
+            }
+            result = checked_step(defn, snapshot_of(rt), Event("DEEP_MERGE_CONTEXT", payload), env_of(rt))
+            apply_step(
+                s,
+                rt,
+                defn,
+                result,
+                who.actor,
+                "DEEP_MERGE_CONTEXT",
+                {"documentId": document_id, "decision": new_decision},
+                kind="decision",
+            )
+            s.flush()
+            return runtime_json(rt, defn)
+
+    return retrying(tx)

@@ -1,0 +1,98 @@
+"""Use cases: store an uploaded document file, and fetch one back (same tenant only).
+
+Files live under `<files_dir>/<project id>/<file id>`; the row records name, type, size and SHA-256.
+The declared content type must be one of ALLOWED_TYPES and, for PDF and images, match the file's magic bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from arabesque.app._runtime import new_id
+from arabesque.app.errors import InvalidInput, NotFound, TooLarge
+from arabesque.app.principal import Principal
+from arabesque.store import Database, File
+
+__all__ = ["ALLOWED_TYPES", "MAX_FILE_BYTES", "TOO_LARGE", "StoredFile", "get_file", "store_file"]
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+TOO_LARGE = "File size exceeds 10 MB"
+ALLOWED_TYPES = {
+    "application/pdf": (b"%PDF",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/jpg": (b"\xff\xd8\xff",),
+    "text/csv": (),
+    "application/csv": (),
+    "application/vnd.ms-excel": (),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (b"PK",),
+}
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    path: Path
+    file_name: str
+    mime_type: str
+
+
+def store_file(
+    db: Database, files_dir: Path, who: Principal, file_name: str, mime_type: str, content: bytes
+) -> dict[str, Any]:
+    mime_type = (mime_type or "").split(";")[0].strip().lower()
+    if mime_type not in ALLOWED_TYPES:
+        raise InvalidInput(
+            "Unsupported file type",
+            [
+                {
+                    "path": "file",
+                    "message": f"content type {mime_type!r} is not one of {sorted(ALLOWED_TYPES)}",
+                }
+            ],
+        )
+    magics = ALLOWED_TYPES[mime_type]
+    if magics and not any(content.startswith(m) for m in magics):
+        raise InvalidInput("Unsupported file type", [{"path": "file", "message": f"content is not {mime_type}"}])
+    if len(content) > MAX_FILE_BYTES:
+        raise TooLarge(
+            f"File size exceeds {MAX_FILE_BYTES // (1024 * 1024)} MB",
+            [{"path": "file", "message": "too large"}],
+        )
+    if not content:
+        raise InvalidInput("Empty file", [{"path": "file", "message": "the file is empty"}])
+    file_id = new_id()
+    target = files_dir / who.project_id / file_id
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+    safe_name = Path(file_name or "file").name[:500]
+    try:
+        with db.write() as s:
+            s.add(
+                File(
+                    id=file_id,
+                    project_id=who.project_id,
+                    file_name=safe_name,
+                    mime_type=mime_type,
+                    size=len(content),
+                    sha256=hashlib.sha256(content).hexdigest(),
+                    storage_path=str(target.relative_to(files_dir)),
+                    created_by=who.actor,
+                )
+            )
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return {"id": file_id, "fileName": safe_name, "mimeType": mime_type, "size": len(content)}
+
+
+def get_file(db: Database, files_dir: Path, who: Principal, file_id: str) -> StoredFile:
+    with db.read() as s:
+        row = s.scalars(select(File).where(File.id == file_id, File.project_id == who.project_id)).first()
+        if row is None:
+            raise NotFound(f"No file with id [{file_id}] was found")
+        return StoredFile(path=files_dir / row.storage_path, file_name=row.file_name, mime_type=row.mime_type)

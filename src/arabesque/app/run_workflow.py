@@ -1,0 +1,204 @@
+"""Use case: run a workflow for an entity (`POST /external/workflows/run`).
+
+One transaction: resolve the definition's latest version, validate the context (every error listed),
+upsert the entity by (project, correlation id), then either deep-merge the context into the entity's
+active runtime of that definition or create a runtime at the initial state (sending `config.initialEvent`
+when set), and write the snapshot, audit records and outbox rows.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import SchemaError
+from jsonschema.validators import validator_for
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from arabesque.app._definitions import compiled, find_definition, latest_version
+from arabesque.app._merge import merge_objects
+from arabesque.app._runtime import (
+    add_audit,
+    apply_step,
+    checked_step,
+    definition_of,
+    env_of,
+    new_id,
+    retrying,
+    snapshot_of,
+)
+from arabesque.app.errors import InvalidInput
+from arabesque.app.idempotency import fingerprint, idempotent
+from arabesque.app.principal import Principal
+from arabesque.engine import Event, start
+from arabesque.store import Business, Database, EndUser, WorkflowRuntime, for_update, utcnow
+
+__all__ = ["context_errors", "run_workflow"]
+
+
+def run_workflow(
+    db: Database, who: Principal, body: dict[str, Any], idempotency_key: str | None = None
+) -> dict[str, Any]:
+    def tx() -> dict[str, Any]:
+        with db.write() as s:
+            return idempotent(s, who.project_id, idempotency_key, fingerprint("run", body), lambda: _run(s, who, body))
+
+    return retrying(tx)
+
+
+def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    row = latest_version(s, find_definition(s, who.project_id, str(body["workflowId"])))
+    defn = compiled(row)
+    context = copy.deepcopy(body.get("context") or {})
+    errors = context_errors(defn.context_schema, context) + _entity_errors(context)
+    if errors:
+        raise InvalidInput("Validation error", errors)
+    entity = context["entity"]
+    etype = "business" if entity["type"] == "business" else "individual"
+    entity_id = _upsert_entity(s, who.project_id, etype, entity)
+    entity["ballerineEntityId"] = entity_id
+    for doc in context.get("documents") or []:
+        if isinstance(doc, dict) and not doc.get("id"):
+            doc["id"] = new_id()
+    config = merge_objects(defn.config, body.get("config"))
+    entity_col = WorkflowRuntime.business_id if etype == "business" else WorkflowRuntime.end_user_id
+
+    existing = None
+    if not config.get("allowMultipleActiveWorkflows"):
+        existing = s.scalars(
+            for_update(
+                s,
+                select(WorkflowRuntime)
+                .where(
+                    WorkflowRuntime.project_id == who.project_id,
+                    entity_col == entity_id,
+                    WorkflowRuntime.definition_name == row.name,
+                    WorkflowRuntime.status == "active",
+                )
+                .order_by(WorkflowRuntime.created_at)
+                .limit(1),
+            )
+        ).first()
+    if existing is not None:
+        _, existing_defn = definition_of(s, existing)
+        payload = {"newContext": context, "arrayMergeOption": "by_id"}
+        result = checked_step(
+            existing_defn, snapshot_of(existing), Event("DEEP_MERGE_CONTEXT", payload), env_of(existing)
+        )
+        apply_step(s, existing, existing_defn, result, who.actor, "DEEP_MERGE_CONTEXT", kind="run")
+        runtime = existing
+    else:
+        snap = start(defn, context)
+        runtime = WorkflowRuntime(
+            id=new_id(),
+            project_id=who.project_id,
+            definition_pk=row.pk,
+            definition_id=row.id,
+            definition_name=row.name,
+            definition_version=row.version,
+            business_id=entity_id if etype == "business" else None,
+            end_user_id=entity_id if etype == "individual" else None,
+            state=snap.state,
+            status=snap.status,
+            context=snap.context,
+            config=config,
+            tags=list(snap.tags),
+            pending=dict(snap.pending),
+            seq=snap.seq,
+            event_count=0,
+            created_by=who.actor,
+        )
+        s.add(runtime)
+        s.flush()
+        add_audit(s, runtime, "created", who.actor, None, None, snap.state, {"definitionVersion": row.version})
+        s.flush()
+        initial = config.get("initialEvent")
+        if isinstance(initial, str) and initial:
+            result = checked_step(defn, snap, Event(initial), env_of(runtime))
+            apply_step(s, runtime, defn, result, who.actor, initial)
+    s.flush()
+    return {
+        "workflowDefinitionId": row.id,
+        "workflowRuntimeId": runtime.id,
+        "ballerineEntityId": entity_id,
+        "entities": [],
+    }
+
+
+_validators: dict[str, Any] = {}
+
+
+def context_errors(schema: dict[str, Any] | None, context: dict[str, Any]) -> list[dict[str, str]]:
+    """Every violation of the definition's context schema, as `{path, message}` (paths start at `context`)."""
+    if not schema:
+        return []
+    cls = validator_for(schema, default=Draft7Validator)
+    try:
+        validator = cls(schema)
+    except SchemaError as exc:  # pragma: no cover - definitions are validated on load
+        return [{"path": "contextSchema", "message": exc.message}]
+    out = []
+    for err in sorted(validator.iter_errors(context), key=lambda e: [str(p) for p in e.absolute_path]):
+        parts = ["context", *(str(p) for p in err.absolute_path)]
+        if err.validator == "required" and isinstance(err.instance, dict):
+            required: list[Any] = err.validator_value if isinstance(err.validator_value, list) else []
+            missing = [p for p in required if p not in err.instance and repr(p) in err.message]
+            if missing:
+                parts.append(str(missing[0]))
+        out.append({"path": ".".join(parts), "message": err.message})
+    return out
+
+
+def _entity_errors(context: dict[str, Any]) -> list[dict[str, str]]:
+    entity = context.get("entity")
+    if not isinstance(entity, dict):
+        return [{"path": "context.entity", "message": "an object with type, id and data is required"}]
+    errors = []
+    if entity.get("type") not in ("business", "individual"):
+        errors.append({"path": "context.entity.type", "message": "must be 'business' or 'individual'"})
+    if not isinstance(entity.get("id"), str) or not entity["id"].strip():
+        errors.append({"path": "context.entity.id", "message": "the entity's correlation id is required"})
+    if "data" in entity and not isinstance(entity["data"], dict):
+        errors.append({"path": "context.entity.data", "message": "must be an object"})
+    docs = context.get("documents")
+    if docs is not None and not isinstance(docs, list):
+        errors.append({"path": "context.documents", "message": "must be an array"})
+    return errors
+
+
+def _upsert_entity(s: Session, project_id: str, etype: str, entity: dict[str, Any]) -> str:
+    """Insert the entity or update its data; the statement row-locks it until commit."""
+    data = entity.get("data")
+    now = utcnow()
+    model: type[Business] | type[EndUser] = Business if etype == "business" else EndUser
+    values: dict[str, Any] = {
+        "id": new_id(),
+        "project_id": project_id,
+        "correlation_id": entity["id"],
+        "data": data or {},
+        "approval_state": "NEW",
+        "created_at": now,
+        "updated_at": now,
+    }
+    if etype == "business":
+        values["company_name"] = str((data or {}).get("companyName") or "")
+    else:
+        values["first_name"] = str((data or {}).get("firstName") or "")
+        values["last_name"] = str((data or {}).get("lastName") or "")
+        values["email"] = (data or {}).get("email")
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(model).values(**values)
+    updates: dict[str, Any] = {"updated_at": stmt.excluded.updated_at}
+    if data is not None:
+        for col in values:
+            if col not in ("id", "project_id", "correlation_id", "approval_state", "created_at"):
+                updates[col] = getattr(stmt.excluded, col)
+    upsert = stmt.on_conflict_do_update(index_elements=["project_id", "correlation_id"], set_=updates).returning(
+        model.id
+    )
+    entity_id = s.execute(upsert).scalar_one()
+    return str(entity_id)

@@ -1,0 +1,56 @@
+"""Use case: send an event to a runtime (`POST /external/workflows/{id}/event`).
+
+One transaction: lock the runtime row, refuse events on a finished runtime (409), step the engine
+(400 naming the event, the state and the allowed events when the state does not accept it), write the
+snapshot, the audit records and the outbox rows, commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arabesque.app._runtime import (
+    apply_step,
+    checked_step,
+    definition_of,
+    env_of,
+    lock_runtime,
+    retrying,
+    runtime_json,
+    snapshot_of,
+)
+from arabesque.app.errors import Conflict
+from arabesque.app.idempotency import fingerprint, idempotent
+from arabesque.app.principal import Principal
+from arabesque.engine import Event
+from arabesque.store import Database
+
+__all__ = ["send_event"]
+
+
+def send_event(
+    db: Database,
+    who: Principal,
+    runtime_id: str,
+    name: str,
+    payload: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    print_ = fingerprint(f"event:{runtime_id}", {"name": name, "payload": payload})
+
+    def work() -> dict[str, Any]:
+        with db.write() as s:
+
+            def compute() -> dict[str, Any]:
+                rt = lock_runtime(s, who.project_id, runtime_id)
+                _, defn = definition_of(s, rt)
+                if rt.status != "active" or defn.is_final(rt.state):
+                    raise Conflict(f"Workflow {runtime_id} is {rt.status} (state {rt.state!r}); it accepts no events")
+                result = checked_step(defn, snapshot_of(rt), Event(name, payload), env_of(rt))
+                apply_step(s, rt, defn, result, who.actor, name, payload)
+                s.flush()
+                return runtime_json(rt, defn)
+
+            return idempotent(s, who.project_id, idempotency_key, print_, compute)
+
+    return retrying(work)

@@ -1,0 +1,47 @@
+"""Storage: SQLAlchemy models, migrations, sessions."""
+
+from arabesque.store.db import data_dir, database_url, make_engine, upgrade
+from arabesque.store.models import (
+    ApiKey,
+    Base,
+    Business,
+    Customer,
+    EndUser,
+    File,
+    Filter,
+    IdempotencyRecord,
+    OutboxEffect,
+    Project,
+    RuntimeEvent,
+    User,
+    UserProject,
+    WorkflowDefinition,
+    WorkflowRuntime,
+    utcnow,
+)
+from arabesque.store.session import Database, for_update
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Business",
+    "Customer",
+    "Database",
+    "EndUser",
+    "File",
+    "Filter",
+    "IdempotencyRecord",
+    "OutboxEffect",
+    "Project",
+    "RuntimeEvent",
+    "User",
+    "UserProject",
+    "WorkflowDefinition",
+    "WorkflowRuntime",
+    "data_dir",
+    "database_url",
+    "for_update",
+    "make_engine",
+    "upgrade",
+    "utcnow",
+]

@@ -1,0 +1,278 @@
+"""SQLAlchemy models: one table per record kind, every tenant row scoped by `project_id`.
+
+JSON columns are JSONB on PostgreSQL and JSON text on SQLite. Timestamps are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Business",
+    "Customer",
+    "EndUser",
+    "File",
+    "Filter",
+    "IdempotencyRecord",
+    "OutboxEffect",
+    "Project",
+    "RuntimeEvent",
+    "User",
+    "UserProject",
+    "WorkflowDefinition",
+    "WorkflowRuntime",
+    "utcnow",
+]
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSONType, list[Any]: JSONType, datetime: DateTime(timezone=True)}
+
+    def __repr__(self) -> str:
+        key = getattr(self, "id", None) or getattr(self, "pk", None)
+        return f"<{type(self).__name__} {key}>"
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Project(Base):
+    __tablename__ = "project"
+    __table_args__ = (UniqueConstraint("customer_id", "name"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """An API key: only its SHA-256 is stored; `prefix` identifies it in listings and audit records."""
+
+    __tablename__ = "api_key"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    prefix: Mapped[str] = mapped_column(String(32))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    first_name: Mapped[str] = mapped_column(String(200), default="")
+    last_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(Text)
+    roles: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UserProject(Base):
+    __tablename__ = "user_project"
+    user_id: Mapped[str] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"), primary_key=True, index=True)
+
+
+class WorkflowDefinition(Base):
+    """A definition version: `id` is public and unique within a project; the engine loads `record`."""
+
+    __tablename__ = "workflow_definition"
+    __table_args__ = (
+        UniqueConstraint("project_id", "id"),
+        UniqueConstraint("project_id", "name", "version"),
+        Index(None, "project_id", "name", "version"),
+    )
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(200))
+    project_id: Mapped[str | None] = mapped_column(ForeignKey("project.id"))
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    definition_type: Mapped[str] = mapped_column(String(32), default="statechart-json")
+    record: Mapped[dict[str, Any]]
+    created_by: Mapped[str] = mapped_column(String(200), default="SYSTEM")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Business(Base):
+    __tablename__ = "business"
+    __table_args__ = (UniqueConstraint("project_id", "correlation_id"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"), index=True)
+    correlation_id: Mapped[str] = mapped_column(String(200))
+    company_name: Mapped[str] = mapped_column(String(500), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    approval_state: Mapped[str] = mapped_column(String(16), default="NEW")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class EndUser(Base):
+    __tablename__ = "end_user"
+    __table_args__ = (UniqueConstraint("project_id", "correlation_id"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"), index=True)
+    correlation_id: Mapped[str] = mapped_column(String(200))
+    first_name: Mapped[str] = mapped_column(String(200), default="")
+    last_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(320))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    approval_state: Mapped[str] = mapped_column(String(16), default="NEW")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class WorkflowRuntime(Base):
+    """A workflow instance (a case): the engine snapshot plus ownership, links and timestamps."""
+
+    __tablename__ = "workflow_runtime"
+    __table_args__ = (
+        Index(None, "project_id", "status", "created_at"),
+        Index(None, "business_id", "status"),
+        Index(None, "end_user_id", "status"),
+        Index(None, "assignee_id", "status"),
+        Index(None, "definition_pk", "status"),
+        Index(None, "parent_runtime_id"),
+    )
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))
+    definition_pk: Mapped[int] = mapped_column(ForeignKey("workflow_definition.pk"))
+    definition_id: Mapped[str] = mapped_column(String(200))
+    definition_name: Mapped[str] = mapped_column(String(200))
+    definition_version: Mapped[int] = mapped_column(Integer)
+    business_id: Mapped[str | None] = mapped_column(ForeignKey("business.id"))
+    end_user_id: Mapped[str | None] = mapped_column(ForeignKey("end_user.id"))
+    assignee_id: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
+    assigned_at: Mapped[datetime | None]
+    parent_runtime_id: Mapped[str | None] = mapped_column(ForeignKey("workflow_runtime.id"))
+    state: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    context: Mapped[dict[str, Any]]
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    pending: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(200), default="SYSTEM")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+
+class RuntimeEvent(Base):
+    """The audit log of a runtime: `seq` is 1, 2, 3... per runtime, so the log is linear by construction."""
+
+    __tablename__ = "runtime_event"
+    __table_args__ = (UniqueConstraint("runtime_id", "seq"), Index(None, "project_id", "created_at"))
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    runtime_id: Mapped[str] = mapped_column(ForeignKey("workflow_runtime.id"))
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))  # created | event | transition | decision | patch
+    actor: Mapped[str] = mapped_column(String(200))
+    event: Mapped[str | None] = mapped_column(String(200))
+    from_state: Mapped[str | None] = mapped_column(String(200))
+    to_state: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxEffect(Base):
+    """An effect to execute after commit (HTTP plugin call, child workflow start, notification)."""
+
+    __tablename__ = "outbox_effect"
+    __table_args__ = (UniqueConstraint("runtime_id", "effect_id"), Index(None, "status", "available_at"))
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))
+    runtime_id: Mapped[str] = mapped_column(ForeignKey("workflow_runtime.id"))
+    lock_key: Mapped[str] = mapped_column(String(64))
+    effect_id: Mapped[str] = mapped_column(String(200))
+    effect_type: Mapped[str] = mapped_column(String(16))
+    plugin: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class File(Base):
+    __tablename__ = "file"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    mime_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_path: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200), default="SYSTEM")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Filter(Base):
+    """A case-management queue: an entity type and the definition names it shows."""
+
+    __tablename__ = "filter"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    entity: Mapped[str] = mapped_column(String(32))  # individuals | businesses
+    definition_ids: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("project_id", "key"),)
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
