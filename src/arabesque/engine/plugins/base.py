@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from arabesque.engine.errors import Problem
+from arabesque.engine.js import json_stringify
 from arabesque.engine.jsonlogic import CompiledRule, LogicError, compile_rule
 from arabesque.engine.transformers import CompiledTransformers, TransformError, compile_transformers
 from arabesque.engine.types import Effect, Env
@@ -84,22 +85,18 @@ class TransformChain:
         links = []
         for i, item in enumerate(items):
             where = f"{path}[{i}]" if isinstance(raw, list) else path
-            kind = item.get("transformer") if isinstance(item, dict) else None
+            mapping = item.get("mapping") if isinstance(item, dict) else None
+            json_logic = isinstance(item, dict) and item.get("transformer") == "json-logic" and "json-logic" in allowed
             try:
-                if kind == "json-logic" and "json-logic" in allowed:
-                    assert isinstance(item, dict)
-                    links.append(_Link(item.get("mapping"), compile_rule(item.get("mapping"))))
-                else:
-                    mapping = item.get("mapping") if isinstance(item, dict) else None
-                    links.append(_Link(mapping, compile_transformers([item], allowed=allowed)))
+                compiled = compile_rule(mapping) if json_logic else compile_transformers([item], allowed=allowed)
             except (TransformError, LogicError) as exc:
                 problems.error(where, str(exc))
+                continue
+            links.append(_Link(mapping, compiled))
         return cls(tuple(links))
 
     def apply(self, data: Any, now_ms: int) -> Any:
         """Run the chain; raise PluginError with Ballerine's wording on the first failure."""
-        from arabesque.engine.js import json_stringify
-
         for link in self.links:
             try:
                 if isinstance(link.compiled, CompiledRule):
