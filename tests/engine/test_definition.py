@@ -114,6 +114,12 @@ def test_warnings_load_the_definition() -> None:
         step(definition, start(definition), Event("check"), Env())
 
 
+def test_unreachable_states_are_a_warning() -> None:
+    record = _record({"a": {"on": {"GO": "b"}}, "b": {"always": "c"}, "c": {}, "orphan": {"on": {"X": "a"}}})
+    warnings = [str(w) for w in load_definition(record).warnings]
+    assert warnings == ["definition.states.orphan: unreachable from the initial state"]
+
+
 def test_unknown_keys_are_kept_and_the_record_is_not_changed() -> None:
     record = _record({"a": {}}, {"apiPlugins": []}, predictableActionArguments=True)
     record.update({"persistStates": [{"state": "a", "persistence": "BACKEND"}], "variant": "DEFAULT"})

@@ -129,6 +129,9 @@ class _Loader:
 
         root_on = self.transitions(chart.get("on"), "definition.on", names)
         nodes = {name: self.state(name, raw, f"definition.states.{name}", names) for name, raw in raw_states.items()}
+        if isinstance(initial, str) and initial in nodes:
+            for name in _unreachable(initial, nodes, root_on):
+                self.warnings.append(Problem(f"definition.states.{name}", "unreachable from the initial state"))
         accepted = _accepted_events(nodes, root_on)
         extensions = record.get("extensions")
         plugins = compile_extensions(extensions, names, accepted)
@@ -248,3 +251,21 @@ def _allowed_events(node: StateNode, root_on: Mapping[str, tuple[Candidate, ...]
     events += [e for e, cands in root_on.items() if any(not c.forbidden for c in cands)]
     events += [e for e in BUILTIN_EVENTS if e not in node.on and e not in root_on]
     return tuple(dict.fromkeys(events))
+
+
+def _unreachable(
+    initial: str, nodes: Mapping[str, StateNode], root_on: Mapping[str, tuple[Candidate, ...]]
+) -> list[str]:
+    """States no sequence of events leads to (guards aside): usually a typo in a target."""
+    def targets(candidates: list[Candidate]) -> list[str]:
+        return [c.target for c in candidates if c.target is not None and c.target in nodes]
+
+    from_root = targets([c for cands in root_on.values() for c in cands])
+    seen, todo = {initial, *from_root}, [initial, *from_root]
+    while todo:
+        node = nodes[todo.pop()]
+        for target in targets([c for cands in node.on.values() for c in cands] + list(node.always)):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return [name for name in nodes if name not in seen]
