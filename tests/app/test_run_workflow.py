@@ -98,3 +98,12 @@ def test_a_refused_initial_event_rolls_everything_back(db: Database, tenant: Ten
     with db.read() as s:
         assert s.scalars(select(WorkflowRuntime)).all() == []
         assert s.scalars(select(Business)).all() == []  # the entity upsert was in the same transaction
+
+
+def test_each_invalid_path_is_reported_once(db: Database, tenant: Tenant) -> None:
+    body = {"workflowId": SEED["workflowId"], "context": {"entity": {"type": "business"}}}
+    with pytest.raises(InvalidInput) as info:
+        run_workflow(db, tenant.who, body)
+    paths = [e["path"] for e in info.value.errors]
+    assert "context.entity.id" in paths
+    assert len(paths) == len(set(paths)), paths

@@ -54,7 +54,10 @@ def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
     row = latest_version(s, find_definition(s, who.project_id, str(body["workflowId"])))
     defn = compiled(row)
     context = copy.deepcopy(body.get("context") or {})
-    errors = context_errors(defn.context_schema, context) + _entity_errors(context)
+    errors = context_errors(defn.context_schema, context)
+    # The service's own entity rules, only where the definition's schema has not already reported the path.
+    reported = {e["path"] for e in errors}
+    errors += [e for e in _entity_errors(context) if e["path"] not in reported]
     if errors:
         raise InvalidInput("Validation error", errors)
     entity = context["entity"]
