@@ -114,6 +114,36 @@ def test_warnings_load_the_definition() -> None:
         step(definition, start(definition), Event("check"), Env())
 
 
+def test_ballerine_style_mappings_without_commas_load() -> None:
+    # Ballerine's own example definitions ship hash mappings with a missing comma; jmespath.js accepts them.
+    mapping = "{firstName: entity.firstName, supportEmail: join('', [entity.company, '@support.com']) adapter: 'log'}"
+    record = _record(
+        {"a": {"on": {"GO": "mail"}}, "mail": {}},
+        {
+            "apiPlugins": [
+                {
+                    "name": "email",
+                    "pluginKind": "email",
+                    "url": "https://mail.test",
+                    "method": "POST",
+                    "stateNames": ["mail"],
+                    "request": {"transform": [{"transformer": "jmespath", "mapping": mapping}]},
+                }
+            ]
+        },
+    )
+    definition = load_definition(record)
+    assert definition.warnings == []
+    (call,) = step(
+        definition, start(definition, {"entity": {"firstName": "Ada", "company": "acme"}}), Event("GO"), Env()
+    ).effects
+    assert call.to_json()["request"]["body"] == {
+        "firstName": "Ada",
+        "supportEmail": "acme@support.com",
+        "adapter": "log",
+    }
+
+
 def test_unreachable_states_are_a_warning() -> None:
     record = _record({"a": {"on": {"GO": "b"}}, "b": {"always": "c"}, "c": {}, "orphan": {"on": {"X": "a"}}})
     warnings = [str(w) for w in load_definition(record).warnings]
