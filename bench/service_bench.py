@@ -1,0 +1,614 @@
+"""The service on PostgreSQL: `POST /run` and `POST /{id}/event` at concurrency 32 vs pgbench, in the same run.
+
+    .venv/bin/python bench/service_bench.py [--requests 3000] [--concurrency 32] [--pgbench-seconds 15]
+        [--server serve|uvicorn] [--workers 2] [--keep] [--verbose] [--json]
+
+What it does, in order (issue 3, section 6):
+
+1. drops and creates the database `arabesque_bench` on 127.0.0.1:5432 (`--admin-url` for another server);
+2. starts the server against it with `ARABESQUE_DATA_DIR` in a temporary directory:
+   `--server serve` (default) runs `arabesque serve` as a user deploys it (one process; `--workers` and
+   `--no-worker` are passed when `serve --help` lists them); `--server uvicorn` runs
+   `uvicorn --factory --workers N` over the same application (what a 2-core deployment behind
+   uvicorn's process manager would run). It reads the API key printed at first start and waits for
+   `/api/v1/_health/ready`;
+3. fires `--requests` runs of the seed payload (a new `entity.id` per request, so every run creates a
+   business and a runtime) at `--concurrency` clients (asyncio, one keep-alive HTTP/1.1 connection each),
+   after a short unmeasured warm-up and an `ANALYZE`; then pgbench runs the same statements (captured
+   from the API with a SQLAlchemy cursor listener, see RUN_SCRIPT) on the same database with
+   `-c concurrency -j 2 -M prepared` for `--pgbench-seconds`;
+4. the same for `POST /{id}/event` (`UPDATE_CONTEXT` on the runtimes the run phase created, one runtime
+   per request) against EVENT_SCRIPT on copies of such runtimes (each pgbench client on its own runtimes);
+5. prints a table and cleans up (stops the server, drops the database; `--keep` keeps it).
+
+This is a benchmark, not a test: nothing asserts on time. The load generator, the server and PostgreSQL
+share the machine's cores, so the client's own CPU time is printed next to the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+DB_NAME = "arabesque_bench"
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFINITION = "till_basic_kyb_demo"
+SEED: dict[str, Any] = {
+    "workflowId": DEFINITION,
+    "context": {
+        "entity": {
+            "type": "business",
+            "id": "my-enduser-id111",
+            "data": {
+                "country": "US",
+                "registrationNumber": "756OPOPOP08238",
+                "companyName": "TILL COMPANY LIMITED",
+                "additionalInfo": {
+                    "mainRepresentative": {"email": "email@ballerine.com", "lastName": "Last", "firstName": "First"}
+                },
+            },
+        },
+        "documents": [],
+    },
+}
+WARMUP = 100  # unmeasured requests before each measured phase (connections, caches, psycopg prepares)
+
+# The statements the API issues for one run and for one event, in order, as captured from SQLAlchemy
+# (`before_cursor_execute` on the engine, PostgreSQL, the seed payload with a new entity.id) on
+# 2026-11-28 (working tree with webhook subscriptions: two subscription lookups per run, a parent lookup
+# per event). Re-capture them when the use cases change, or the comparison drifts. psycopg
+# prepares statements server-side after 5 executions on a connection, hence pgbench `-M prepared`.
+# Client-side values (uuids, timestamps) become `md5(...)::uuid` ids and `now()`; the JSON documents
+# are the ones the API writes for the seed payload. Not mirrored: the pool's pre-ping (`SELECT 1` when a
+# connection is checked out, twice per request: once for authentication, once for the use case).
+DEF_COLS = (
+    "workflow_definition.pk, workflow_definition.id, workflow_definition.project_id, "
+    "workflow_definition.is_public, workflow_definition.name, workflow_definition.version, "
+    "workflow_definition.display_name, workflow_definition.definition_type, workflow_definition.record, "
+    "workflow_definition.created_by, workflow_definition.created_at"
+)
+RT_COLUMNS = (
+    "id, project_id, definition_pk, definition_id, definition_name, definition_version, business_id, "
+    "end_user_id, assignee_id, assigned_at, parent_runtime_id, state, status, context, config, tags, pending, "
+    "seq, event_count, created_by, created_at, updated_at, resolved_at"
+)
+RT_COLS = ", ".join(f"workflow_runtime.{c.strip()}" for c in RT_COLUMNS.split(","))
+EVENT_COLS = "runtime_id, project_id, seq, kind, actor, event, from_state, to_state, details, created_at"
+AUTH = (
+    "BEGIN;\n"
+    "SELECT api_key.id, api_key.project_id, api_key.name, api_key.prefix, api_key.key_hash, api_key.created_at, "
+    "api_key.expires_at, api_key.revoked_at FROM api_key WHERE api_key.key_hash = :keyhash;\n"
+    "COMMIT;\n"
+)
+WEBHOOKS = (
+    "SELECT webhook_subscription.id, webhook_subscription.project_id, webhook_subscription.url, "
+    "webhook_subscription.events, webhook_subscription.secret, webhook_subscription.description, "
+    "webhook_subscription.created_at, webhook_subscription.deleted_at FROM webhook_subscription "
+    "WHERE webhook_subscription.project_id = :project AND webhook_subscription.deleted_at IS NULL;\n"
+)
+ENTITY_DATA = json.dumps(SEED["context"]["entity"]["data"])
+RUN_ENTITY = {**SEED["context"]["entity"], "id": "bench-m-0000", "ballerineEntityId": "00000000-0000-4000-8000-0000"}
+RUN_CONTEXT = json.dumps({**SEED["context"], "entity": RUN_ENTITY})
+RUN_CONFIG = '{"initialEvent": "START", "workflowLevelResolution": true}'
+BUSINESS_ID = "md5('b' || CAST(:rid AS text))::uuid::text"
+RUNTIME_ID = "md5('r' || CAST(:rid AS text))::uuid::text"
+RUN_SCRIPT = f"""\\set rid random(1, 9000000000000000000)
+{AUTH}BEGIN;
+SELECT {DEF_COLS} FROM workflow_definition WHERE (workflow_definition.project_id = :project OR \
+workflow_definition.is_public IS true) AND workflow_definition.id = :defid;
+SELECT {DEF_COLS} FROM workflow_definition WHERE workflow_definition.project_id = :project AND \
+workflow_definition.name = :defid ORDER BY workflow_definition.version DESC LIMIT 1;
+INSERT INTO business (id, project_id, correlation_id, company_name, data, approval_state, created_at, updated_at) \
+VALUES ({BUSINESS_ID}, :project, 'bench-' || CAST(:rid AS text), 'TILL COMPANY LIMITED', '{ENTITY_DATA}'::jsonb, \
+'NEW', now(), now()) ON CONFLICT (project_id, correlation_id) DO UPDATE SET company_name = excluded.company_name, \
+data = excluded.data, updated_at = excluded.updated_at RETURNING business.id;
+SELECT {RT_COLS} FROM workflow_runtime WHERE workflow_runtime.project_id = :project AND \
+workflow_runtime.business_id = {BUSINESS_ID} AND workflow_runtime.definition_name = :defid AND \
+workflow_runtime.status = 'active' ORDER BY workflow_runtime.created_at LIMIT 1 FOR UPDATE;
+INSERT INTO workflow_runtime ({RT_COLUMNS}) VALUES ({RUNTIME_ID}, :project, :defpk, :defid, :defid, 1, \
+{BUSINESS_ID}, NULL, NULL, NULL, NULL, 'idle', 'active', '{RUN_CONTEXT}'::jsonb, '{RUN_CONFIG}'::jsonb, \
+'[]'::jsonb, '{{}}'::jsonb, 0, 0, :actor, now(), now(), NULL);
+INSERT INTO runtime_event ({EVENT_COLS}) VALUES ({RUNTIME_ID}, :project, 1, 'created', :actor, NULL, NULL, 'idle', \
+'{{"definitionVersion": 1}}'::jsonb, now()) RETURNING runtime_event.pk;
+UPDATE workflow_runtime SET event_count = 1 WHERE workflow_runtime.id = {RUNTIME_ID};
+{WEBHOOKS}INSERT INTO runtime_event ({EVENT_COLS}) VALUES ({RUNTIME_ID}, :project, 2, 'event', :actor, 'START', \
+'idle', 'manual_review', '{{"contextChanged": false}}'::jsonb, now()) RETURNING runtime_event.pk;
+UPDATE workflow_runtime SET state = 'manual_review', tags = '["manual_review"]'::jsonb, event_count = 2, \
+updated_at = now() WHERE workflow_runtime.id = {RUNTIME_ID};
+{WEBHOOKS}COMMIT;
+"""
+EVENT_PAYLOAD: dict[str, Any] = {"context": {"review": {"note": "bench event", "n": 0}}}
+EVENT_CONTEXT = json.dumps({**json.loads(RUN_CONTEXT), **EVENT_PAYLOAD["context"]})
+EVENT_DETAILS = json.dumps({"contextChanged": True, "payload": EVENT_PAYLOAD})
+PGB_RUNTIME = "'pgb-' || CAST(:n AS text)"
+EVENT_SCRIPT = f"""\\set n :client_id + 1 + :clients * random(0, :per_client - 1)
+{AUTH}BEGIN;
+SELECT workflow_runtime.parent_runtime_id FROM workflow_runtime WHERE workflow_runtime.id = {PGB_RUNTIME};
+SELECT {RT_COLS} FROM workflow_runtime WHERE workflow_runtime.id = {PGB_RUNTIME} AND \
+workflow_runtime.project_id = :project FOR UPDATE \\gset rt_
+SELECT {DEF_COLS} FROM workflow_definition WHERE workflow_definition.pk = :defpk;
+\\set seq :rt_event_count + 1
+INSERT INTO runtime_event ({EVENT_COLS}) VALUES ({PGB_RUNTIME}, :project, :seq, 'event', :actor, 'UPDATE_CONTEXT', \
+'manual_review', 'manual_review', '{EVENT_DETAILS}'::jsonb, now()) RETURNING runtime_event.pk;
+UPDATE workflow_runtime SET context = '{EVENT_CONTEXT}'::jsonb, event_count = :seq, updated_at = now() \
+WHERE workflow_runtime.id = {PGB_RUNTIME};
+COMMIT;
+"""
+
+
+@dataclass
+class Load:
+    """One measured phase of HTTP requests."""
+
+    requests: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    client_cpu_s: float = 0.0
+    server_cpu_s: float = 0.0
+    machine_busy: float = 0.0  # share of all cores busy during the phase (everything on the machine)
+    first_error: str = ""
+
+    @property
+    def rate(self) -> float:
+        return (self.requests - self.errors) / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class Pgbench:
+    tps: float = 0.0
+    transactions: int = 0
+    failed: int = 0
+    p50_ms: float = math.nan
+    p99_ms: float = math.nan
+    machine_busy: float = 0.0
+    per_statement: str = ""
+    error: str = ""
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
+    return ordered[index]
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies over all cores, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    total = sum(fields[:8])
+    return total - idle, total
+
+
+def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total else 0.0
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of `pid` and its live children."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text()
+        except OSError:
+            continue
+        parts = stat[stat.rindex(")") + 2 :].split()
+        total += (int(parts[11]) + int(parts[12])) / ticks
+    return total
+
+
+def psql(url: str, sql: str) -> str:
+    out = subprocess.run(
+        ["psql", url, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql], capture_output=True, text=True, timeout=120
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"psql failed: {out.stderr.strip()}")
+    return out.stdout.strip()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def app_factory() -> Any:
+    """`uvicorn --factory service_bench:app_factory`: the application `arabesque serve` serves."""
+    from arabesque.api import create_app
+    from arabesque.app.serve import open_service
+
+    service = open_service(seed=False)
+    return create_app(service.db, service.files_dir)
+
+
+class Server:
+    """The server under test, started against `db_url` with its data directory in `tmp`."""
+
+    def __init__(self, mode: str, workers: int, db_url: str, tmp: Path) -> None:
+        self.port = free_port()
+        self.env = {
+            **os.environ,
+            "ARABESQUE_DATABASE_URL": db_url,
+            "ARABESQUE_DATA_DIR": str(tmp / "data"),
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.log_path = tmp / "server.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.api_key = ""
+        self.notes: list[str] = []
+        serve_help = subprocess.run(
+            [str(VENV_BIN / "arabesque"), "serve", "--help"], capture_output=True, text=True, env=self.env, timeout=60
+        ).stdout
+        self.has_no_worker = "--no-worker" in serve_help
+        if mode == "serve":
+            self.cmd = [str(VENV_BIN / "arabesque"), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+            if "--workers" in serve_help and workers > 1:
+                self.cmd += ["--workers", str(workers)]
+                self.describe = f"arabesque serve --workers {workers}"
+            else:
+                self.describe = "arabesque serve (1 process: serve has no --workers option)"
+            if self.has_no_worker:
+                self.cmd.append("--no-worker")
+                self.describe += " --no-worker (in-process outbox worker off: the API path only)"
+        else:
+            self.cmd = [
+                str(VENV_BIN / "uvicorn"),
+                "--factory",
+                "service_bench:app_factory",
+                "--app-dir",
+                str(ROOT / "bench"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "info",
+            ]
+            self.describe = f"uvicorn --factory --workers {workers} over arabesque.api.create_app (seeded in-process)"
+            if self.has_no_worker:
+                self.notes.append("serve has --no-worker; the uvicorn factory starts no outbox worker")
+
+    def start(self) -> None:
+        if self.cmd[0].endswith("uvicorn"):
+            self.api_key = self._seed_in_process()
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(
+                self.cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT, start_new_session=True
+            )
+        deadline = time.monotonic() + 120
+        url = f"{self.base}/api/v1/_health/ready"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log_path.read_text()[-3000:]}")
+            if not self.api_key:
+                match = re.search(r"API key \(shown once\): (\S+)", self.log_path.read_text())
+                if match:
+                    self.api_key = match.group(1)
+            if self.api_key:
+                try:
+                    if httpx.get(url, timeout=2).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.2)
+        raise RuntimeError(f"server not ready within 120 s:\n{self.log_path.read_text()[-3000:]}")
+
+    def _seed_in_process(self) -> str:
+        code = (
+            "from arabesque.app.serve import open_service\n"
+            "s = open_service()\n"
+            "print('API key (shown once):', s.first_start.api_key if s.first_start else '')\n"
+        )
+        out = subprocess.run(
+            [str(VENV_BIN / "python"), "-c", code], capture_output=True, text=True, env=self.env, cwd=ROOT, timeout=120
+        )
+        match = re.search(r"API key \(shown once\): (\S+)", out.stdout)
+        if out.returncode != 0 or not match:
+            raise RuntimeError(f"seeding failed: {out.stderr[-2000:]}")
+        return match.group(1)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cpu(self) -> float:
+        return process_tree_cpu(self.proc.pid) if self.proc is not None else 0.0
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGINT)  # uvicorn's graceful shutdown
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
+class Connection:
+    """A minimal HTTP/1.1 keep-alive client connection (asyncio streams): a few microseconds per request,
+    so the load generator takes as little as possible of the cores it shares with the server."""
+
+    def __init__(self, host: str, port: int, key: str) -> None:
+        self.host, self.port = host, port
+        self.head = f"Host: {host}:{port}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\n"
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        if self.reader is None or self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        request = f"POST {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        length, close = 0, False
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            lowered = name.strip().lower()
+            if lowered == "content-length":
+                length = int(value)
+            elif lowered == "connection" and value.strip().lower() == "close":
+                close = True
+        data = await self.reader.readexactly(length)
+        if close:
+            await self.close()
+        return status, data
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+
+async def fire(server: Server, concurrency: int, requests: int, make: Any, keep: list[Any] | None = None) -> Load:
+    """`requests` POSTs from `concurrency` clients; `make(i)` gives (path, body); returns the measured Load."""
+    load = Load(requests=requests)
+    counter = iter(range(requests))
+    bodies = [make(i) for i in range(requests)]  # built before the clock starts
+    connections = [Connection("127.0.0.1", server.port, server.api_key) for _ in range(concurrency)]
+
+    async def worker(conn: Connection) -> None:
+        for i in counter:
+            path, body = bodies[i]
+            payload = json.dumps(body).encode()
+            t0 = time.perf_counter()
+            try:
+                status, data = await conn.post(path, payload)
+                ok = status == 200
+                text = "" if ok else f"{status} {data[:300]!r}"
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                ok, text, data = False, repr(exc), b""
+                await conn.close()
+            load.latencies_ms.append((time.perf_counter() - t0) * 1000)
+            if not ok:
+                load.errors += 1
+                load.first_error = load.first_error or text
+            elif keep is not None:
+                keep.append(json.loads(data))
+
+    cpu0, srv0, ticks0, t0 = time.process_time(), server.cpu(), machine_ticks(), time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in connections))
+    load.seconds = time.perf_counter() - t0
+    load.client_cpu_s = time.process_time() - cpu0
+    load.server_cpu_s = server.cpu() - srv0
+    load.machine_busy = busy_share(ticks0, machine_ticks())
+    for conn in connections:
+        await conn.close()
+    return load
+
+
+def pgbench(
+    script: str, url: str, variables: dict[str, str], concurrency: int, seconds: int, tmp: Path, name: str
+) -> Pgbench:
+    path = tmp / f"{name}.sql"
+    path.write_text(script)
+    logdir = tmp / f"{name}-log"
+    logdir.mkdir()
+    exe = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
+    cmd = [exe, "-n", "-M", "prepared", "-c", str(concurrency), "-j", "2", "-T", str(seconds), "-r", "-f", str(path)]
+    cmd += ["-l", "--log-prefix", str(logdir / "pgbench")]
+    for k, v in variables.items():
+        cmd += ["-D", f"{k}={v}"]
+    ticks0 = machine_ticks()
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=seconds + 120)
+    result = Pgbench(machine_busy=busy_share(ticks0, machine_ticks()))
+    if out.returncode != 0:
+        result.error = (out.stderr or out.stdout)[-2000:]
+    tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out.stdout)
+    processed = re.search(r"number of transactions actually processed: (\d+)", out.stdout)
+    failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
+    result.tps = float(tps.group(1)) if tps else 0.0
+    result.transactions = int(processed.group(1)) if processed else 0
+    result.failed = int(failed.group(1)) if failed else 0
+    latencies: list[float] = []
+    for log in logdir.iterdir():
+        for line in log.read_text().splitlines()[:1_000_000]:
+            parts = line.split()
+            if len(parts) >= 3 and parts[2].isdigit():
+                latencies.append(int(parts[2]) / 1000)
+    result.p50_ms = percentile(latencies, 0.50)
+    result.p99_ms = percentile(latencies, 0.99)
+    stmts = out.stdout.split("statement latencies in milliseconds", 1)
+    result.per_statement = stmts[1].strip() if len(stmts) == 2 else ""
+    return result
+
+
+def run_body(tag: str, i: int) -> tuple[str, dict[str, Any]]:
+    body = json.loads(json.dumps(SEED))
+    body["context"]["entity"]["id"] = f"bench-{tag}-{i}"
+    return "/api/v1/external/workflows/run", body
+
+
+def event_body(runtimes: list[str], i: int) -> tuple[str, dict[str, Any]]:
+    payload = {"context": {"review": {"note": "bench event", "n": i}}}
+    return f"/api/v1/external/workflows/{runtimes[i % len(runtimes)]}/event", {
+        "name": "UPDATE_CONTEXT",
+        "payload": payload,
+    }
+
+
+def pgbench_variables(db_url: str, key: str) -> dict[str, str]:
+    import hashlib
+
+    project = psql(db_url, "SELECT id FROM project ORDER BY created_at LIMIT 1")
+    defpk = psql(db_url, f"SELECT pk FROM workflow_definition WHERE id = '{DEFINITION}' AND project_id = '{project}'")
+    prefix = psql(db_url, "SELECT prefix FROM api_key ORDER BY created_at LIMIT 1")
+    return {
+        "project": project,
+        "defid": DEFINITION,
+        "defpk": defpk,
+        "keyhash": hashlib.sha256(key.encode()).hexdigest(),
+        "actor": f"api-key:{prefix}",
+    }
+
+
+def copy_runtimes(db_url: str, template: str, count: int) -> None:
+    """`count` copies of runtime `template` with ids pgb-1..pgb-count, for the pgbench event script."""
+    cols = [c.strip() for c in RT_COLUMNS.split(",")]
+    select = ", ".join("'pgb-' || g" if c == "id" else c for c in cols)
+    psql(
+        db_url,
+        f"INSERT INTO workflow_runtime ({RT_COLUMNS}) SELECT {select} FROM workflow_runtime, "
+        f"generate_series(1, {count}) AS g WHERE workflow_runtime.id = '{template}'",
+    )
+
+
+def fmt(x: float, digits: int = 1) -> str:
+    return "n/a" if math.isnan(x) else f"{x:,.{digits}f}"
+
+
+def report(rows: list[tuple[str, Load, Pgbench]], server: Server, args: argparse.Namespace) -> str:
+    lines = [
+        f"server: {server.describe}",
+        *[f"note: {n}" for n in server.notes],
+        f"client: asyncio, {args.concurrency} keep-alive connections, {args.requests} requests per endpoint "
+        f"(after {WARMUP} unmeasured); pgbench -c {args.concurrency} -j 2 -M prepared -T {args.pgbench_seconds}",
+        f"machine: {os.cpu_count()} cores, PostgreSQL on 127.0.0.1, {time.strftime('%Y-%m-%d %H:%M %Z')}",
+        "",
+        "| endpoint | API req/s | p50 ms | p99 ms | errors | pgbench TPS | pgbench p50/p99 ms | API ÷ pgbench "
+        "| targets (≥ 0.4, p99 ≤ 50 ms) | CPU busy API / pgbench | server CPU ms/req | client CPU ms/req |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, load, pg in rows:
+        ratio = load.rate / pg.tps if pg.tps else math.nan
+        p50, p99 = percentile(load.latencies_ms, 0.5), percentile(load.latencies_ms, 0.99)
+        ok_ratio = "met" if ratio >= 0.4 else "missed"
+        ok_p99 = "met" if p99 <= 50 else "missed"
+        done = max(1, load.requests - load.errors)
+        lines.append(
+            f"| {name} | {fmt(load.rate)} | {fmt(p50)} | {fmt(p99)} | {load.errors} | {fmt(pg.tps)} "
+            f"| {fmt(pg.p50_ms)} / {fmt(pg.p99_ms)} | {fmt(ratio, 3)} | ratio {ok_ratio}, p99 {ok_p99} "
+            f"| {load.machine_busy:.0%} / {pg.machine_busy:.0%} | {fmt(load.server_cpu_s * 1000 / done, 2)} "
+            f"| {fmt(load.client_cpu_s * 1000 / done, 2)} |"
+        )
+    for name, load, pg in rows:
+        if load.first_error:
+            lines.append(f"{name}: first API error: {load.first_error}")
+        if pg.error or pg.failed:
+            lines.append(f"{name}: pgbench failed transactions {pg.failed}: {pg.error}")
+        if args.verbose and pg.per_statement:
+            lines += ["", f"pgbench per-statement latency ({name}):", pg.per_statement]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=3000, help="measured requests per endpoint")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--pgbench-seconds", type=int, default=15)
+    parser.add_argument("--server", choices=["serve", "uvicorn"], default="serve")
+    parser.add_argument("--workers", type=int, default=2, help="processes, where the server mode supports it")
+    parser.add_argument("--admin-url", default=ADMIN_URL, help="libpq URL of a database to run CREATE DATABASE from")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--verbose", action="store_true", help="also print pgbench's per-statement latencies")
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    args = parser.parse_args()
+    if args.requests < 1 or args.concurrency < 1 or args.pgbench_seconds < 1:
+        parser.error("--requests, --concurrency and --pgbench-seconds must be positive")
+
+    pg_url = args.admin_url.rsplit("/", 1)[0] + f"/{DB_NAME}"
+    sa_url = pg_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    psql(args.admin_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    psql(args.admin_url, f"CREATE DATABASE {DB_NAME}")
+    tmp = Path(tempfile.mkdtemp(prefix="arabesque-bench-"))
+    server = Server(args.server, args.workers, sa_url, tmp)
+    rows: list[tuple[str, Load, Pgbench]] = []
+    try:
+        print(f"starting: {server.describe}", file=sys.stderr)
+        server.start()
+        variables = pgbench_variables(pg_url, server.api_key)
+
+        def go(make: Any, n: int, keep: list[Any] | None = None) -> Load:
+            return asyncio.run(fire(server, args.concurrency, n, make, keep))
+
+        print("POST /run ...", file=sys.stderr)
+        go(lambda i: run_body("warm", i), WARMUP)
+        psql(pg_url, "ANALYZE")  # what autovacuum does within a minute in a deployment; see bench/README.md
+        created: list[dict[str, Any]] = []
+        run_load = go(lambda i: run_body("m", i), args.requests, created)
+        print("pgbench run ...", file=sys.stderr)
+        run_pg = pgbench(RUN_SCRIPT, pg_url, variables, args.concurrency, args.pgbench_seconds, tmp, "run")
+        rows.append(("POST /workflows/run", run_load, run_pg))
+
+        runtimes = [c["workflowRuntimeId"] for c in created]
+        if runtimes:
+            print("POST /{id}/event ...", file=sys.stderr)
+            go(lambda i: event_body(runtimes, i), WARMUP)
+            event_load = go(lambda i: event_body(runtimes, i + WARMUP), args.requests)
+            per_client = max(1, math.ceil(len(runtimes) / args.concurrency))
+            copy_runtimes(pg_url, runtimes[0], per_client * args.concurrency)
+            print("pgbench event ...", file=sys.stderr)
+            event_vars = {**variables, "clients": str(args.concurrency), "per_client": str(per_client)}
+            event_pg = pgbench(EVENT_SCRIPT, pg_url, event_vars, args.concurrency, args.pgbench_seconds, tmp, "event")
+            rows.append(("POST /workflows/{id}/event", event_load, event_pg))
+    finally:
+        server.stop()
+        if not args.keep:
+            psql(args.admin_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(report(rows, server, args))
+    if args.json:
+        data = [
+            {"endpoint": n, "api": {**asdict(lo), "latencies_ms": None, "rate": lo.rate}, "pgbench": asdict(pg)}
+            for n, lo, pg in rows
+        ]
+        print(json.dumps(data, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
