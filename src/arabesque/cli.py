@@ -45,8 +45,10 @@ app.add_typer(keys_app, name="api-keys")
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run a worker in this process.")] = True,
+    concurrency: Annotated[int, typer.Option(help="Threads of the in-process worker.")] = 4,
 ) -> None:
-    """Migrate the database (seed it on first start) and serve the API."""
+    """Migrate the database (seed it on first start) and serve the API (with a worker unless --no-worker)."""
     import uvicorn
 
     from arabesque.api import create_app
@@ -59,7 +61,26 @@ def serve(
         typer.echo(f"First start: created the default project and loaded {loaded}")
         typer.echo(f"Admin user: {first.admin_email}  password: {first.admin_password}")
         typer.echo(f"API key (shown once): {first.api_key}")
-    uvicorn.run(create_app(service.db, service.files_dir), host=host, port=port, log_level="info")
+    from arabesque.worker import Worker, WorkerSettings
+
+    in_process = Worker(service.db, WorkerSettings.from_env(concurrency)) if worker else None
+    if in_process is not None:
+        in_process.start()
+    try:
+        uvicorn.run(create_app(service.db, service.files_dir), host=host, port=port, log_level="info")
+    finally:
+        if in_process is not None:
+            in_process.stop()
+
+
+@app.command("worker")
+def worker_command(
+    concurrency: Annotated[int, typer.Option(help="Effects executed at once (threads).")] = 4,
+) -> None:
+    """Execute the outbox's effects (plugin calls, child workflows, webhooks) until SIGTERM."""
+    from arabesque.worker.main import run_worker
+
+    run_worker(concurrency)
 
 
 @db_app.command("upgrade")
@@ -109,3 +130,4 @@ def api_keys_revoke(
         typer.echo(exc.message, err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"revoked {key_id}")
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from arabesque.api import definitions, entities, files, health, workflows
+from arabesque.api import definitions, entities, files, health, webhooks, workflows
 
 router = APIRouter()
 router.include_router(health.router)
@@ -12,3 +12,4 @@ router.include_router(workflows.router)
 router.include_router(definitions.router)
 router.include_router(entities.router)
 router.include_router(files.router)
+router.include_router(webhooks.router)

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from arabesque.app._definitions import compiled
 from arabesque.app._time import iso
 from arabesque.app.errors import Conflict, InvalidInput, NotFound
+from arabesque.app.outbox import add_effect_row
+from arabesque.app.webhook_events import document_changed, emit_webhooks
 from arabesque.engine import (
     Definition,
     Env,
@@ -45,6 +47,7 @@ __all__ = [
     "lock_runtime",
     "new_id",
     "now_ms",
+    "plugin_options",
     "retrying",
     "runtime_json",
     "snapshot_of",
@@ -81,7 +84,19 @@ def _transient(exc: OperationalError) -> bool:
 
 
 def lock_runtime(s: Session, project_id: str, runtime_id: str) -> WorkflowRuntime:
-    """The runtime, row-locked for this transaction; 404 when it is not in the project."""
+    """The runtime, row-locked for this transaction; 404 when it is not in the project.
+
+    A child runtime's ancestors are locked first, root first: every transaction that touches a parent and
+    its child takes the locks in that one order, so parent/child updates cannot deadlock, and a child's
+    result lands on a parent no one else is changing.
+    """
+    chain: list[str] = []
+    parent = s.scalar(select(WorkflowRuntime.parent_runtime_id).where(WorkflowRuntime.id == runtime_id))
+    while parent is not None and parent not in chain and len(chain) < 16:
+        chain.append(parent)
+        parent = s.scalar(select(WorkflowRuntime.parent_runtime_id).where(WorkflowRuntime.id == parent))
+    for ancestor in reversed(chain):
+        s.scalars(for_update(s, select(WorkflowRuntime).where(WorkflowRuntime.id == ancestor))).first()
     rt = s.scalars(
         for_update(
             s,
@@ -172,7 +187,7 @@ def apply_step(
     kind: str = "event",
 ) -> None:
     """Write the step's snapshot, one audit record per transition and one outbox row per effect."""
-    before_state, before_context = rt.state, rt.context
+    before_state, before_context, before_status = rt.state, rt.context, rt.status
     snap = step.snapshot
     now = utcnow()
     rt.state = snap.state
@@ -191,7 +206,12 @@ def apply_step(
     for i, (ev, frm, to) in enumerate(transitions):
         add_audit(s, rt, kind if i == 0 else "transition", actor, ev, frm, to, details if i == 0 else {})
     for effect in step.effects:
-        s.add(
+        payload = effect.to_json()
+        options = plugin_options(defn, effect.plugin)
+        if "timeoutSeconds" in options:
+            payload["timeoutSeconds"] = options["timeoutSeconds"]
+        add_effect_row(
+            s,
             OutboxEffect(
                 project_id=rt.project_id,
                 runtime_id=rt.id,
@@ -199,13 +219,42 @@ def apply_step(
                 effect_id=effect.id,
                 effect_type=effect.type,
                 plugin=effect.plugin,
-                payload=effect.to_json(),
-            )
+                payload=payload,
+                max_attempts=options.get("maxAttempts"),
+            ),
         )
+    if snap.state != before_state:
+        emit_webhooks(s, rt, "workflow.state.changed")
+    if snap.status == "completed" and before_status != "completed":
+        emit_webhooks(s, rt, "workflow.completed")
+    if document_changed(before_context, snap.context):
+        emit_webhooks(s, rt, "workflow.context.document.changed")
     if defn.is_final(snap.state) and snap.state in ("approved", "rejected"):
         entity = _entity_of(s, rt)
         if entity is not None:
             entity.approval_state = snap.state.upper()
+    if rt.parent_runtime_id is not None:
+        from arabesque.app.children import propagate_to_parent
+
+        propagate_to_parent(s, rt, defn)
+
+
+def plugin_options(defn: Definition, plugin: str) -> dict[str, Any]:
+    """Arabesque's per-plugin delivery options from the definition record: `timeoutSeconds` (default 30)
+    and `maxAttempts` (default 5), on the plugin's entry in any `extensions` list."""
+    extensions = defn.record.get("extensions")
+    out: dict[str, Any] = {}
+    for entries in extensions.values() if isinstance(extensions, dict) else []:
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and entry.get("name") == plugin:
+                timeout = entry.get("timeoutSeconds")
+                if isinstance(timeout, int | float) and timeout > 0:
+                    out["timeoutSeconds"] = float(timeout)
+                attempts = entry.get("maxAttempts")
+                if isinstance(attempts, int) and attempts > 0:
+                    out["maxAttempts"] = attempts
+                return out
+    return out
 
 
 def _entity_of(s: Session, rt: WorkflowRuntime) -> Business | EndUser | None:

@@ -34,6 +34,7 @@ from arabesque.app._runtime import (
 from arabesque.app.errors import InvalidInput
 from arabesque.app.idempotency import fingerprint, idempotent
 from arabesque.app.principal import Principal
+from arabesque.app.webhook_events import emit_webhooks
 from arabesque.engine import Event, start
 from arabesque.store import Business, Database, EndUser, WorkflowRuntime, for_update, utcnow
 
@@ -118,6 +119,7 @@ def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
         s.add(runtime)
         s.flush()
         add_audit(s, runtime, "created", who.actor, None, None, snap.state, {"definitionVersion": row.version})
+        emit_webhooks(s, runtime, "workflow.created")
         s.flush()
         initial = config.get("initialEvent")
         if isinstance(initial, str) and initial:

@@ -13,13 +13,25 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote_plus, urlencode
 
 import httpx
 
+from arabesque.effects.egress import EgressPolicy, EgressRefused
+from arabesque.effects.retry import Failure
 from arabesque.engine import HttpCall, HttpOutcome, HttpRequest
 
-__all__ = ["DEFAULT_TIMEOUT", "HttpExecutor", "SecretMissing", "Secrets", "resolve_secrets"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "Attempt",
+    "HttpExecutor",
+    "SecretMissing",
+    "Secrets",
+    "parse_retry_after",
+    "resolve_secrets",
+]
 
 DEFAULT_TIMEOUT = 30.0
 _SECRET = re.compile(r"\{(secrets?)\.([^{}]*)\}")
@@ -53,26 +65,72 @@ def resolve_secrets(text: str, secrets: Secrets) -> str:
     return _SECRET.sub(lambda m: secrets.lookup(m.group(1), m.group(2)), text)
 
 
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date); None if absent/invalid."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at an `HttpCall`: the outcome to apply, and why it failed (None when it succeeded)."""
+
+    outcome: HttpOutcome
+    failure: Failure | None
+
+
 class HttpExecutor:
-    def __init__(self, client: httpx.Client, secrets: Secrets, timeout: float = DEFAULT_TIMEOUT) -> None:
-        self.client, self.secrets, self.timeout = client, secrets, timeout
+    def __init__(
+        self,
+        client: httpx.Client,
+        secrets: Secrets,
+        timeout: float = DEFAULT_TIMEOUT,
+        egress: EgressPolicy | None = None,
+    ) -> None:
+        self.client, self.secrets, self.timeout, self.egress = client, secrets, timeout, egress
 
     def execute(self, call: HttpCall) -> HttpOutcome:
+        return self.attempt(call).outcome
+
+    def attempt(self, call: HttpCall, timeout: float | None = None) -> Attempt:
+        """Send the request once; classify a failure for the retry policy (a 2xx-3xx is no failure)."""
         try:
-            request = self.build(call.request)
+            request = self.build(call.request, timeout)
         except SecretMissing as exc:
-            return HttpOutcome(call.id, error=str(exc))
+            return Attempt(HttpOutcome(call.id, error=str(exc)), Failure("refused"))
+        if self.egress is not None:
+            try:
+                self.egress.check(str(request.url))
+            except EgressRefused as exc:
+                return Attempt(HttpOutcome(call.id, error=f"fetch failed: refused: {exc}"), Failure("refused"))
         try:
             response = self.client.send(request)
+        except httpx.TimeoutException as exc:
+            outcome = HttpOutcome(call.id, error=f"fetch failed: {type(exc).__name__}: {exc}")
+            return Attempt(outcome, Failure("timeout"))
         except httpx.HTTPError as exc:
-            return HttpOutcome(call.id, error=f"fetch failed: {type(exc).__name__}: {exc}")
+            return Attempt(HttpOutcome(call.id, error=f"fetch failed: {type(exc).__name__}: {exc}"), Failure("connect"))
         try:
             body, is_json = response.json(), True
         except ValueError:
             body, is_json = None, False
-        return HttpOutcome(call.id, response.status_code, response.reason_phrase, body, is_json)
+        outcome = HttpOutcome(call.id, response.status_code, response.reason_phrase, body, is_json)
+        if response.status_code >= 400:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            return Attempt(outcome, Failure("status", response.status_code, retry_after))
+        return Attempt(outcome, None)
 
-    def build(self, spec: HttpRequest) -> httpx.Request:
+    def build(self, spec: HttpRequest, timeout: float | None = None) -> httpx.Request:
         url = resolve_secrets(spec.url, self.secrets)
         headers = {k: resolve_secrets(v, self.secrets) for k, v in spec.headers.items()}
         if spec.query is not None:
@@ -87,8 +145,8 @@ class HttpExecutor:
             content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
             if spec.hmac_secret:
                 self._sign(headers, content, spec.hmac_secret)
-        timeout = httpx.Timeout(self.timeout)
-        return self.client.build_request(spec.method, url, headers=headers, content=content, timeout=timeout)
+        limit = httpx.Timeout(timeout if timeout is not None else self.timeout)
+        return self.client.build_request(spec.method, url, headers=headers, content=content, timeout=limit)
 
     def _sign(self, headers: dict[str, str], content: bytes, secret_name: str) -> None:
         try:

@@ -20,6 +20,7 @@ from arabesque.store.models import (
     utcnow,
 )
 from arabesque.store.session import Database, for_update
+from arabesque.store.webhooks import ProjectSecret, ProjectSetting, WebhookAttempt, WebhookSubscription
 
 __all__ = [
     "ApiKey",
@@ -33,9 +34,13 @@ __all__ = [
     "IdempotencyRecord",
     "OutboxEffect",
     "Project",
+    "ProjectSecret",
+    "ProjectSetting",
     "RuntimeEvent",
     "User",
     "UserProject",
+    "WebhookAttempt",
+    "WebhookSubscription",
     "WorkflowDefinition",
     "WorkflowRuntime",
     "data_dir",

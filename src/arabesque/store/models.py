@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -222,10 +223,25 @@ class RuntimeEvent(Base):
 
 
 class OutboxEffect(Base):
-    """An effect to execute after commit (HTTP plugin call, child workflow start, notification)."""
+    """An effect to execute after commit (HTTP plugin call, child workflow start, notification, webhook).
+
+    `status`: pending -> running (claimed by `claimed_by` until `locked_until`, renewed by its heartbeat)
+    -> done | dead. At most one row per `lock_key` is running (partial unique index).
+    """
 
     __tablename__ = "outbox_effect"
-    __table_args__ = (UniqueConstraint("runtime_id", "effect_id"), Index(None, "status", "available_at"))
+    __table_args__ = (
+        UniqueConstraint("runtime_id", "effect_id"),
+        Index(None, "status", "available_at"),
+        Index(None, "subscription_id", "created_at"),
+        Index(
+            "uq_outbox_effect_running_lock_key",
+            "lock_key",
+            unique=True,
+            postgresql_where=text("status = 'running'"),
+            sqlite_where=text("status = 'running'"),
+        ),
+    )
     pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))
     runtime_id: Mapped[str] = mapped_column(ForeignKey("workflow_runtime.id"))
@@ -238,6 +254,12 @@ class OutboxEffect(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     available_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    locked_until: Mapped[datetime | None]
+    max_attempts: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    finished_at: Mapped[datetime | None]
+    subscription_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class File(Base):

@@ -1,0 +1,62 @@
+"""Webhook subscriptions, their delivery log and redelivery; the project's plugin secrets (write-only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from arabesque.api.deps import Caller, Db
+from arabesque.app.webhooks import (
+    create_subscription,
+    delete_subscription,
+    list_deliveries,
+    list_subscriptions,
+    redeliver,
+    set_project_secret,
+)
+
+router = APIRouter(prefix="/api/v1/external", tags=["webhooks"])
+
+
+class SubscriptionRequest(BaseModel):
+    url: str
+    events: list[str]
+    description: str = ""
+
+
+class SecretRequest(BaseModel):
+    value: str = Field(min_length=1)
+
+
+@router.post("/webhooks", status_code=201)
+def create(body: SubscriptionRequest, who: Caller, db: Db) -> dict[str, Any]:
+    return create_subscription(db, who, body.url, body.events, body.description)
+
+
+@router.get("/webhooks")
+def list_(who: Caller, db: Db) -> list[dict[str, Any]]:
+    return list_subscriptions(db, who)
+
+
+@router.delete("/webhooks/{subscription_id}", status_code=204)
+def delete(subscription_id: str, who: Caller, db: Db) -> Response:
+    delete_subscription(db, who, subscription_id)
+    return Response(status_code=204)
+
+
+@router.get("/webhooks/{subscription_id}/deliveries")
+def deliveries(subscription_id: str, who: Caller, db: Db) -> list[dict[str, Any]]:
+    return list_deliveries(db, who, subscription_id)
+
+
+@router.post("/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver", status_code=202)
+def redeliver_(subscription_id: str, delivery_id: str, who: Caller, db: Db) -> dict[str, Any]:
+    return redeliver(db, who, subscription_id, delivery_id)
+
+
+@router.put("/secrets/{name}", status_code=204)
+def put_secret(name: str, body: SecretRequest, who: Caller, db: Db) -> Response:
+    set_project_secret(db, who, name, body.value)
+    return Response(status_code=204)

@@ -1,0 +1,76 @@
+"""Deliver one webhook: sign it (Standard Webhooks and Ballerine's `X-HMAC-Signature`), POST it, report.
+
+Standard Webhooks: `webhook-id` (stable across retries of one delivery), `webhook-timestamp` (the time of
+this attempt) and `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed with the
+base64-decoded part of a `whsec_...` secret. Ballerine: `X-HMAC-Signature: hex HMAC-SHA256(secret, body)`
+keyed with the secret string as is (`UNSIGNED` when there is no secret).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from standardwebhooks import Webhook
+
+from arabesque.effects.http import parse_retry_after
+
+__all__ = ["Delivery", "WebhookSender", "encode_body", "sign_headers"]
+
+
+def encode_body(body: Any) -> bytes:
+    """The exact bytes sent and signed: compact JSON, non-ASCII kept (as JavaScript's JSON.stringify)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def sign_headers(webhook_id: str, content: bytes, secret: str | None, now: float) -> dict[str, str]:
+    headers = {"Content-Type": "application/json", "webhook-id": webhook_id, "webhook-timestamp": str(int(now))}
+    if not secret:
+        headers["X-HMAC-Signature"] = "UNSIGNED"
+        return headers
+    text = content.decode()
+    if secret.startswith("whsec_"):
+        headers["webhook-signature"] = Webhook(secret).sign(webhook_id, datetime.fromtimestamp(now, UTC), text)
+    headers["X-HMAC-Signature"] = hmac.new(secret.encode(), content, hashlib.sha256).hexdigest()
+    return headers
+
+
+@dataclass(frozen=True)
+class Delivery:
+    status_code: int | None
+    error: str | None
+    latency_ms: int
+    retry_after: float | None = None
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class WebhookSender:
+    def __init__(self, client: httpx.Client, timeout: float = 30.0) -> None:
+        self.client, self.timeout = client, timeout
+
+    def send(self, url: str, webhook_id: str, body: Any, secret: str | None) -> Delivery:
+        content = encode_body(body)
+        headers = sign_headers(webhook_id, content, secret, time.time())
+        started = time.perf_counter()
+        try:
+            response = self.client.post(url, content=content, headers=headers, timeout=self.timeout)
+        except httpx.TimeoutException as exc:
+            return Delivery(None, f"timeout: {type(exc).__name__}", _ms(started), timed_out=True)
+        except httpx.HTTPError as exc:
+            return Delivery(None, f"{type(exc).__name__}: {exc}", _ms(started))
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return Delivery(response.status_code, None, _ms(started), retry_after)
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)

@@ -1,0 +1,69 @@
+"""Webhook subscriptions and the delivery log; per-project secrets and settings.
+
+Deliveries themselves are outbox rows (`OutboxEffect.effect_type == "webhook"`); every attempt at one is a
+`WebhookAttempt`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from arabesque.store.models import Base, BigId, JSONType, utcnow
+
+__all__ = ["ProjectSecret", "ProjectSetting", "WebhookAttempt", "WebhookSubscription"]
+
+
+class WebhookSubscription(Base):
+    """A project's webhook endpoint: the events it wants and the secret that signs them (shown once)."""
+
+    __tablename__ = "webhook_subscription"
+    __table_args__ = (Index(None, "project_id", "created_at"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[list[Any]] = mapped_column(default=list)
+    secret: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+
+
+class WebhookAttempt(Base):
+    """One attempt at delivering one webhook (an outbox row): the delivery log."""
+
+    __tablename__ = "webhook_attempt"
+    __table_args__ = (Index(None, "outbox_pk", "attempt"),)
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))
+    outbox_pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    subscription_id: Mapped[str | None] = mapped_column(String(64))
+    attempt: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0)
+    next_retry_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProjectSecret(Base):
+    """A `{secrets.NAME}` value for a project's plugins; write-only through the API, never logged."""
+
+    __tablename__ = "project_secret"
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProjectSetting(Base):
+    """A project setting, e.g. `egress.allowedHosts` (hosts plugins may reach on private addresses)."""
+
+    __tablename__ = "project_setting"
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

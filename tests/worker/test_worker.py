@@ -1,0 +1,297 @@
+"""The worker against real loopback HTTP servers, on SQLite and PostgreSQL: retries, exactly-once outcomes,
+rejected callbacks, webhooks (signatures, receiver down then up, delivery log), child workflows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from definitions import install, run_body, vendor_check
+from receiver import Receiver, serve, wait_for
+from sqlalchemy import func, select
+from standardwebhooks import Webhook
+from starlette.testclient import TestClient
+
+from arabesque.app.effect_results import apply_http_result
+from arabesque.app.outbox import claim
+from arabesque.app.read_workflows import get_workflow
+from arabesque.app.run_workflow import run_workflow
+from arabesque.app.send_event import send_event
+from arabesque.app.webhooks import create_subscription
+from arabesque.effects.retry import Backoff
+from arabesque.engine import HttpOutcome
+from arabesque.store import Database, OutboxEffect, RuntimeEvent, WebhookAttempt, WorkflowRuntime
+from arabesque.worker import Worker, WorkerSettings
+from service_fixtures import Tenant
+
+FAST = WorkerSettings(
+    concurrency=3,
+    lease=5.0,
+    poll=0.5,
+    backoff=Backoff(base=0.02, cap=0.1),
+    webhook_backoff=Backoff(base=0.02, cap=0.1),
+    allow_private=True,
+)
+
+
+@pytest.fixture
+def rx() -> Iterator[Receiver]:
+    with serve() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def worker(db: Database) -> Iterator[Worker]:
+    w = Worker(db, FAST)
+    w.start()
+    yield w
+    w.stop()
+
+
+def _state(db: Database, tenant: Tenant, runtime_id: str) -> dict[str, Any]:
+    return get_workflow(db, tenant.who, runtime_id)
+
+
+def _audit(db: Database, runtime_id: str) -> list[RuntimeEvent]:
+    with db.read() as s:
+        return list(
+            s.scalars(select(RuntimeEvent).where(RuntimeEvent.runtime_id == runtime_id).order_by(RuntimeEvent.seq))
+        )
+
+
+def _completed(db: Database, tenant: Tenant, runtime_id: str) -> dict[str, Any] | None:
+    wf = _state(db, tenant, runtime_id)
+    return wf if wf["status"] == "completed" else None
+
+
+def test_a_plugin_failing_twice_then_succeeding_takes_the_success_path(
+    db: Database, tenant: Tenant, rx: Receiver, worker: Worker
+) -> None:
+    rx.rule = lambda r, n: (503, {"busy": True}, {}) if n <= 2 else (200, {"score": 7}, {})
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor"))
+    rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
+    wf = wait_for(lambda: _completed(db, tenant, rid), what="the runtime to complete")
+    assert wf["state"] == "approved" and wf["context"]["vendorResult"] == {"score": 7}
+    assert len(rx.on("/vendor")) == 3
+    kinds = [(e.kind, e.details.get("attempt"), e.details.get("status")) for e in _audit(db, rid)]
+    assert ("plugin attempt", 1, 503) in kinds and ("plugin attempt", 2, 503) in kinds
+    outcome = [e for e in _audit(db, rid) if e.kind == "plugin outcome"]
+    assert len(outcome) == 1 and outcome[0].details["payload"]["attempts"] == 3
+    assert outcome[0].to_state == "approved"
+
+
+def test_a_4xx_is_not_retried_and_takes_the_error_path(
+    db: Database, tenant: Tenant, rx: Receiver, worker: Worker
+) -> None:
+    rx.rule = lambda r, n: (422, {"bad": True}, {})
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor"))
+    rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
+    wf = wait_for(lambda: _completed(db, tenant, rid), what="the runtime to complete")
+    assert wf["state"] == "failed" and len(rx.on("/vendor")) == 1
+
+
+def test_429_and_exhausted_retries_end_in_the_error_action(
+    db: Database, tenant: Tenant, rx: Receiver, worker: Worker
+) -> None:
+    rx.rule = lambda r, n: (429, {}, {"Retry-After": "0"}) if n == 1 else (500, {}, {})
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor", max_attempts=3))
+    rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
+    wf = wait_for(lambda: _completed(db, tenant, rid), what="the runtime to complete")
+    assert wf["state"] == "failed" and len(rx.on("/vendor")) == 3
+    assert [e.details.get("status") for e in _audit(db, rid) if e.kind == "plugin attempt"] == [429, 500]
+
+
+def test_private_targets_are_refused_unless_allowed(db: Database, tenant: Tenant, rx: Receiver) -> None:
+    strict = Worker(db, WorkerSettings(concurrency=1, lease=5.0, poll=0.5, allow_private=False))
+    strict.start()
+    try:
+        install(db, tenant.project_id, vendor_check(rx.url + "/vendor"))
+        rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
+        wf = wait_for(lambda: _completed(db, tenant, rid), what="the runtime to complete")
+    finally:
+        strict.stop()
+    assert wf["state"] == "failed" and rx.on("/vendor") == []
+    outcome = next(e for e in _audit(db, rid) if e.kind == "plugin outcome")
+    assert "non-public address" in outcome.details["payload"]["error"]
+
+
+def test_an_outcome_lands_once_even_when_applied_twice(db: Database, tenant: Tenant, rx: Receiver) -> None:
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor"))
+    rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
+    [effect] = claim(db, "w1", lease=30)
+    outcome = HttpOutcome(effect.effect_id, 200, "OK", {"n": 1}, True)
+    assert apply_http_result(db, effect, outcome) == "applied"
+    assert apply_http_result(db, effect, outcome) == "lost"  # the row is done: no second merge, no event
+    wf = _state(db, tenant, rid)
+    assert wf["state"] == "approved" and wf["context"]["vendorResult"] == {"n": 1}
+    assert len([e for e in _audit(db, rid) if e.kind == "plugin outcome"]) == 1
+
+
+def test_a_stale_claim_is_requeued_and_the_late_worker_changes_nothing(
+    db: Database, tenant: Tenant, rx: Receiver
+) -> None:
+    from arabesque.app.outbox import requeue_stale
+
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor"))
+    rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
+    [late] = claim(db, "dead-worker", lease=-1)  # already expired: as if its worker was killed
+    assert requeue_stale(db) == 1
+    [fresh] = claim(db, "w2", lease=30)
+    assert fresh.pk == late.pk and fresh.attempts == 2
+    assert apply_http_result(db, late, HttpOutcome(late.effect_id, 200, "OK", {"who": "late"}, True)) == "lost"
+    assert apply_http_result(db, fresh, HttpOutcome(fresh.effect_id, 200, "OK", {"who": "w2"}, True)) == "applied"
+    assert _state(db, tenant, rid)["context"]["vendorResult"] == {"who": "w2"}
+
+
+def test_an_outcome_for_a_runtime_that_moved_on_is_recorded_and_its_callback_rejected(
+    db: Database, tenant: Tenant, rx: Receiver
+) -> None:
+    record = vendor_check(rx.url + "/vendor")
+    record["definition"]["states"]["checking"]["on"]["SKIP"] = "manual"
+    record["definition"]["states"]["manual"] = {"on": {"approve": "approved"}}
+    install(db, tenant.project_id, record)
+    rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
+    [effect] = claim(db, "w1", lease=30)
+    send_event(db, tenant.who, rid, "SKIP")
+    assert apply_http_result(db, effect, HttpOutcome(effect.effect_id, 200, "OK", {"late": True}, True)) == "rejected"
+    wf = _state(db, tenant, rid)
+    assert wf["state"] == "manual" and wf["context"]["vendorResult"] == {"late": True}
+    outcome = next(e for e in _audit(db, rid) if e.kind == "plugin outcome")
+    assert "VENDOR_OK" in outcome.details["payload"]["rejected"]
+
+
+def test_webhooks_survive_a_receiver_that_is_down_then_up(
+    db: Database, tenant: Tenant, rx: Receiver, client: TestClient, worker: Worker
+) -> None:
+    created = client.post(
+        "/api/v1/external/webhooks",
+        headers=tenant.headers,
+        json={"url": rx.url + "/hook", "events": ["workflow.completed"]},
+    )
+    assert created.status_code == 201, created.text
+    sub = created.json()
+    assert sub["secret"].startswith("whsec_")
+    listed = client.get("/api/v1/external/webhooks", headers=tenant.headers).json()
+    assert [s["id"] for s in listed] == [sub["id"]] and "secret" not in listed[0]
+
+    up = {"flag": False}
+    rx.rule = lambda r, n: (200, {}, {}) if r.path == "/vendor" or up["flag"] else (503, {}, {})
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor"))
+    rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
+    wait_for(lambda: len(rx.on("/hook")) >= 3, what="three failed deliveries")
+    up["flag"] = True
+    delivered = wait_for(lambda: [r for r in rx.on("/hook")][3:], what="a delivery once the receiver is up")[0]
+    payload = Webhook(sub["secret"]).verify(delivered.body, delivered.headers)
+    assert payload["eventName"] == "workflow.completed" and payload["workflowRuntimeId"] == rid
+    assert payload["workflowFinalState"] == "approved" and payload["id"] and payload["timestamp"]
+    ids = {r.headers["webhook-id"] for r in rx.on("/hook")}
+    assert len(ids) == 1  # one delivery, retried: the same webhook-id every time
+
+    def log() -> list[dict[str, Any]] | None:
+        rows = client.get(f"/api/v1/external/webhooks/{sub['id']}/deliveries", headers=tenant.headers).json()
+        return rows if rows and rows[0]["status"] == "done" else None
+
+    [delivery] = wait_for(log, what="the delivery log to show the delivery")
+    codes = [a["statusCode"] for a in delivery["attempts"]]
+    assert codes[-1] == 200 and codes[:3] == [503, 503, 503]
+    assert delivery["attempts"][0]["nextRetryAt"] is not None
+
+    again = client.post(
+        f"/api/v1/external/webhooks/{sub['id']}/deliveries/{delivery['id']}/redeliver", headers=tenant.headers
+    )
+    assert again.status_code == 202
+    wait_for(lambda: len(rx.on("/hook")) == len(codes) + 1, what="the manual redelivery")
+    assert client.get(
+        f"/api/v1/external/webhooks/{sub['id']}/deliveries", headers=other_headers(client)
+    ).status_code in (
+        401,
+        404,
+    )
+    assert client.delete(f"/api/v1/external/webhooks/{sub['id']}", headers=tenant.headers).status_code == 204
+    assert client.get("/api/v1/external/webhooks", headers=tenant.headers).json() == []
+
+
+def other_headers(_: TestClient) -> dict[str, str]:
+    return {"Authorization": "Bearer arb_nobody_x"}
+
+
+def test_a_webhook_is_dead_lettered_after_its_retry_window(db: Database, tenant: Tenant, rx: Receiver) -> None:
+    short = Worker(
+        db,
+        WorkerSettings(
+            concurrency=2,
+            lease=5.0,
+            poll=0.5,
+            webhook_backoff=Backoff(0.02, 0.05),
+            webhook_window=0.3,
+            allow_private=True,
+        ),
+    )
+    rx.rule = lambda r, n: (200, {}, {}) if r.path == "/vendor" else (500, {}, {})
+    sub = create_subscription(db, tenant.who, rx.url + "/hook", ["workflow.completed"])
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor"))
+    short.start()
+    try:
+        run_workflow(db, tenant.who, run_body("vendor_check", "e1"))
+
+        def dead() -> bool:
+            with db.read() as s:
+                row = s.scalars(select(OutboxEffect).where(OutboxEffect.subscription_id == sub["id"])).first()
+                return row is not None and row.status == "dead"
+
+        wait_for(dead, what="the delivery to be dead-lettered")
+    finally:
+        short.stop()
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(WebhookAttempt)) == len(rx.on("/hook")) >= 2
+
+
+def test_plugin_secrets_come_from_the_project_store_and_stay_out_of_the_audit(
+    db: Database, tenant: Tenant, rx: Receiver, client: TestClient, worker: Worker
+) -> None:
+    assert (
+        client.put("/api/v1/external/secrets/VENDOR_KEY", headers=tenant.headers, json={"value": "s3cr3t"}).status_code
+        == 204
+    )
+    record = vendor_check(rx.url + "/vendor")
+    record["extensions"]["apiPlugins"][0]["headers"] = {"X-Key": "{secrets.VENDOR_KEY}"}
+    install(db, tenant.project_id, record)
+    rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
+    wait_for(lambda: _completed(db, tenant, rid), what="the runtime to complete")
+    assert rx.on("/vendor")[0].headers["x-key"] == "s3cr3t"
+    assert "s3cr3t" not in repr([e.details for e in _audit(db, rid)])
+    with db.read() as s:
+        assert "s3cr3t" not in repr([r.payload for r in s.scalars(select(OutboxEffect))])
+
+
+def test_kyb_parent_with_three_ubo_children(db: Database, tenant: Tenant, worker: Worker) -> None:
+    ubos = [{"id": f"ubo-{i}", "firstName": f"F{i}", "lastName": f"L{i}"} for i in range(3)]
+    body = {
+        "workflowId": "kyb_with_ubos_demo",
+        "context": {
+            "entity": {
+                "type": "business",
+                "id": "kyb-1",
+                "data": {"companyName": "Acme", "additionalInfo": {"ubos": ubos}},
+            }
+        },
+    }
+    parent_id = run_workflow(db, tenant.who, body)["workflowRuntimeId"]
+    assert _state(db, tenant, parent_id)["state"] == "pending_kyc_response_to_finish"
+
+    def children() -> list[WorkflowRuntime] | None:
+        with db.read() as s:
+            rows = list(s.scalars(select(WorkflowRuntime).where(WorkflowRuntime.parent_runtime_id == parent_id)))
+        return rows if len(rows) == 3 and all(r.state == "kyc_review" for r in rows) else None
+
+    kids = wait_for(children, what="three children in kyc_review")
+    assert sorted(k.context["entity"]["id"] for k in kids) == ["ubo-0", "ubo-1", "ubo-2"]
+    for i, kid in enumerate(kids):
+        send_event(db, tenant.who, kid.id, "approve")
+        parent = _state(db, tenant, parent_id)
+        results = parent["context"]["childWorkflows"]["kyc_ubo_child"]
+        assert results[kid.id]["state"] == "approved" and results[kid.id]["result"]["childEntity"]["firstName"]
+        expected = "manual_review" if i == 2 else "pending_kyc_response_to_finish"
+        assert parent["state"] == expected
+    assert len(parent["context"]["childWorkflows"]["kyc_ubo_child"]) == 3
