@@ -12,15 +12,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# htmx for the Case Management pages: from npm, pinned, checked against its SHA-256, copied into the package.
+HTMX_VERSION := 2.0.8
+HTMX_SHA256 := 22283ef68cb7545914f0a88a1bdedc7256a703d1d580c1d255217d0a50d31313
+HTMX := src/arabesque/web/static/htmx.min.js
+
+$(HTMX):
+	@command -v npm >/dev/null || { echo "npm is needed to fetch htmx.org@$(HTMX_VERSION)" >&2; exit 1; }
+	rm -rf build/htmx && mkdir -p build/htmx
+	cd build/htmx && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null && tar xzf htmx.org-$(HTMX_VERSION).tgz package/dist/htmx.min.js
+	echo "$(HTMX_SHA256)  build/htmx/package/dist/htmx.min.js" | sha256sum -c --quiet
+	cp build/htmx/package/dist/htmx.min.js $(HTMX)
+
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
 # First start: migrates ./arabesque-data/arabesque.db (or $$ARABESQUE_DATABASE_URL), loads
 # examples/definitions and prints an admin password and an API key once.
-run: $(STAMP)
+run: $(STAMP) $(HTMX)
 	$(BIN)/arabesque serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(HTMX)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/mypy --strict src/arabesque/engine

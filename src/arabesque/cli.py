@@ -39,6 +39,8 @@ db_app = typer.Typer(no_args_is_help=True, help="Database administration.")
 keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="api-keys")
+users_app = typer.Typer(no_args_is_help=True, help="Case Management users.")
+app.add_typer(users_app, name="users")
 
 
 @app.command()
@@ -131,3 +133,28 @@ def api_keys_revoke(
         raise typer.Exit(1) from exc
     typer.echo(f"revoked {key_id}")
 
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="The user's email (their sign-in name).")],
+    role: Annotated[str, typer.Option(help="admin, reviewer or viewer.")] = "reviewer",
+    project: Annotated[str | None, typer.Option(help="Project id or name (default: the only one).")] = None,
+    name: Annotated[str, typer.Option(help="Full name.")] = "",
+) -> None:
+    """Create a user (or add an existing one to the project); a generated password is printed once."""
+    import os
+
+    from arabesque.app.errors import AppError
+    from arabesque.app.serve import open_service
+    from arabesque.app.users import create_user
+
+    service = open_service(seed=False)
+    try:
+        created = create_user(service.db, email, role, project, os.environ.get("ARABESQUE_USER_PASSWORD"), name)
+    except AppError as exc:
+        details = "; ".join(f"{e['path']}: {e['message']}" for e in exc.errors or [])
+        typer.echo(f"{exc.message}{': ' + details if details else ''}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"user {created.email} ({created.role}) in project {created.project_id}")
+    if created.password:
+        typer.echo(f"password (shown once): {created.password}")

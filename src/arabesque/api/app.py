@@ -23,4 +23,7 @@ def create_app(db: Database, files_dir: Path, max_body_bytes: int = MAX_BODY_BYT
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.include_router(router)
+    from arabesque.web import mount_web  # the Case Management pages, at `/` after the API
+
+    mount_web(app, db, files_dir)
     return app

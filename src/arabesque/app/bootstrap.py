@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from arabesque.app.api_keys import create_api_key
 from arabesque.app.create_definition import insert_definition
+from arabesque.app.queues import seed_queues
 from arabesque.store import Customer, Database, Project, User, UserProject, upgrade
 
 __all__ = ["ADMIN_EMAIL", "FirstStart", "bootstrap", "create_tenant"]
@@ -54,6 +55,8 @@ def bootstrap(db: Database, examples_dir: Path | None) -> FirstStart | None:
         for path in sorted(examples_dir.glob("*.json")) if examples_dir and examples_dir.is_dir() else []:
             record = json.loads(path.read_text())
             loaded.append(insert_definition(s, project_id, record, created_by="SYSTEM").id)
+        s.flush()
+        seed_queues(s, project_id)
         user = User(
             id=str(uuid.uuid4()),
             email=ADMIN_EMAIL,

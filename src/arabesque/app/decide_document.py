@@ -6,7 +6,10 @@ eventless transitions see it (e.g. "every document decided -> approved"), and it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from arabesque.app._runtime import (
     apply_step,
@@ -21,7 +24,7 @@ from arabesque.app._runtime import (
 from arabesque.app.errors import Conflict, NotFound
 from arabesque.app.principal import Principal
 from arabesque.engine import Event
-from arabesque.store import Database
+from arabesque.store import Database, WorkflowRuntime
 
 __all__ = ["DECISIONS", "decide_document"]
 
@@ -33,11 +36,13 @@ def decide_document(
     who: Principal,
     runtime_id: str,
     document_id: str,
-    decision: str,
+    decision: str | None,
     reason: str | None = None,
     comment: str | None = None,
+    authorize: Callable[[Session, WorkflowRuntime], None] | None = None,
 ) -> dict[str, Any]:
-    status = DECISIONS[decision]
+    """`decision` None clears the document's decision (undo); `authorize` may refuse the locked runtime."""
+    status = DECISIONS[decision] if decision is not None else None
     new_decision = {
         "status": status,
         "rejectionReason": reason if status == "rejected" else None,
@@ -48,6 +53,8 @@ def decide_document(
     def tx() -> dict[str, Any]:
         with db.write() as s:
             rt = lock_runtime(s, who.project_id, runtime_id)
+            if authorize is not None:
+                authorize(s, rt)
             docs = rt.context.get("documents") or []
             if not any(isinstance(d, dict) and d.get("id") == document_id for d in docs):
                 raise NotFound(f"No document with id [{document_id}] in workflow [{runtime_id}]")

@@ -7,7 +7,10 @@ snapshot, the audit records and the outbox rows, commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from arabesque.app._runtime import (
     apply_step,
@@ -23,7 +26,7 @@ from arabesque.app.errors import Conflict
 from arabesque.app.idempotency import fingerprint, idempotent
 from arabesque.app.principal import Principal
 from arabesque.engine import Event
-from arabesque.store import Database
+from arabesque.store import Database, WorkflowRuntime
 
 __all__ = ["send_event"]
 
@@ -35,7 +38,9 @@ def send_event(
     name: str,
     payload: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
+    authorize: Callable[[Session, WorkflowRuntime], None] | None = None,
 ) -> dict[str, Any]:
+    """`authorize`, when given, sees the locked runtime first and raises to refuse (e.g. not the assignee)."""
     print_ = fingerprint(f"event:{runtime_id}", {"name": name, "payload": payload})
 
     def work() -> dict[str, Any]:
@@ -43,6 +48,8 @@ def send_event(
 
             def compute() -> dict[str, Any]:
                 rt = lock_runtime(s, who.project_id, runtime_id)
+                if authorize is not None:
+                    authorize(s, rt)
                 _, defn = definition_of(s, rt)
                 if rt.status != "active" or defn.is_final(rt.state):
                     raise Conflict(f"Workflow {runtime_id} is {rt.status} (state {rt.state!r}); it accepts no events")

@@ -1,0 +1,228 @@
+"""The "Add Case Manually" form, generated from a JSON Schema: fields to render, and values parsed back.
+
+Pure functions, no I/O. Field names are dotted paths from the context (`entity.data.companyName`,
+`entity.data.ubos.0.firstName`), the same paths the validation errors carry, so every error lands
+next to its field. Arrays of objects keep their row count in a hidden `__rows.<path>` input.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jsonschema import Draft7Validator
+from jsonschema.validators import validator_for
+
+__all__ = ["build_fields", "entity_schema", "friendly", "parse_form", "rows_of", "schema_errors"]
+
+_SKIP = {"ballerineEntityId"}
+_MAX_ROWS = 50
+
+
+def entity_schema(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(schema of `context.entity`, uiSchema): the initial state's `meta.inputSchema.dataSchema` as in
+    Ballerine, else the context schema's `entity`, else a generic entity with free-form data."""
+    definition = record.get("definition") or {}
+    initial = (definition.get("states") or {}).get(definition.get("initial")) or {}
+    input_schema = (initial.get("meta") or {}).get("inputSchema") or {}
+    data_schema = input_schema.get("dataSchema")
+    ui = input_schema.get("uiSchema") or {}
+    if isinstance(data_schema, dict) and data_schema:
+        inner = data_schema.get("schema")
+        return (inner if isinstance(inner, dict) and "type" not in data_schema else data_schema), ui
+    context = (record.get("contextSchema") or {}).get("schema") or {}
+    entity = (context.get("properties") or {}).get("entity")
+    if isinstance(entity, dict) and entity.get("properties"):
+        return entity, ui
+    return {
+        "type": "object",
+        "required": ["type", "id", "data"],
+        "properties": {
+            "type": {"type": "string", "enum": ["business", "individual"], "default": "business"},
+            "id": {"type": "string", "minLength": 1},
+            "data": {"type": "object"},
+        },
+    }, ui
+
+
+def _kind(schema: dict[str, Any]) -> str:
+    if "const" in schema:
+        return "hidden"
+    t = schema.get("type")
+    if isinstance(t, list):
+        t = next((x for x in t if x != "null"), "string")
+    if schema.get("enum") or (schema.get("oneOf") and all("const" in o for o in schema["oneOf"])):
+        return "select"
+    if t == "object" or "properties" in schema:
+        return "object"
+    if t == "array":
+        items = schema.get("items") or {}
+        is_objects = isinstance(items, dict) and (items.get("type") == "object" or "properties" in items)
+        return "array" if is_objects else "list"
+    if t == "boolean":
+        return "checkbox"
+    if t in ("number", "integer"):
+        return t
+    fmt = schema.get("format")
+    return {"email": "email", "date": "date", "date-time": "datetime-local"}.get(str(fmt), "text")
+
+
+def _options(schema: dict[str, Any]) -> list[tuple[str, str]]:
+    if schema.get("enum"):
+        return [(str(v), str(v).replace("_", " ").capitalize()) for v in schema["enum"] if v is not None]
+    return [(str(o["const"]), str(o.get("title") or o["const"])) for o in schema.get("oneOf") or []]
+
+
+def _label(name: str, schema: dict[str, Any], ui: dict[str, Any]) -> str:
+    if ui.get("ui:title") or ui.get("ui:label"):
+        return str(ui.get("ui:title") or ui.get("ui:label"))
+    if schema.get("title"):
+        return str(schema["title"])
+    if name == "id":
+        return "Correlation ID"
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def rows_of(form: dict[str, str], path: str) -> int:
+    try:
+        return max(0, min(_MAX_ROWS, int(form.get(f"__rows.{path}", "1"))))
+    except ValueError:
+        return 1
+
+
+def build_fields(
+    schema: dict[str, Any],
+    ui: dict[str, Any],
+    form: dict[str, str],
+    errors: dict[str, list[str]],
+    path: str = "entity",
+    required: bool = True,
+) -> list[dict[str, Any]]:
+    """The fields of an object schema, with their current raw values and errors."""
+    out = []
+    req = set(schema.get("required") or [])
+    order = [str(k) for k in ui.get("ui:order") or [] if k in (schema.get("properties") or {})]
+    names = order + [k for k in (schema.get("properties") or {}) if k not in order]
+    for name in names:
+        sub = (schema.get("properties") or {})[name]
+        raw_ui = ui.get(name)
+        sub_ui: dict[str, Any] = raw_ui if isinstance(raw_ui, dict) else {}
+        if name in _SKIP or not isinstance(sub, dict) or sub_ui.get("hidden") or sub.get("hidden"):
+            continue
+        fpath = f"{path}.{name}"
+        kind = _kind(sub)
+        if sub_ui.get("ui:widget") == "hidden":
+            kind = "hidden"
+        field: dict[str, Any] = {
+            "name": fpath,
+            "label": _label(name, sub, sub_ui),
+            "kind": kind,
+            "required": name in req and required,
+            "help": sub.get("description") or (sub_ui.get("ui:help") if sub_ui else None),
+            "errors": errors.get(fpath, []),
+        }
+        if fpath == "entity.id":
+            field["help"] = field["help"] or "Leave blank to generate one."
+            field["required"] = False
+        if kind == "hidden":
+            field["value"] = str(sub.get("const", sub.get("default", "")))
+        elif kind == "object":
+            field["children"] = build_fields(sub, sub_ui, form, errors, fpath, name in req and required)
+        elif kind == "array":
+            items = sub.get("items") or {}
+            n = rows_of(form, fpath)
+            field["rows"] = [
+                build_fields(items, sub_ui.get("items") or {}, form, errors, f"{fpath}.{i}", True) for i in range(n)
+            ]
+            field["rowErrors"] = [errors.get(f"{fpath}.{i}", []) for i in range(n)]
+            field["count"] = n
+        else:
+            default = sub.get("default")
+            initial = "" if default is None else str(default)
+            field["value"] = form.get(fpath, initial.lower() if kind == "checkbox" else initial)
+            if kind == "select":
+                field["options"] = _options(sub)
+            if kind == "number" or kind == "integer":
+                field["min"], field["max"] = sub.get("minimum"), sub.get("maximum")
+        out.append(field)
+    return out
+
+
+def parse_form(schema: dict[str, Any], form: dict[str, str], path: str = "entity") -> dict[str, Any]:
+    """The object the form's values describe: blanks are left out, numbers and booleans converted
+    (a value that does not convert is kept as text, so validation reports it)."""
+    out: dict[str, Any] = {}
+    for name, sub in (schema.get("properties") or {}).items():
+        if name in _SKIP or not isinstance(sub, dict):
+            continue
+        fpath = f"{path}.{name}"
+        kind = _kind(sub)
+        if kind == "hidden":
+            if "const" in sub or "default" in sub:
+                out[name] = sub.get("const", sub.get("default"))
+            continue
+        if kind == "object":
+            value = parse_form(sub, form, fpath)
+            if value:
+                out[name] = value
+        elif kind == "array":
+            rows = [parse_form(sub.get("items") or {}, form, f"{fpath}.{i}") for i in range(rows_of(form, fpath))]
+            rows = [r for r in rows if r]
+            if rows:
+                out[name] = rows
+        elif kind == "checkbox":
+            if form.get(fpath) in ("true", "on", "1"):
+                out[name] = True
+            elif f"__bool.{fpath}" in form:
+                out[name] = False
+        else:
+            raw = form.get(fpath, "").strip()
+            if raw == "":
+                continue
+            if kind == "list":
+                out[name] = [x.strip() for x in raw.split(",") if x.strip()]
+            elif kind in ("number", "integer"):
+                try:
+                    number = float(raw)
+                    out[name] = int(number) if kind == "integer" and number.is_integer() else number
+                except ValueError:
+                    out[name] = raw
+            else:
+                out[name] = raw
+    return out
+
+
+def friendly(error_validator: str, message: str, instance: Any, schema: Any) -> str:
+    """Error texts a reviewer understands."""
+    if error_validator == "required" or (error_validator == "minLength" and instance == ""):
+        return "This field is required."
+    if error_validator == "pattern":
+        return f"Does not match the expected format ({schema})."
+    if error_validator == "format" and schema == "email":
+        return "Please provide a valid email address."
+    if error_validator == "type":
+        return f"Must be a {schema}." if isinstance(schema, str) else "Has the wrong type."
+    if error_validator == "enum":
+        return "Choose a value from the list."
+    if error_validator == "minItems":
+        return f"Add at least {schema} item(s)."
+    return message
+
+
+def schema_errors(schema: dict[str, Any], value: Any, prefix: str = "entity") -> dict[str, list[str]]:
+    """Every violation of `schema` by `value`, keyed by field path."""
+    cls = validator_for(schema, default=Draft7Validator)
+    validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    out: dict[str, list[str]] = {}
+    for err in validator.iter_errors(value):
+        parts = [prefix, *(str(p) for p in err.absolute_path)]
+        if err.validator == "required" and isinstance(err.instance, dict):
+            wanted: list[Any] = list(err.validator_value) if isinstance(err.validator_value, list) else []
+            missing = [p for p in wanted if p not in err.instance and repr(p) in err.message]
+            if missing:
+                parts.append(str(missing[0]))
+        out.setdefault(".".join(parts), []).append(
+            friendly(str(err.validator), err.message, err.instance, err.validator_value)
+        )
+    return out

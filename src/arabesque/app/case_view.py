@@ -1,0 +1,347 @@
+"""Use case: everything the case review page shows, read in one transaction, scoped to the project.
+
+Entity data, plugin outputs and child workflows become key/value blocks; documents carry their pages
+and decisions; the timeline is the audit log newest first (with the outbox's plugin calls); the graph
+is the definition's states and transitions, with the path this case took.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from arabesque.app._runtime import definition_of, snapshot_of
+from arabesque.app.case_list import sla_due
+from arabesque.app.errors import NotFound
+from arabesque.app.members import Member
+from arabesque.engine import Definition, next_events
+from arabesque.store import (
+    Business,
+    Database,
+    EndUser,
+    OutboxEffect,
+    RuntimeEvent,
+    User,
+    UserProject,
+    WorkflowRuntime,
+)
+
+__all__ = ["case_version", "definition_graph", "get_case", "humanize"]
+
+TIMELINE_LIMIT = 500
+_HIDDEN_ADDITIONAL = ("ubos", "directors")
+
+
+def humanize(key: str) -> str:
+    out = []
+    for i, ch in enumerate(key.replace("_", " ")):
+        if ch.isupper() and i and key[i - 1].islower():
+            out.append(" ")
+        out.append(ch)
+    text = "".join(out).strip()
+    return text[:1].upper() + text[1:]
+
+
+def _scalar(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)[:2000]
+    return str(value)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    for key, value in data.items():
+        if str(key).startswith("__"):
+            continue
+        label = f"{prefix}{humanize(str(key))}"
+        if isinstance(value, dict):
+            rows.extend(_flatten(value, f"{label} / "))
+        else:
+            rows.append((label, _scalar(value)))
+    return rows
+
+
+def _entity_blocks(kind: str, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The main block (scalars), one block per nested object, one table per list of objects."""
+    main: list[tuple[str, str]] = []
+    blocks: list[dict[str, Any]] = []
+    tables: list[dict[str, Any]] = []
+
+    def take(source: dict[str, Any]) -> None:
+        for key, value in source.items():
+            if str(key).startswith("__") or key == "additionalInfo":
+                continue
+            if isinstance(value, dict):
+                blocks.append({"title": humanize(key), "rows": _flatten(value)})
+            elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                columns = list(dict.fromkeys(k for v in value for k in v if not str(k).startswith("__")))[:8]
+                tables.append(
+                    {
+                        "title": humanize(key),
+                        "columns": [humanize(c) for c in columns],
+                        "rows": [[_scalar(v.get(c)) for c in columns] for v in value],
+                    }
+                )
+            else:
+                main.append((humanize(key), _scalar(value)))
+
+    take(data)
+    extra = data.get("additionalInfo")
+    if isinstance(extra, dict):
+        take(extra)
+    title = "Company" if kind == "business" else "Individual"
+    return [{"title": title, "rows": main}, *blocks, *tables]
+
+
+def definition_graph(defn: Definition) -> dict[str, Any]:
+    """States (tags, final) and transitions (event, target) in definition order, for the diagram."""
+    states = []
+    for name, node in defn.states.items():
+        edges = []
+        for event, candidates in node.on.items():
+            for c in candidates:
+                if c.target:
+                    edges.append({"event": event, "target": c.target})
+        for c in node.always:
+            if c.target:
+                edges.append({"event": "always", "target": c.target})
+        states.append({"name": name, "tags": list(node.tags), "final": node.final, "edges": edges})
+    return {"initial": defn.initial, "states": states}
+
+
+def _actor(actor: str, names: dict[str, str]) -> str:
+    if actor.startswith("user:"):
+        return names.get(actor[5:], actor[5:])
+    return actor
+
+
+def _document(doc: dict[str, Any]) -> dict[str, Any]:
+    decision = doc.get("decision") if isinstance(doc.get("decision"), dict) else {}
+    pages = []
+    for page in doc.get("pages") or []:
+        if isinstance(page, dict):
+            pages.append(
+                {
+                    "fileId": page.get("ballerineFileId"),
+                    "uri": page.get("uri") if str(page.get("uri") or "").startswith(("https://", "http://")) else None,
+                    "type": str(page.get("type") or ""),
+                    "fileName": page.get("fileName") or "",
+                    "side": ((page.get("metadata") or {}) if isinstance(page.get("metadata"), dict) else {}).get(
+                        "side"
+                    ),
+                }
+            )
+    props = doc.get("properties") if isinstance(doc.get("properties"), dict) else {}
+    return {
+        "id": doc.get("id"),
+        "title": " - ".join(humanize(str(x)) for x in (doc.get("category"), doc.get("type")) if x) or "Document",
+        "issuer": (doc.get("issuer") or {}).get("country") if isinstance(doc.get("issuer"), dict) else None,
+        "properties": _flatten(props or {}),
+        "pages": pages,
+        "decision": decision or {},
+        "status": (decision or {}).get("status"),
+    }
+
+
+def get_case(db: Database, member: Member, runtime_id: str) -> dict[str, Any]:
+    with db.read() as s:
+        rt = s.scalars(
+            select(WorkflowRuntime).where(
+                WorkflowRuntime.id == runtime_id, WorkflowRuntime.project_id == member.project_id
+            )
+        ).first()
+        if rt is None:
+            raise NotFound(f"No case with id [{runtime_id}]")
+        row, defn = definition_of(s, rt)
+        users = s.execute(
+            select(User.id, User.email, User.first_name, User.last_name, User.roles, User.status)
+            .join(UserProject, UserProject.user_id == User.id)
+            .where(UserProject.project_id == member.project_id)
+            .order_by(User.email)
+        ).all()
+        names = {u[1]: (f"{u[2]} {u[3]}".strip() or u[1]) for u in users}
+        by_id = {u[0]: (f"{u[2]} {u[3]}".strip() or u[1]) for u in users}
+        entity: Business | EndUser | None = None
+        if rt.business_id:
+            entity = s.get(Business, rt.business_id)
+        elif rt.end_user_id:
+            entity = s.get(EndUser, rt.end_user_id)
+        events = s.scalars(
+            select(RuntimeEvent)
+            .where(RuntimeEvent.runtime_id == rt.id)
+            .order_by(RuntimeEvent.seq.desc())
+            .limit(TIMELINE_LIMIT)
+        ).all()
+        effects = s.scalars(
+            select(OutboxEffect).where(OutboxEffect.runtime_id == rt.id).order_by(OutboxEffect.pk.desc()).limit(100)
+        ).all()
+        children_rows = s.scalars(
+            select(WorkflowRuntime)
+            .where(WorkflowRuntime.parent_runtime_id == rt.id, WorkflowRuntime.project_id == member.project_id)
+            .order_by(WorkflowRuntime.created_at)
+        ).all()
+        children = []
+        for child in children_rows:
+            cdata = ((child.context or {}).get("entity") or {}).get("data") or {}
+            cname = f"{cdata.get('firstName', '')} {cdata.get('lastName', '')}".strip() or cdata.get("companyName")
+            docs = [d for d in (child.context or {}).get("documents") or [] if isinstance(d, dict)]
+            children.append(
+                {
+                    "id": child.id,
+                    "name": cname or child.id[:8],
+                    "workflow": child.definition_name,
+                    "state": child.state,
+                    "status": child.status,
+                    "tags": list(child.tags or []),
+                    "decisions": [
+                        (d.get("category") or d.get("type") or "document", (d.get("decision") or {}).get("status"))
+                        for d in docs
+                    ],
+                }
+            )
+        parent = None
+        if rt.parent_runtime_id:
+            parent = {"id": rt.parent_runtime_id}
+
+    context = rt.context or {}
+    raw_entity = context.get("entity")
+    entity_ctx: dict[str, Any] = raw_entity if isinstance(raw_entity, dict) else {}
+    kind = "business" if rt.business_id else "individual"
+    raw_data = entity_ctx.get("data")
+    data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
+    if isinstance(entity, Business):
+        ename = entity.company_name
+    elif isinstance(entity, EndUser):
+        ename = f"{entity.first_name} {entity.last_name}".strip()
+    else:
+        ename = ""
+    raw_plugins = context.get("pluginsOutput")
+    plugins: dict[str, Any] = raw_plugins if isinstance(raw_plugins, dict) else {}
+    plugin_blocks = [
+        {"title": humanize(k), "rows": _flatten(v) if isinstance(v, dict) else [("Value", _scalar(v))]}
+        for k, v in plugins.items()
+    ]
+    timeline = [_timeline_item(e, names, by_id) for e in events]
+    for eff in effects:
+        timeline.append(
+            {
+                "at": eff.created_at,
+                "kind": "effect",
+                "actor": "worker",
+                "title": f"{eff.effect_type} {eff.plugin}: {eff.status}",
+                "detail": f"attempts: {eff.attempts}" if eff.attempts else "",
+            }
+        )
+    timeline.sort(key=lambda t: _sort_key(t["at"]), reverse=True)
+    path: list[tuple[str, str]] = []
+    for e in sorted(events, key=lambda e: e.seq):
+        if e.from_state and e.to_state and e.from_state != e.to_state:
+            path.append((e.from_state, e.to_state))
+    active = rt.status == "active" and not defn.is_final(rt.state)
+    allowed = [e for e in next_events(defn, snapshot_of(rt)) if e != "DEEP_MERGE_CONTEXT"] if active else []
+    is_assignee = rt.assignee_id == member.user_id
+    can_act = active and member.can_work and (member.is_admin or is_assignee)
+    documents = [_document(d) for d in context.get("documents") or [] if isinstance(d, dict)]
+    return {
+        "id": rt.id,
+        "name": ename or entity_ctx.get("id") or "N/A",
+        "kind": kind,
+        "correlationId": entity_ctx.get("id"),
+        "workflow": {
+            "id": row.id,
+            "name": row.name,
+            "displayName": row.display_name or row.name,
+            "version": row.version,
+        },
+        "state": rt.state,
+        "status": rt.status,
+        "tags": list(rt.tags or []),
+        "createdAt": rt.created_at,
+        "updatedAt": rt.updated_at,
+        "createdBy": _actor(rt.created_by, names),
+        "dueAt": _due(rt),
+        "assignee": {"id": rt.assignee_id, "name": by_id.get(rt.assignee_id, "?")} if rt.assignee_id else None,
+        "assignedAt": rt.assigned_at,
+        "users": [
+            {"id": u[0], "name": by_id[u[0]], "email": u[1]}
+            for u in users
+            if u[5] == "active" and set(u[4] or []) & {"admin", "reviewer"}
+        ],
+        "entityBlocks": _entity_blocks(kind, data),
+        "pluginBlocks": plugin_blocks,
+        "documents": documents,
+        "children": children,
+        "parent": parent,
+        "nextEvents": allowed,
+        "timeline": timeline,
+        "graph": definition_graph(defn),
+        "path": path,
+        "version": _version(rt),
+        "permissions": {
+            "act": can_act,
+            "assign": active and member.can_work,
+            "note": member.can_work,
+            "isAssignee": is_assignee,
+        },
+    }
+
+
+def _sort_key(at: datetime | None) -> float:
+    return at.timestamp() if at is not None else 0.0
+
+
+def _due(rt: WorkflowRuntime) -> datetime | None:
+    return sla_due(rt.created_at, rt.config or {})
+
+
+def _version(rt: WorkflowRuntime) -> str:
+    return f"{rt.event_count}:{rt.updated_at.isoformat() if rt.updated_at else ''}"
+
+
+def case_version(db: Database, member: Member, runtime_id: str) -> str:
+    """A token that changes whenever the case changes (the open page polls it to refresh)."""
+    with db.read() as s:
+        rt = s.scalars(
+            select(WorkflowRuntime).where(
+                WorkflowRuntime.id == runtime_id, WorkflowRuntime.project_id == member.project_id
+            )
+        ).first()
+        if rt is None:
+            raise NotFound(f"No case with id [{runtime_id}]")
+        return _version(rt)
+
+
+def _timeline_item(e: RuntimeEvent, names: dict[str, str], by_id: dict[str, str]) -> dict[str, Any]:
+    d = e.details or {}
+    actor = _actor(e.actor, names)
+    if e.kind == "note":
+        title, detail = "Note", str(d.get("text", ""))
+    elif e.kind == "assign":
+        who = d.get("assigneeId")
+        title, detail = (f"Assigned to {by_id.get(who, d.get('assignee') or who)}" if who else "Unassigned"), ""
+    elif e.kind == "decision":
+        dec = (d.get("payload") or {}).get("decision") or {}
+        status = dec.get("status") or "cleared"
+        reason = dec.get("revisionReason") or dec.get("rejectionReason") or ""
+        title = f"Document {status}"
+        detail = " — ".join(x for x in (reason, dec.get("comment") or "") if x)
+        if e.from_state != e.to_state:
+            title += f" · {e.from_state} → {e.to_state}"
+    elif e.kind == "created":
+        title, detail = f"Case created in {e.to_state}", ""
+    elif e.kind == "patch":
+        title, detail = "Updated", ", ".join(sorted(k for k in d if k != "contextChanged"))
+    else:
+        moved = f"{e.from_state} → {e.to_state}" if e.from_state != e.to_state else f"stayed in {e.to_state}"
+        title = f"{e.event or e.kind}: {moved}"
+        raw_payload = d.get("payload")
+        payload: dict[str, Any] = raw_payload if isinstance(raw_payload, dict) else {}
+        detail = str(payload.get("reason") or "")
+    return {"at": e.created_at, "kind": e.kind, "actor": actor, "title": title, "detail": detail}

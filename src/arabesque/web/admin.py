@@ -1,0 +1,171 @@
+"""Admin pages: users, queues, workflow definitions, API keys. Every handler's use case checks the role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from arabesque.app.admin import (
+    create_key,
+    definition_detail,
+    definition_versions,
+    list_keys,
+    revoke_key,
+    upload_definition,
+)
+from arabesque.app.errors import AppError, InvalidInput
+from arabesque.app.members import ROLES, require_role
+from arabesque.app.queues import ENTITIES, definition_choices, delete_queue, get_queue, list_queues, save_queue
+from arabesque.app.users import add_user, list_users, update_user
+from arabesque.web.app import CurrentMember, Form, MultiForm, db_of, flash, redirect, render
+from arabesque.web.diagram import layout
+
+router = APIRouter(prefix="/admin")
+
+
+def _errors(exc: AppError) -> dict[str, str]:
+    return {e.get("path", ""): e.get("message", "") for e in exc.errors or [{"path": "", "message": exc.message}]}
+
+
+# --- users -------------------------------------------------------------------------------------------
+
+
+@router.get("/users")
+def users_page(request: Request, member: CurrentMember) -> Response:
+    require_role(member, "admin")
+    return render(request, "admin/users.html", {"users": list_users(db_of(request), member), "roles": ROLES})
+
+
+@router.post("/users")
+def users_create(request: Request, member: CurrentMember, form: Form) -> Response:
+    try:
+        created = add_user(
+            db_of(request), member, form.get("email", ""), form.get("role", ""), form.get("password", ""),
+            form.get("name", ""),
+        )
+    except (InvalidInput, AppError) as exc:
+        if exc.status_code == 403:
+            raise
+        ctx = {"users": list_users(db_of(request), member), "roles": ROLES, "errors": _errors(exc), "values": form}
+        return render(request, "admin/users.html", ctx, status=exc.status_code)
+    note = f" — password (shown once): {created.password}" if created.password else ""
+    flash(request, f"Added {created.email} as {created.role}{note}")
+    return redirect("/admin/users")
+
+
+@router.post("/users/{user_id}")
+def users_update(request: Request, user_id: str, member: CurrentMember, form: Form) -> Response:
+    update_user(db_of(request), member, user_id, form.get("role") or None, form.get("status") or None)
+    flash(request, "User updated")
+    return redirect("/admin/users")
+
+
+# --- queues ------------------------------------------------------------------------------------------
+
+
+@router.get("/queues")
+def queues_page(request: Request, member: CurrentMember) -> Response:
+    require_role(member, "admin")
+    return render(request, "admin/queues.html", {"all_queues": list_queues(db_of(request), member)})
+
+
+def _queue_form(
+    request: Request, member: Any, queue: dict[str, Any], errors: dict[str, str], status: int = 200
+) -> Response:
+    ctx = {"q": queue, "entities": ENTITIES, "choices": definition_choices(db_of(request), member), "errors": errors}
+    return render(request, "admin/queue_form.html", ctx, status=status)
+
+
+@router.get("/queues/new")
+def queue_new(request: Request, member: CurrentMember) -> Response:
+    require_role(member, "admin")
+    return _queue_form(request, member, {"id": None, "name": "", "entity": "businesses", "definitionNames": []}, {})
+
+
+@router.get("/queues/{queue_id}")
+def queue_edit(request: Request, queue_id: str, member: CurrentMember) -> Response:
+    require_role(member, "admin")
+    return _queue_form(request, member, get_queue(db_of(request), member, queue_id), {})
+
+
+def _save(request: Request, member: Any, queue_id: str | None, form: dict[str, list[str]]) -> Response:
+    name = (form.get("name") or [""])[-1]
+    entity = (form.get("entity") or [""])[-1]
+    names = form.get("definitions") or []
+    try:
+        saved = save_queue(db_of(request), member, queue_id, name, entity, names)
+    except InvalidInput as exc:
+        queue = {"id": queue_id, "name": name, "entity": entity, "definitionNames": names}
+        return _queue_form(request, member, queue, _errors(exc), status=400)
+    flash(request, f"Queue {name} saved")
+    return redirect(f"/queues/{saved}")
+
+
+@router.post("/queues/new")
+def queue_create(request: Request, member: CurrentMember, form: MultiForm) -> Response:
+    return _save(request, member, None, form)
+
+
+@router.post("/queues/{queue_id}")
+def queue_update(request: Request, queue_id: str, member: CurrentMember, form: MultiForm) -> Response:
+    return _save(request, member, queue_id, form)
+
+
+@router.post("/queues/{queue_id}/delete")
+def queue_delete(request: Request, queue_id: str, member: CurrentMember, _form: Form) -> Response:
+    delete_queue(db_of(request), member, queue_id)
+    flash(request, "Queue deleted")
+    return redirect("/admin/queues")
+
+
+# --- definitions -------------------------------------------------------------------------------------
+
+
+@router.get("/definitions")
+def definitions_page(request: Request, member: CurrentMember) -> Response:
+    return render(request, "admin/definitions.html", {"definitions": definition_versions(db_of(request), member)})
+
+
+@router.post("/definitions")
+def definitions_upload(request: Request, member: CurrentMember, form: Form) -> Response:
+    text = form.get("json", "")
+    try:
+        out = upload_definition(db_of(request), member, text)
+    except AppError as exc:
+        if exc.status_code == 403:
+            raise
+        ctx = {"definitions": definition_versions(db_of(request), member), "errors": exc.errors or [],
+               "message": exc.message, "text": text}
+        return render(request, "admin/definitions.html", ctx, status=exc.status_code)
+    flash(request, f"Stored {out['name']} version {out['version']}")
+    return redirect(f"/admin/definitions/{out['id']}")
+
+
+@router.get("/definitions/{definition_id}")
+def definition_page(request: Request, definition_id: str, member: CurrentMember) -> Response:
+    detail = definition_detail(db_of(request), member, definition_id)
+    return render(request, "admin/definition.html", {"d": detail, "diagram": layout(detail["graph"])})
+
+
+# --- API keys ----------------------------------------------------------------------------------------
+
+
+@router.get("/keys")
+def keys_page(request: Request, member: CurrentMember) -> Response:
+    return render(request, "admin/keys.html", {"keys": list_keys(db_of(request), member)})
+
+
+@router.post("/keys")
+def keys_create(request: Request, member: CurrentMember, form: Form) -> Response:
+    created = create_key(db_of(request), member, form.get("name", ""))
+    ctx = {"keys": list_keys(db_of(request), member), "created": created.key}
+    return render(request, "admin/keys.html", ctx)
+
+
+@router.post("/keys/{key_id}/revoke")
+def keys_revoke(request: Request, key_id: str, member: CurrentMember, _form: Form) -> Response:
+    revoke_key(db_of(request), member, key_id)
+    flash(request, "Key revoked")
+    return redirect("/admin/keys")

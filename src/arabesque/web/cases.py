@@ -1,0 +1,245 @@
+"""Queues, the case list, "Add Case Manually", and the case review page with its actions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, Response
+
+from arabesque.app.case_actions import add_note, assign_case, case_event, document_decision
+from arabesque.app.case_form import build_fields, rows_of
+from arabesque.app.case_list import SORTS, STATUSES, list_cases, parse_case_query
+from arabesque.app.case_view import case_version, get_case
+from arabesque.app.create_case import create_case, manual_form
+from arabesque.app.errors import InvalidInput, NotFound
+from arabesque.app.files import get_file
+from arabesque.app.queues import list_queues
+from arabesque.app.users import list_users
+from arabesque.web.app import CurrentMember, Form, db_of, flash, redirect, render
+from arabesque.web.diagram import layout
+
+router = APIRouter()
+
+
+@router.get("/")
+def home(request: Request, member: CurrentMember) -> Response:
+    queues = list_queues(db_of(request), member)
+    if queues:
+        return redirect(f"/queues/{queues[0]['id']}")
+    return render(request, "empty.html", {"queues": queues})
+
+
+@router.get("/queues/{queue_id}")
+def queue_page(request: Request, queue_id: str, member: CurrentMember) -> Response:
+    params: dict[str, list[str]] = {}
+    for k, v in request.query_params.multi_items():
+        params.setdefault(k, []).append(v)
+    query = parse_case_query(params)
+    db = db_of(request)
+    result = list_cases(db, member, queue_id, query)
+    ctx: dict[str, Any] = {
+        "result": result,
+        "query": query,
+        "queue": result["queue"],
+        "sorts": SORTS,
+        "statuses": STATUSES,
+        "users": [u for u in list_users(db, member) if u["status"] == "active"],
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+    }
+    if request.headers.get("hx-request") and request.query_params.get("partial") == "rows":
+        return render(request, "cases/_rows.html", ctx)
+    return render(request, "cases/list.html", ctx)
+
+
+def _form_page(
+    request: Request, member: Any, queue_id: str, definition: str, values: dict[str, str], errors: dict[str, list[str]]
+) -> dict[str, Any]:
+    spec = manual_form(db_of(request), member, definition)
+    fields = build_fields(spec.schema, spec.ui, values, errors)
+    rendered: set[str] = set()
+
+    def walk(fs: list[dict[str, Any]]) -> None:
+        for f in fs:
+            rendered.add(f["name"])
+            walk(f.get("children") or [])
+            for i, row in enumerate(f.get("rows") or []):
+                rendered.add(f"{f['name']}.{i}")
+                walk(row)
+
+    walk(fields)
+    general = [m for path, msgs in errors.items() if path not in rendered for m in msgs]
+    return {
+        "spec": spec,
+        "fields": fields,
+        "general_errors": general,
+        "queue_id": queue_id,
+        "add_another": values.get("add_another") == "on",
+        "has_errors": bool(errors),
+    }
+
+
+@router.get("/queues/{queue_id}/new")
+def new_case_page(
+    request: Request, queue_id: str, member: CurrentMember, definition: Annotated[str, Query()]
+) -> Response:
+    ctx = _form_page(request, member, queue_id, definition, {}, {})
+    ctx["queue"] = {"id": queue_id}
+    return render(request, "cases/new.html", ctx)
+
+
+@router.post("/queues/{queue_id}/new")
+def new_case_submit(
+    request: Request, queue_id: str, member: CurrentMember, form: Form, definition: Annotated[str, Query()]
+) -> Response:
+    action = form.get("_action", "")
+    if action.startswith(("add:", "remove:")):  # add or remove a row of an array, then show the form again
+        values = dict(form)
+        verb, _, path = action.partition(":")
+        if verb == "add":
+            values[f"__rows.{path}"] = str(rows_of(values, path) + 1)
+        else:
+            array, _, index = path.rpartition(".")
+            n = rows_of(values, array)
+            values = _drop_row(values, array, int(index) if index.isdigit() else n - 1, n)
+        ctx = _form_page(request, member, queue_id, definition, values, {})
+        ctx["queue"] = {"id": queue_id}
+        return render(request, "cases/new.html", ctx)
+    created = create_case(db_of(request), member, definition, form)
+    if created.runtime_id is None:
+        ctx = _form_page(request, member, queue_id, definition, form, created.errors)
+        ctx["queue"] = {"id": queue_id}
+        return render(request, "cases/new.html", ctx, status=400)
+    link = f"/cases/{created.runtime_id}?queue={queue_id}"
+    if form.get("add_another") == "on":
+        flash(request, f"Case created: {link}", "created")
+        return redirect(f"/queues/{queue_id}/new?definition={definition}&another=1")
+    flash(request, "Case created")
+    return redirect(link)
+
+
+def _drop_row(values: dict[str, str], array: str, index: int, n: int) -> dict[str, str]:
+    out: dict[str, str] = {}
+    prefix = f"{array}."
+    for key, value in values.items():
+        if key.startswith(prefix):
+            head, _, rest = key[len(prefix) :].partition(".")
+            if head.isdigit():
+                i = int(head)
+                if i == index:
+                    continue
+                if i > index:
+                    key = f"{prefix}{i - 1}.{rest}" if rest else f"{prefix}{i - 1}"
+        out[key] = value
+    out[f"__rows.{array}"] = str(max(0, n - 1))
+    return out
+
+
+def _case_ctx(request: Request, member: Any, case_id: str) -> dict[str, Any]:
+    case = get_case(db_of(request), member, case_id)
+    return {
+        "case": case,
+        "diagram": layout(case["graph"], case["state"], case["path"]),
+        "queue_id": request.query_params.get("queue", ""),
+    }
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, case_id: str, member: CurrentMember) -> Response:
+    return render(request, "case/show.html", _case_ctx(request, member, case_id))
+
+
+@router.get("/cases/{case_id}/version")
+def case_poll(
+    request: Request, case_id: str, member: CurrentMember, seen: Annotated[str, Query()] = ""
+) -> Response:
+    """htmx polls this; when the case changed since `seen`, the page reloads itself."""
+    current = case_version(db_of(request), member, case_id)
+    if seen and current != seen:
+        return Response(status_code=204, headers={"HX-Refresh": "true"})
+    return Response(status_code=204)
+
+
+@router.get("/cases/{case_id}/timeline")
+def case_timeline(request: Request, case_id: str, member: CurrentMember) -> Response:
+    return render(request, "case/_timeline.html", _case_ctx(request, member, case_id))
+
+
+def _back(case_id: str, form: dict[str, str]) -> str:
+    queue = form.get("queue", "")
+    return f"/cases/{case_id}" + (f"?queue={queue}" if queue else "")
+
+
+def _failed(request: Request, exc: InvalidInput) -> None:
+    details = "; ".join(e.get("message", "") for e in exc.errors or []) or exc.message
+    flash(request, details, "error")
+
+
+@router.post("/cases/{case_id}/assign")
+def assign(request: Request, case_id: str, member: CurrentMember, form: Form) -> Response:
+    who = form.get("assignee", "")
+    assignee = member.user_id if who == "me" else (who or None)
+    try:
+        assign_case(db_of(request), member, case_id, assignee)
+    except InvalidInput as exc:
+        _failed(request, exc)
+    return redirect(_back(case_id, form))
+
+
+@router.post("/cases/{case_id}/event")
+def event(request: Request, case_id: str, member: CurrentMember, form: Form) -> Response:
+    name = form.get("event", "")
+    try:
+        case_event(db_of(request), member, case_id, name, form.get("reason", ""))
+        flash(request, f"{name}: done")
+    except InvalidInput as exc:
+        _failed(request, exc)
+    return redirect(_back(case_id, form))
+
+
+@router.post("/cases/{case_id}/documents/{document_id}/decision")
+def decide(request: Request, case_id: str, document_id: str, member: CurrentMember, form: Form) -> Response:
+    decision = form.get("decision") or None
+    if decision not in (None, "approve", "reject", "revision"):
+        raise InvalidInput("Validation error", [{"path": "decision", "message": "Unknown decision"}])
+    try:
+        document_decision(
+            db_of(request), member, case_id, document_id, decision, form.get("reason", ""), form.get("comment", "")
+        )
+    except InvalidInput as exc:
+        _failed(request, exc)
+    return redirect(_back(case_id, form) + f"#doc-{document_id}")
+
+
+@router.post("/cases/{case_id}/notes")
+def note(request: Request, case_id: str, member: CurrentMember, form: Form) -> Response:
+    error = ""
+    try:
+        add_note(db_of(request), member, case_id, form.get("text", ""))
+    except InvalidInput as exc:
+        error = "; ".join(e.get("message", "") for e in exc.errors or [])
+    if request.headers.get("hx-request"):
+        ctx = _case_ctx(request, member, case_id)
+        ctx["note_error"] = error
+        return render(request, "case/_timeline.html", ctx)
+    if error:
+        flash(request, error, "error")
+    return redirect(_back(case_id, form) + "#timeline")
+
+
+@router.get("/files/{file_id}")
+def file_content(
+    request: Request, file_id: str, member: CurrentMember, download: Annotated[int, Query()] = 0
+) -> Response:
+    stored = get_file(db_of(request), request.app.state.files_dir, member.principal, file_id)
+    if not stored.path.exists():
+        raise NotFound(f"No file with id [{file_id}]")
+    disposition = "attachment" if download else "inline"
+    return FileResponse(
+        stored.path,
+        media_type=stored.mime_type,
+        filename=stored.file_name,
+        content_disposition_type=disposition,
+        headers={"X-Content-Type-Options": "nosniff"}
+        | ({} if stored.mime_type == "application/pdf" else {"Content-Security-Policy": "sandbox"}),
+    )

@@ -1,0 +1,114 @@
+"""Pure parts of the Case Management use cases: the generated form, the list query, the login limit,
+the diagram layout, and the assignment rule."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from arabesque.app.case_form import build_fields, entity_schema, parse_form, schema_errors
+from arabesque.app.case_list import CaseQuery, parse_case_query
+from arabesque.app.errors import TooManyRequests
+from arabesque.app.login import LoginThrottle
+from arabesque.app.members import Member, top_role
+from arabesque.app.queues import entity_of_record
+from arabesque.web.diagram import layout
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "definitions"
+
+
+def _record(name: str) -> dict:
+    return json.loads((EXAMPLES / f"{name}.json").read_text())
+
+
+def test_the_form_falls_back_to_the_context_schema_entity() -> None:
+    schema, _ = entity_schema(_record("till_basic_kyb_demo"))
+    fields = build_fields(schema, {}, {}, {})
+    names = [f["name"] for f in fields]
+    assert names == ["entity.type", "entity.id", "entity.data"]
+    data = fields[2]["children"]
+    company = next(f for f in data if f["name"] == "entity.data.companyName")
+    assert company["required"] and company["kind"] == "text"
+
+
+def test_the_initial_states_input_schema_wins_and_supports_every_kind() -> None:
+    record = _record("till_basic_kyb_demo")
+    record["definition"]["states"]["idle"]["meta"] = {"inputSchema": {"dataSchema": {
+        "type": "object", "required": ["data"], "properties": {
+            "type": {"type": "string", "default": "business", "hidden": True},
+            "id": {"type": "string"},
+            "data": {"type": "object", "required": ["name", "size"], "properties": {
+                "name": {"type": "string", "description": "Legal name"},
+                "size": {"type": "integer", "minimum": 1},
+                "founded": {"type": "string", "format": "date"},
+                "contact": {"type": "string", "format": "email"},
+                "kind": {"type": "string", "enum": ["llc", "plc"]},
+                "listed": {"type": "boolean"},
+                "owners": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
+            }},
+        }}}}
+    schema, _ = entity_schema(record)
+    fields = {f["name"]: f for f in build_fields(schema, {}, {}, {})[0:][-1]["children"]}
+    kinds = {k.split(".")[-1]: f["kind"] for k, f in fields.items()}
+    assert kinds == {"name": "text", "size": "integer", "founded": "date", "contact": "email", "kind": "select",
+                     "listed": "checkbox", "owners": "array"}
+    assert fields["entity.data.name"]["help"] == "Legal name"
+    form = {"entity.data.name": "Acme", "entity.data.size": "12", "entity.data.listed": "on",
+            "__rows.entity.data.owners": "2", "entity.data.owners.0.name": "Ann", "entity.data.owners.1.name": ""}
+    value = parse_form(schema, form)
+    assert value["data"] == {"name": "Acme", "size": 12, "listed": True, "owners": [{"name": "Ann"}]}
+    bad = parse_form(schema, {"entity.data.size": "many", "entity.data.contact": "nope"})
+    errors = schema_errors(schema, bad)
+    assert errors["entity.data.name"] == ["This field is required."]
+    assert errors["entity.data.size"] == ["Must be a integer."]
+    assert errors["entity.data.contact"] == ["Please provide a valid email address."]
+
+
+def test_the_list_view_round_trips_through_its_url() -> None:
+    q = parse_case_query({"q": [" acme "], "sort": ["name"], "dir": ["asc"], "status": ["completed", ""],
+                          "tag": ["approved"], "page": ["3"], "assignee": ["me"]})
+    assert q == CaseQuery("acme", "name", "asc", "me", ("completed",), ("approved",), 3)
+    assert parse_case_query({k: v if isinstance(v, list) else [str(v)] for k, v in q.params().items()}) == q
+    assert parse_case_query({"sort": ["DROP TABLE"], "page": ["-4"], "dir": ["sideways"]}) == CaseQuery()
+    assert parse_case_query({"status": ["all"]}).statuses == ()
+    assert CaseQuery().params() == {}
+
+
+def test_failed_logins_are_limited_per_email_and_per_client() -> None:
+    now = [0.0]
+    throttle = LoginThrottle(per_email=3, per_client=5, window=60, clock=lambda: now[0])
+    for _ in range(3):
+        throttle.check("a@x", "1.1.1.1")
+        throttle.failed("a@x", "1.1.1.1")
+    with pytest.raises(TooManyRequests):
+        throttle.check("a@x", "2.2.2.2")
+    throttle.check("b@x", "1.1.1.1")
+    for email in ("b@x", "c@x"):
+        throttle.failed(email, "1.1.1.1")
+    with pytest.raises(TooManyRequests):
+        throttle.check("d@x", "1.1.1.1")
+    now[0] = 61
+    throttle.check("a@x", "1.1.1.1")
+
+
+def test_roles_and_entities() -> None:
+    assert top_role(["viewer", "admin"]) == "admin" and top_role([]) == "viewer" and top_role(["x"]) == "viewer"
+    viewer = Member("u", "v@x", "V", "viewer", "p")
+    assert not viewer.can_work and viewer.principal.actor == "user:v@x"
+    assert entity_of_record(_record("kyc_document_review")) == "individuals"
+    assert entity_of_record(_record("kyc_ubo_child")) is None
+
+
+def test_the_diagram_marks_the_current_state_and_the_path() -> None:
+    from arabesque.app.case_view import definition_graph
+    from arabesque.engine import load_definition
+
+    graph = definition_graph(load_definition(_record("till_basic_kyb_demo")))
+    out = layout(graph, "approved", [("idle", "manual_review"), ("manual_review", "approved")])
+    nodes = {n["name"]: n for n in out["nodes"]}
+    assert nodes["idle"]["y"] < nodes["rules_check"]["y"] < nodes["approved"]["y"]
+    assert "current" in nodes["approved"]["cls"] and "visited" in nodes["idle"]["cls"]
+    assert "current" not in nodes["rejected"]["cls"] and "final" in nodes["rejected"]["cls"]
+    assert sum("taken" in e["cls"] for e in out["edges"]) == 1  # manual_review -approve-> approved

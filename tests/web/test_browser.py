@@ -1,0 +1,299 @@
+"""The Case Management application in a real browser (Debian's Chromium) against a real server on SQLite.
+
+One server and one browser for the module; each test gets a fresh browser context (its own cookies).
+Set ARABESQUE_SCREENSHOTS=docs/screenshots to (re)write the README's screenshots while the tests run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import struct
+import threading
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from web_helpers import PASSWORD, Site, seed_site
+
+from arabesque.store import Database, upgrade
+from service_fixtures import missing_component
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = os.environ.get("ARABESQUE_SCREENSHOTS")
+
+pytestmark = pytest.mark.browser
+
+
+def _png(width: int = 480, height: int = 300) -> bytes:
+    """A small document-like picture: a light card with dark bars."""
+    rows = []
+    for y in range(height):
+        row = bytearray([0])
+        for x in range(width):
+            bar = 40 <= x <= width - 40 and (y // 18) % 3 == 1 and y > 60
+            header = y < 40
+            rgb = (40, 70, 160) if header else (60, 60, 70) if bar else (244, 241, 232)
+            row.extend(rgb)
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(
+        b"IEND", b""
+    )
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    site: Site
+    other_case: str  # a case of another project
+    doc_case: str  # a KYC case with three documents, in manual review
+    db: Database
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    import uvicorn
+
+    from arabesque.api import create_app
+    from arabesque.app import users
+    from arabesque.app.files import store_file
+    from arabesque.app.principal import Principal
+    from arabesque.app.run_workflow import run_workflow
+
+    saved = users._hasher
+    users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    base = tmp_path_factory.mktemp("browser")
+    db = Database(f"sqlite:///{base / 'arabesque.db'}")
+    upgrade(db.engine)
+    site = seed_site(db)
+    other = seed_site(db, "globex", prefix="g-")
+    files = base / "files"
+    who = Principal(site.project_id, "api-key:test")
+    image = store_file(db, files, who, "passport.png", "image/png", _png())
+    docs = [
+        {"category": cat, "type": typ, "issuer": {"country": "GB"},
+         "pages": [{"ballerineFileId": image["id"], "type": "image/png", "fileName": "passport.png",
+                    "metadata": {"side": "front"}}]}
+        for cat, typ in (("identification", "passport"), ("proof_of_address", "utility_bill"), ("selfie", "photo"))
+    ]
+    body = {"workflowId": "kyc_document_review", "context": {
+        "entity": {"type": "individual", "id": "kyc-1", "data": {"firstName": "Ada", "lastName": "Lovelace",
+                                                                   "email": "ada@example.com"}},
+        "documents": docs}}
+    doc_case = run_workflow(db, who, body)["workflowRuntimeId"]
+    globex = {"companyName": "Globex", "country": "US", "registrationNumber": "9"}
+    entity = {"type": "business", "id": "g-1", "data": globex}
+    seed = {"workflowId": "till_basic_kyb_demo", "context": {"entity": entity}}
+    other_case = run_workflow(db, Principal(other.project_id, "api-key:test"), seed)["workflowRuntimeId"]
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)  # listening before the server thread starts: requests wait in the backlog
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(db, files), log_level="warning", lifespan="off")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        yield Server(f"http://127.0.0.1:{port}", site, other_case, doc_case, db)
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        db.dispose()
+        users._hasher = saved
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        missing_component(f"Chromium is needed at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing_component("the playwright package is needed (pip install -e '.[dev]')")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: Server) -> Iterator[Any]:
+    context = browser.new_context(base_url=server.url, viewport={"width": 1360, "height": 900})
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def shot(page: Any, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def login(page: Any, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/queues/"))
+
+
+def test_login_then_the_seed_five_steps(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login\?next=/"))
+    shot(page, "login")
+    login(page, server.site.reviewer)
+    # 1. the queue
+    page.get_by_role("navigation", name="Businesses").get_by_role("link", name="Businesses").click()
+    expect(page.get_by_role("heading", name="Businesses")).to_be_visible()
+    # 2. Add Case Manually
+    page.get_by_role("link", name=re.compile("Add Case Manually.*Basic KYB")).click()
+    expect(page.get_by_role("heading", name="Add a case")).to_be_visible()
+    # 3. fill
+    page.get_by_label("Company name").fill("Till Company Limited")
+    page.get_by_label("Registration number").fill("756OPOPOP08238")
+    page.get_by_label("Country").fill("US")
+    page.get_by_label("Email").fill("email@ballerine.com")
+    page.get_by_label("First name").fill("First")
+    page.get_by_label("Last name").fill("Last")
+    shot(page, "add-case")
+    # 4. submit
+    page.get_by_role("button", name="Add Case").click()
+    # 5. the case opens in the state its initial event leads to
+    expect(page).to_have_url(re.compile(r"/cases/[0-9a-f-]+"))
+    expect(page.locator("#case-name")).to_have_text("Till Company Limited")
+    expect(page.locator("#case-state")).to_have_text("manual_review")
+    expect(page.locator(".timeline")).to_contain_text("Case created in idle")
+    page.get_by_role("link", name="← Back to the queue").click()
+    expect(page.get_by_role("link", name="Till Company Limited").first).to_be_visible()
+    shot(page, "case-list")
+
+
+def test_validation_errors_are_shown_next_to_fields_and_values_kept(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    login(page, server.site.reviewer)
+    page.get_by_role("link", name=re.compile("Add Case Manually.*Basic KYB")).click()
+    page.get_by_label("Registration number").fill("KEEP-ME-123")
+    page.get_by_label("Country").fill("usa")
+    page.get_by_role("button", name="Add Case").click()
+    expect(page.get_by_role("alert")).to_contain_text("The case was not created")
+    expect(page.locator('[data-for="entity.data.companyName"]')).to_have_text("This field is required.")
+    expect(page.locator('[data-for="entity.data.country"]')).to_contain_text("expected format")
+    expect(page.get_by_label("Registration number")).to_have_value("KEEP-ME-123")
+    expect(page.get_by_label("Country")).to_have_value("usa")
+    shot(page, "add-case-errors")
+
+
+def test_assign_to_me_then_document_approve_and_revision(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    login(page, server.site.reviewer)
+    page.goto(f"/cases/{server.doc_case}")
+    expect(page.get_by_role("button", name="Re-upload needed")).to_have_count(0)  # not assigned yet
+    page.get_by_role("button", name="Assign to me").click()
+    expect(page.locator("#assignee")).to_have_text("Rita Test")
+    shot(page, "case-review")
+    passport = page.locator("article.document", has_text="Identification - Passport")
+    passport.locator("summary", has_text="Approve").click()
+    passport.get_by_role("button", name="Approve document").click()
+    passport = page.locator("article.document", has_text="Identification - Passport")
+    expect(passport.locator("[data-decision]")).to_have_text("Approved")
+    expect(page.locator("#case-state")).to_have_text("document_review")
+    bill = page.locator("article.document", has_text="Proof of address - Utility bill")
+    bill.locator("summary", has_text="Re-upload needed").click()
+    revision = bill.locator("form", has=page.locator('input[value="revision"]'))
+    revision.get_by_label("Reason").fill("Blurry image")
+    revision.get_by_label("Comment (optional)").fill("The address is unreadable")
+    bill.get_by_role("button", name="Ask for re-upload").click()
+    bill = page.locator("article.document", has_text="Proof of address - Utility bill")
+    expect(bill.locator("[data-decision]")).to_have_text("Re-upload needed")
+    expect(page.locator("#case-state")).to_have_text("revision")  # the definition's rule moved the case
+    expect(page.locator(".timeline")).to_contain_text("Document revision")
+    expect(page.locator(".timeline")).to_contain_text("Blurry image")
+
+
+def test_case_approve_moves_the_case_to_a_final_state(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    login(page, server.site.reviewer)
+    page.get_by_role("link", name=re.compile("Add Case Manually.*Basic KYB")).click()
+    page.get_by_label("Company name").fill("Approve Me Ltd")
+    page.get_by_label("Registration number").fill("A-1")
+    page.get_by_label("Country").fill("GB")
+    page.get_by_role("button", name="Add Case").click()
+    expect(page.locator("#case-state")).to_have_text("manual_review")
+    page.get_by_role("button", name="Assign to me").click()
+    page.locator("summary", has_text="Approve").click()
+    page.get_by_label("Reason (optional)").first.fill("All checks passed")
+    page.get_by_role("button", name="Confirm approve").click()
+    expect(page.locator("#case-state")).to_have_text("approved")
+    expect(page.locator("#case-status")).to_have_text("completed")
+    expect(page.locator("#case-actions")).to_have_count(0)
+    page.get_by_label("Add a note").fill("Customer informed by phone.")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator(".timeline li").first).to_contain_text("Customer informed by phone.")
+    expect(page.locator(".timeline")).to_contain_text("All checks passed")
+    expect(page.locator("svg.diagram .node.current")).to_have_attribute("data-state", "approved")
+    shot(page, "case-approved")
+
+
+def test_a_viewer_cannot_act(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    login(page, server.site.viewer)
+    page.goto(f"/cases/{server.doc_case}")
+    expect(page.locator("#case-name")).to_have_text("Ada Lovelace")
+    expect(page.get_by_role("button", name="Assign to me")).to_have_count(0)
+    expect(page.locator("summary", has_text="Approve")).to_have_count(0)
+    expect(page.get_by_label("Add a note")).to_have_count(0)
+    token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
+    for path, form in (("event", {"event": "approve"}), ("assign", {"assignee": "me"}), ("notes", {"text": "x"})):
+        forged = page.request.post(f"/cases/{server.doc_case}/{path}", form={**form, "csrf_token": token})
+        assert forged.status == 403, path
+
+
+def test_a_post_without_its_csrf_token_is_refused(page: Any, server: Server) -> None:
+    login(page, server.site.reviewer)
+    response = page.request.post(f"/cases/{server.doc_case}/notes", form={"text": "no token"})
+    assert response.status == 403
+    assert "CSRF" in response.text()
+
+
+def test_another_projects_case_is_404(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    login(page, server.site.reviewer)
+    response = page.goto(f"/cases/{server.other_case}")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", name="404")).to_be_visible()
+
+
+def test_admin_pages(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    login(page, server.site.admin)
+    page.get_by_role("link", name="Workflow definitions").click()
+    page.get_by_role("link", name="v1").first.click()
+    expect(page.locator("svg.diagram")).to_be_visible()
+    shot(page, "definition")
+    page.goto("/admin/users")
+    expect(page.get_by_role("cell", name=server.site.viewer)).to_be_visible()
+    shot(page, "users")
