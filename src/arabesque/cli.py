@@ -49,6 +49,17 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
     worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run a worker in this process.")] = True,
     concurrency: Annotated[int, typer.Option(help="Threads of the in-process worker.")] = 4,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="API processes (uvicorn workers; e.g. one per core). The outbox worker (unless --no-worker) "
+            "runs once, in the supervising process, not in each API process.",
+        ),
+    ] = 1,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log every request (off by default).")
+    ] = False,
 ) -> None:
     """Migrate the database (seed it on first start) and serve the API (with a worker unless --no-worker)."""
     import uvicorn
@@ -69,7 +80,28 @@ def serve(
     if in_process is not None:
         in_process.start()
     try:
-        uvicorn.run(create_app(service.db, service.files_dir), host=host, port=port, log_level="info")
+        if workers > 1:
+            # uvicorn's supervisor spawns `workers` processes, each building the app from the environment
+            # (the database is migrated and seeded above, once). The outbox worker started above lives in
+            # this supervising process: one worker for the deployment, woken by NOTIFY on PostgreSQL (on
+            # SQLite it polls, ARABESQUE_WORKER_POLL_SECONDS, as API commits happen in other processes).
+            uvicorn.run(
+                "arabesque.api.app:app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level="info",
+                access_log=access_log,
+            )
+        else:
+            uvicorn.run(
+                create_app(service.db, service.files_dir),
+                host=host,
+                port=port,
+                log_level="info",
+                access_log=access_log,
+            )
     finally:
         if in_process is not None:
             in_process.stop()

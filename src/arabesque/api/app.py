@@ -11,7 +11,7 @@ from arabesque.api.errors import BodyLimit, install_error_handlers
 from arabesque.api.routes import router
 from arabesque.store import Database
 
-__all__ = ["MAX_BODY_BYTES", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "app_from_env", "create_app"]
 
 MAX_BODY_BYTES = 12 * 1024 * 1024  # a 10 MB document plus its multipart envelope
 
@@ -27,3 +27,12 @@ def create_app(db: Database, files_dir: Path, max_body_bytes: int = MAX_BODY_BYT
 
     mount_web(app, db, files_dir)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The application over the configured database (`ARABESQUE_DATABASE_URL` / `ARABESQUE_DATA_DIR`),
+    already migrated: what each process of `arabesque serve --workers N` serves (uvicorn `--factory`)."""
+    from arabesque.app.serve import open_service
+
+    service = open_service(seed=False, migrate=False)
+    return create_app(service.db, service.files_dir)

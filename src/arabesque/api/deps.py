@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from arabesque.app.api_keys import authenticate
-from arabesque.app.principal import Principal
+from arabesque.app.errors import Unauthorized
+from arabesque.app.principal import ApiKeyCredentials, Principal
 from arabesque.store import Database
 
-__all__ = ["Caller", "Db", "FilesDir", "IdempotencyKey"]
+__all__ = ["Caller", "Db", "FilesDir", "IdempotencyKey", "KeyCaller"]
 
 
 def _db(request: Request) -> Database:
@@ -28,7 +29,19 @@ def _principal(request: Request, authorization: Annotated[str | None, Header()] 
     return authenticate(request.app.state.db, authorization)
 
 
+def _credentials(authorization: Annotated[str | None, Header()] = None) -> ApiKeyCredentials:
+    """The header checked for shape only (401 as `authenticate` words it); the key itself is looked up by
+    the use case, in its own transaction (run and event: one transaction and one connection per request)."""
+    if not authorization:
+        raise Unauthorized("Missing Authorization header")
+    scheme, _, key = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise Unauthorized("Authorization must be 'Bearer <api key>'")
+    return ApiKeyCredentials(key.strip())
+
+
 Db = Annotated[Database, Depends(_db)]
 FilesDir = Annotated[Path, Depends(_files_dir)]
 Caller = Annotated[Principal, Depends(_principal)]
+KeyCaller = Annotated[ApiKeyCredentials, Depends(_credentials)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from arabesque.api.deps import Caller, Db, IdempotencyKey
+from arabesque.api.deps import Caller, Db, IdempotencyKey, KeyCaller
 from arabesque.api.schemas import DecisionRequest, EventRequest, PatchWorkflowRequest, RunRequest, RunResponse
 from arabesque.app.decide_document import decide_document
 from arabesque.app.patch_workflow import patch_workflow
@@ -20,7 +20,7 @@ OrderBy = Literal["createdAt", "updatedAt", "resolvedAt", "status", "state", "wo
 
 
 @router.post("/run", response_model=RunResponse)
-def run(body: RunRequest, who: Caller, db: Db, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+def run(body: RunRequest, who: KeyCaller, db: Db, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     return run_workflow(db, who, body.model_dump(exclude_unset=True), idempotency_key)
 
 
@@ -61,14 +61,14 @@ def context(runtime_id: str, who: Caller, db: Db) -> dict[str, Any]:
 
 @router.post("/{runtime_id}/event")
 def event(
-    runtime_id: str, body: EventRequest, who: Caller, db: Db, idempotency_key: IdempotencyKey = None
+    runtime_id: str, body: EventRequest, who: KeyCaller, db: Db, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
     return send_event(db, who, runtime_id, body.name, body.payload, idempotency_key)
 
 
 @router.post("/{runtime_id}/send-event")
 def send_event_alias(
-    runtime_id: str, body: EventRequest, who: Caller, db: Db, idempotency_key: IdempotencyKey = None
+    runtime_id: str, body: EventRequest, who: KeyCaller, db: Db, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:
     return send_event(db, who, runtime_id, body.name, body.payload, idempotency_key)
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import threading
+import weakref
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Engine, Pool, or_, select
 from sqlalchemy.orm import Session
 
 from arabesque.app._time import iso
@@ -13,7 +16,19 @@ from arabesque.app.errors import InvalidInput, NotFound
 from arabesque.engine import Definition, DefinitionError, load_definition
 from arabesque.store import WorkflowDefinition
 
-__all__ = ["compiled", "definition_json", "find_definition", "latest_version", "load_or_400", "visible"]
+__all__ = [
+    "DefinitionRef",
+    "compiled",
+    "compiled_for_runtime",
+    "compiled_ref",
+    "definition_json",
+    "find_definition",
+    "latest_version",
+    "load_or_400",
+    "remember_for_runtime",
+    "resolve_latest",
+    "visible",
+]
 
 _cache: dict[tuple[Any, ...], Definition] = {}
 _cache_lock = threading.Lock()
@@ -57,6 +72,112 @@ def latest_version(s: Session, row: WorkflowDefinition) -> WorkflowDefinition:
     return latest or row
 
 
+@dataclass(frozen=True)
+class DefinitionRef:
+    """The columns of a definition row the run path needs (the `record` comes from the compiled cache)."""
+
+    pk: int
+    id: str
+    project_id: str | None
+    name: str
+    version: int
+    created_at: datetime
+
+
+_REF_COLS = (
+    WorkflowDefinition.pk,
+    WorkflowDefinition.id,
+    WorkflowDefinition.project_id,
+    WorkflowDefinition.name,
+    WorkflowDefinition.version,
+    WorkflowDefinition.created_at,
+)
+
+
+def resolve_latest(s: Session, project_id: str, id_or_name: str) -> DefinitionRef:
+    """`latest_version(find_definition(...))` in one statement in the usual case.
+
+    One query fetches the visible rows whose id or name is `id_or_name` (without their `record`); the
+    choice is `find_definition`'s (an id match first, the project's own row winning; else the project's,
+    then the public, highest version of that name). When the chosen row's name is `id_or_name` and it
+    belongs to the project, every version of that name in its scope was among the rows, so the latest is
+    picked here; otherwise (a public template, or an id whose name differs) `latest_version`'s query runs.
+    """
+    rows = [
+        DefinitionRef(*r)
+        for r in s.execute(
+            select(*_REF_COLS).where(
+                visible(project_id),
+                or_(WorkflowDefinition.id == id_or_name, WorkflowDefinition.name == id_or_name),
+            )
+        )
+    ]
+    by_id = [r for r in rows if r.id == id_or_name]
+    if by_id:
+        base = sorted(by_id, key=lambda r: r.project_id is None)[0]  # the project's own id wins
+    else:
+        by_name = [r for r in rows if r.name == id_or_name]
+        if not by_name:
+            raise NotFound(f"No workflow definition with id or name [{id_or_name}] was found")
+        base = sorted(by_name, key=lambda r: (r.project_id is None, -r.version))[0]
+    if base.project_id is not None and base.name == id_or_name:
+        return max((r for r in rows if r.name == base.name and r.project_id == base.project_id), key=_version)
+    owner = (
+        WorkflowDefinition.project_id.is_(None)
+        if base.project_id is None
+        else WorkflowDefinition.project_id == base.project_id
+    )
+    latest = s.execute(
+        select(*_REF_COLS)
+        .where(owner, WorkflowDefinition.name == base.name)
+        .order_by(WorkflowDefinition.version.desc())
+        .limit(1)
+    ).first()
+    return DefinitionRef(*latest) if latest is not None else base
+
+
+def _version(r: DefinitionRef) -> int:
+    return r.version
+
+
+def compiled_ref(s: Session, ref: DefinitionRef) -> Definition:
+    """The loaded definition of `ref`; its `record` is read (by pk) only when it is not cached yet."""
+    key = (ref.pk, ref.id, ref.version, ref.created_at)
+    with _cache_lock:
+        found = _cache.get(key)
+    if found is not None:
+        return found
+    record = s.scalar(select(WorkflowDefinition.record).where(WorkflowDefinition.pk == ref.pk))
+    return _remember(key, load_definition(record))
+
+
+# Compiled definitions by the runtime's (definition_pk, definition_id, definition_version, definition_name),
+# per connection pool (a database): the event path then reads no definition row. Rows never change and are never
+# deleted; a pool's cache dies with the pool (the engine), so a test database recreated with the same pks does not
+# see another database's definitions.
+_by_runtime: weakref.WeakKeyDictionary[Pool, dict[tuple[Any, ...], Definition]] = weakref.WeakKeyDictionary()
+
+
+def compiled_for_runtime(s: Session, pk: int, id_: str, version: int, name: str) -> Definition | None:
+    """The cached definition of a runtime's definition columns, else None (then use `definition_of`)."""
+    with _cache_lock:
+        per = _by_runtime.get(_pool(s))
+        return per.get((pk, id_, version, name)) if per is not None else None
+
+
+def _pool(s: Session) -> Pool:
+    bind = s.get_bind()
+    return bind.pool if isinstance(bind, Engine) else bind.engine.pool
+
+
+def remember_for_runtime(s: Session, pk: int, id_: str, version: int, name: str, defn: Definition) -> None:
+    with _cache_lock:
+        per = _by_runtime.setdefault(_pool(s), {})
+        if len(per) >= _CACHE_MAX:
+            per.clear()
+        per[(pk, id_, version, name)] = defn
+
+
 def load_or_400(record: dict[str, Any]) -> Definition:
     try:
         return load_definition(record)
@@ -72,7 +193,10 @@ def compiled(row: WorkflowDefinition) -> Definition:
         found = _cache.get(key)
     if found is not None:
         return found
-    defn = load_definition(row.record)
+    return _remember(key, load_definition(row.record))
+
+
+def _remember(key: tuple[Any, ...], defn: Definition) -> Definition:
     with _cache_lock:
         if len(_cache) >= _CACHE_MAX:
             _cache.clear()

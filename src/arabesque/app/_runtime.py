@@ -7,11 +7,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
-from arabesque.app._definitions import compiled
+from arabesque.app._definitions import compiled, compiled_for_runtime, remember_for_runtime
 from arabesque.app._time import iso
 from arabesque.app.errors import Conflict, InvalidInput, NotFound
 from arabesque.app.outbox import add_effect_row
@@ -42,6 +42,7 @@ __all__ = [
     "add_audit",
     "apply_step",
     "checked_step",
+    "definition_for",
     "definition_of",
     "env_of",
     "lock_runtime",
@@ -90,6 +91,20 @@ def lock_runtime(s: Session, project_id: str, runtime_id: str) -> WorkflowRuntim
     its child takes the locks in that one order, so parent/child updates cannot deadlock, and a child's
     result lands on a parent no one else is changing.
     """
+    # The usual case in one statement: a runtime without a parent (`parent_runtime_id` is set when a child
+    # is created and never changes) has no ancestors to lock first.
+    rt = s.scalars(
+        for_update(
+            s,
+            select(WorkflowRuntime).where(
+                WorkflowRuntime.id == runtime_id,
+                WorkflowRuntime.project_id == project_id,
+                WorkflowRuntime.parent_runtime_id.is_(None),
+            ),
+        )
+    ).first()
+    if rt is not None:
+        return rt
     chain: list[str] = []
     parent = s.scalar(select(WorkflowRuntime.parent_runtime_id).where(WorkflowRuntime.id == runtime_id))
     while parent is not None and parent not in chain and len(chain) < 16:
@@ -133,6 +148,18 @@ def definition_of(s: Session, rt: WorkflowRuntime) -> tuple[WorkflowDefinition, 
     return row, compiled(row)
 
 
+def definition_for(s: Session, rt: WorkflowRuntime) -> Definition:
+    """`definition_of(s, rt)[1]`, from a per-database cache keyed by the runtime's definition columns:
+    the definition row (and its `record`) is read once per process, not on every event."""
+    key = (rt.definition_pk, rt.definition_id, rt.definition_version, rt.definition_name)
+    found = compiled_for_runtime(s, *key)
+    if found is not None:
+        return found
+    _, defn = definition_of(s, rt)
+    remember_for_runtime(s, *key, defn)
+    return defn
+
+
 def snapshot_of(rt: WorkflowRuntime) -> Snapshot:
     return Snapshot.from_json(
         {
@@ -160,20 +187,52 @@ def add_audit(
     to_state: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
+    """One audit record (`seq` = the runtime's next `event_count`).
+
+    The rows are buffered in the session and written by the next flush, after the runtime row itself
+    (`_write_audit`), as one multi-row INSERT: a use case's audit records cost one statement, and a new
+    runtime can be stepped in memory and inserted once, in its final state. Incrementing `event_count`
+    makes the runtime dirty, so a flush (autoflush before a query, or the commit) always follows.
+    """
     rt.event_count += 1
-    s.add(
-        RuntimeEvent(
-            runtime_id=rt.id,
-            project_id=rt.project_id,
-            seq=rt.event_count,
-            kind=kind,
-            actor=actor,
-            event=event,
-            from_state=from_state,
-            to_state=to_state,
-            details=details or {},
-        )
+    s.info.setdefault(_AUDIT, []).append(
+        {
+            "runtime_id": rt.id,
+            "project_id": rt.project_id,
+            "seq": rt.event_count,
+            "kind": kind,
+            "actor": actor,
+            "event": event,
+            "from_state": from_state,
+            "to_state": to_state,
+            "details": details or {},
+            "created_at": utcnow(),
+        }
     )
+
+
+_AUDIT = "arabesque_audit_rows"
+
+
+@event.listens_for(Session, "after_flush")
+def _write_audit(session: Session, _ctx: UOWTransaction) -> None:
+    rows = session.info.pop(_AUDIT, None)
+    if rows:
+        # executemany: one cached statement, sent as one multi-row INSERT (SQLAlchemy's insertmanyvalues)
+        session.connection().execute(insert(RuntimeEvent), rows)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_audit(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_AUDIT, None)
+
+
+def _persist(s: Session, rt: WorkflowRuntime) -> None:
+    """Insert a runtime still pending in the session before rows that reference it are added (the unit of
+    work does not order unrelated mappers by foreign key)."""
+    if inspect(rt).pending:
+        s.flush()
 
 
 def apply_step(
@@ -205,6 +264,8 @@ def apply_step(
     transitions = step.transitions or ((event, before_state, snap.state),)
     for i, (ev, frm, to) in enumerate(transitions):
         add_audit(s, rt, kind if i == 0 else "transition", actor, ev, frm, to, details if i == 0 else {})
+    if step.effects:
+        _persist(s, rt)
     for effect in step.effects:
         payload = effect.to_json()
         options = plugin_options(defn, effect.plugin)

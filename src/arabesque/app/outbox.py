@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from arabesque.store import Database, OutboxEffect, utcnow
 
@@ -123,48 +123,92 @@ def _skip_locked(s: Session, stmt: Any) -> Any:
     return stmt
 
 
-def claim(db: Database, worker: str, lease: float, limit: int = 1, window: int = 16) -> list[ClaimedEffect]:
-    """Claim up to `limit` due effects for `worker`: never one whose `lock_key` already has a running row.
+_CLAIM_COLUMNS = (
+    OutboxEffect.pk,
+    OutboxEffect.project_id,
+    OutboxEffect.runtime_id,
+    OutboxEffect.effect_id,
+    OutboxEffect.effect_type,
+    OutboxEffect.plugin,
+    OutboxEffect.payload,
+    OutboxEffect.attempts,
+    OutboxEffect.max_attempts,
+    OutboxEffect.subscription_id,
+    OutboxEffect.created_at,
+)
 
-    Two plain index scans, whatever the planner's statistics say: the first `window` due rows in due order
-    (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so workers never wait on each other's candidates), then which
-    of their lock keys are running. Two workers racing for rows of one lock key are stopped by the partial
-    unique index (the loser claims nothing this round). SQLite: the write transaction holds the database lock.
+
+def claim(db: Database, worker: str, lease: float, limit: int = 1, window: int = 16) -> list[ClaimedEffect]:
+    """Claim up to `limit` due effects for `worker` in one transaction: never one whose `lock_key` already
+    has a running row, and at most one row per `lock_key` per batch.
+
+    Two statements, whatever the batch size: the first `max(window, limit)` due rows in due order whose lock
+    key is not running (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so workers never wait on each other's
+    candidates), then one `UPDATE ... RETURNING` that marks the chosen rows running and reads them. The
+    running keys are a `NOT IN` (lock_key is NOT NULL): PostgreSQL reads them once into a hash (a scan of the
+    few running rows) and filters the `(status, available_at)` index scan with it, with or without table
+    statistics; a `NOT EXISTS` is planned as an anti-join that, before the first ANALYZE, compares every
+    pending row with every running one. Two workers racing for rows of
+    one lock key are stopped by that partial unique index (the loser claims nothing this round). SQLite: the
+    write transaction holds the database lock.
     """
     now = utcnow()
+    running = aliased(OutboxEffect)
     try:
         with db.write() as s:
             stmt = (
-                select(OutboxEffect)
-                .where(OutboxEffect.status == "pending", OutboxEffect.available_at <= now)
+                select(OutboxEffect.pk, OutboxEffect.lock_key)
+                .where(
+                    OutboxEffect.status == "pending",
+                    OutboxEffect.available_at <= now,
+                    OutboxEffect.lock_key.not_in(select(running.lock_key).where(running.status == "running")),
+                )
                 .order_by(OutboxEffect.available_at, OutboxEffect.pk)
                 .limit(max(window, limit))
             )
-            rows = list(s.scalars(_skip_locked(s, stmt)))
-            if not rows:
+            chosen: list[int] = []
+            keys: set[str] = set()
+            for pk, key in s.execute(_skip_locked(s, stmt)):
+                if key not in keys:
+                    keys.add(key)
+                    chosen.append(pk)
+                    if len(chosen) == limit:
+                        break
+            if not chosen:
                 return []
-            keys = {row.lock_key for row in rows}
-            busy = set(
-                s.scalars(
-                    select(OutboxEffect.lock_key).where(
-                        OutboxEffect.status == "running", OutboxEffect.lock_key.in_(keys)
+            rows = list(
+                s.execute(
+                    update(OutboxEffect)
+                    .where(OutboxEffect.pk.in_(chosen))
+                    .values(
+                        status="running",
+                        claimed_by=worker,
+                        locked_until=now + timedelta(seconds=lease),
+                        attempts=OutboxEffect.attempts + 1,
                     )
+                    .returning(*_CLAIM_COLUMNS)
+                    .execution_options(synchronize_session=False)
                 )
             )
-            claimed = []
-            for row in rows:
-                if row.lock_key in busy:
-                    continue
-                busy.add(row.lock_key)
-                row.status = "running"
-                row.claimed_by = worker
-                row.locked_until = now + timedelta(seconds=lease)
-                row.attempts += 1
-                claimed.append(row)
-                if len(claimed) == limit:
-                    break
-            s.flush()
-            return [ClaimedEffect.of(row, worker) for row in claimed]
+            order = {pk: i for i, pk in enumerate(chosen)}
+            rows.sort(key=lambda r: order[r.pk])
+            return [
+                ClaimedEffect(
+                    r.pk,
+                    r.project_id,
+                    r.runtime_id,
+                    r.effect_id,
+                    r.effect_type,
+                    r.plugin,
+                    dict(r.payload),
+                    r.attempts,
+                    r.max_attempts,
+                    r.subscription_id,
+                    r.created_at,
+                    worker,
+                )
+                for r in rows
+            ]
     except IntegrityError:
         return []  # another worker took a row of the same lock key first
 
@@ -185,14 +229,27 @@ def requeue_stale(db: Database) -> int:
 
 
 def heartbeat(db: Database, worker: str, pks: list[int], lease: float) -> None:
-    """Extend the lease of the rows `worker` is running."""
+    """Extend the lease of the rows `worker` is running.
+
+    Rows another transaction has locked are skipped rather than waited for (PostgreSQL `SKIP LOCKED`): the
+    only transactions that lock a row this worker runs are its own outcome being recorded (the row is about
+    to stop running) and a stale requeue (the lease already ran out). Waiting for them would delay the
+    renewal of every other row past its lease on a busy machine.
+    """
     if not pks:
         return
     with db.write() as s:
+        mine = _skip_locked(
+            s,
+            select(OutboxEffect.pk).where(
+                OutboxEffect.pk.in_(pks), OutboxEffect.claimed_by == worker, OutboxEffect.status == "running"
+            ),
+        )
         s.execute(
             update(OutboxEffect)
-            .where(OutboxEffect.pk.in_(pks), OutboxEffect.claimed_by == worker, OutboxEffect.status == "running")
+            .where(OutboxEffect.pk.in_(mine))
             .values(locked_until=utcnow() + timedelta(seconds=lease))
+            .execution_options(synchronize_session=False)
         )
 
 

@@ -19,13 +19,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from arabesque.app._definitions import compiled, find_definition, latest_version
+from arabesque.app._definitions import compiled_ref, remember_for_runtime, resolve_latest
 from arabesque.app._merge import merge_objects
 from arabesque.app._runtime import (
     add_audit,
     apply_step,
     checked_step,
-    definition_of,
+    definition_for,
     env_of,
     new_id,
     retrying,
@@ -33,7 +33,7 @@ from arabesque.app._runtime import (
 )
 from arabesque.app.errors import InvalidInput
 from arabesque.app.idempotency import fingerprint, idempotent
-from arabesque.app.principal import Principal
+from arabesque.app.principal import ApiKeyCredentials, Principal, resolve
 from arabesque.app.webhook_events import emit_webhooks
 from arabesque.engine import Event, start
 from arabesque.store import Business, Database, EndUser, WorkflowRuntime, for_update, utcnow
@@ -42,18 +42,26 @@ __all__ = ["context_errors", "run_workflow"]
 
 
 def run_workflow(
-    db: Database, who: Principal, body: dict[str, Any], idempotency_key: str | None = None
+    db: Database,
+    who: Principal | ApiKeyCredentials,
+    body: dict[str, Any],
+    idempotency_key: str | None = None,
 ) -> dict[str, Any]:
+    """`who` may be an API key not checked yet: it is then checked first, in this use case's transaction."""
+    print_ = fingerprint("run", body)
+
     def tx() -> dict[str, Any]:
         with db.write() as s:
-            return idempotent(s, who.project_id, idempotency_key, fingerprint("run", body), lambda: _run(s, who, body))
+            me = resolve(s, who)
+            return idempotent(s, me.project_id, idempotency_key, print_, lambda: _run(s, me, body))
 
     return retrying(tx)
 
 
 def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
-    row = latest_version(s, find_definition(s, who.project_id, str(body["workflowId"])))
-    defn = compiled(row)
+    row = resolve_latest(s, who.project_id, str(body["workflowId"]))
+    defn = compiled_ref(s, row)
+    remember_for_runtime(s, row.pk, row.id, row.version, row.name, defn)  # for this runtime's events
     context = copy.deepcopy(body.get("context") or {})
     errors = context_errors(defn.context_schema, context)
     # The service's own entity rules, only where the definition's schema has not already reported the path.
@@ -63,7 +71,8 @@ def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput("Validation error", errors)
     entity = context["entity"]
     etype = "business" if entity["type"] == "business" else "individual"
-    entity_id = _upsert_entity(s, who.project_id, etype, entity)
+    fresh_id = new_id()
+    entity_id = _upsert_entity(s, who.project_id, etype, entity, fresh_id)
     entity["ballerineEntityId"] = entity_id
     for doc in context.get("documents") or []:
         if isinstance(doc, dict) and not doc.get("id"):
@@ -72,7 +81,9 @@ def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
     entity_col = WorkflowRuntime.business_id if etype == "business" else WorkflowRuntime.end_user_id
 
     existing = None
-    if not config.get("allowMultipleActiveWorkflows"):
+    # An entity this statement just inserted (it returned our new id) has no runtimes yet: its row stays
+    # locked by the upsert until commit, so no concurrent run can have attached one.
+    if not config.get("allowMultipleActiveWorkflows") and entity_id != fresh_id:
         existing = s.scalars(
             for_update(
                 s,
@@ -88,7 +99,7 @@ def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
             )
         ).first()
     if existing is not None:
-        _, existing_defn = definition_of(s, existing)
+        existing_defn = definition_for(s, existing)
         payload = {"newContext": context, "arrayMergeOption": "by_id"}
         result = checked_step(
             existing_defn, snapshot_of(existing), Event("DEEP_MERGE_CONTEXT", payload), env_of(existing)
@@ -96,7 +107,10 @@ def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
         apply_step(s, existing, existing_defn, result, who.actor, "DEEP_MERGE_CONTEXT", kind="run")
         runtime = existing
     else:
+        # The runtime is added to the session and stepped through `initialEvent` in memory: the flush
+        # inserts it once, in its final state, with its audit rows (no INSERT then UPDATEs).
         snap = start(defn, context)
+        now = utcnow()
         runtime = WorkflowRuntime(
             id=new_id(),
             project_id=who.project_id,
@@ -115,12 +129,16 @@ def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
             seq=snap.seq,
             event_count=0,
             created_by=who.actor,
+            created_at=now,
+            updated_at=now,
+            resolved_at=None,
+            assignee_id=None,
+            assigned_at=None,
+            parent_runtime_id=None,
         )
         s.add(runtime)
-        s.flush()
         add_audit(s, runtime, "created", who.actor, None, None, snap.state, {"definitionVersion": row.version})
         emit_webhooks(s, runtime, "workflow.created")
-        s.flush()
         initial = config.get("initialEvent")
         if isinstance(initial, str) and initial:
             result = checked_step(defn, snap, Event(initial), env_of(runtime))
@@ -134,16 +152,29 @@ def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_validators: dict[str, Any] = {}
+# Validators by schema object (a compiled definition's schema lives as long as the definition cache keeps
+# it; the entry holds the schema, so its id is not reused while the entry exists).
+_validators: dict[int, tuple[dict[str, Any], Any]] = {}
+_VALIDATORS_MAX = 512
+
+
+def _validator(schema: dict[str, Any]) -> Any:
+    entry = _validators.get(id(schema))
+    if entry is not None and entry[0] is schema:
+        return entry[1]
+    validator = validator_for(schema, default=Draft7Validator)(schema)
+    if len(_validators) >= _VALIDATORS_MAX:
+        _validators.clear()
+    _validators[id(schema)] = (schema, validator)
+    return validator
 
 
 def context_errors(schema: dict[str, Any] | None, context: dict[str, Any]) -> list[dict[str, str]]:
     """Every violation of the definition's context schema, as `{path, message}` (paths start at `context`)."""
     if not schema:
         return []
-    cls = validator_for(schema, default=Draft7Validator)
     try:
-        validator = cls(schema)
+        validator = _validator(schema)
     except SchemaError as exc:  # pragma: no cover - definitions are validated on load
         return [{"path": "contextSchema", "message": exc.message}]
     out = []
@@ -175,13 +206,16 @@ def _entity_errors(context: dict[str, Any]) -> list[dict[str, str]]:
     return errors
 
 
-def _upsert_entity(s: Session, project_id: str, etype: str, entity: dict[str, Any]) -> str:
-    """Insert the entity or update its data; the statement row-locks it until commit."""
+def _upsert_entity(
+    s: Session, project_id: str, etype: str, entity: dict[str, Any], fresh_id: str | None = None
+) -> str:
+    """Insert the entity (as `fresh_id`, default a new id) or update its data; returns its id. The
+    statement row-locks it until commit."""
     data = entity.get("data")
     now = utcnow()
     model: type[Business] | type[EndUser] = Business if etype == "business" else EndUser
     values: dict[str, Any] = {
-        "id": new_id(),
+        "id": fresh_id or new_id(),
         "project_id": project_id,
         "correlation_id": entity["id"],
         "data": data or {},

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from arabesque.app._runtime import (
     apply_step,
     checked_step,
-    definition_of,
+    definition_for,
     env_of,
     lock_runtime,
     retrying,
@@ -24,7 +24,7 @@ from arabesque.app._runtime import (
 )
 from arabesque.app.errors import Conflict
 from arabesque.app.idempotency import fingerprint, idempotent
-from arabesque.app.principal import Principal
+from arabesque.app.principal import ApiKeyCredentials, Principal, resolve
 from arabesque.engine import Event
 from arabesque.store import Database, WorkflowRuntime
 
@@ -33,31 +33,33 @@ __all__ = ["send_event"]
 
 def send_event(
     db: Database,
-    who: Principal,
+    who: Principal | ApiKeyCredentials,
     runtime_id: str,
     name: str,
     payload: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
     authorize: Callable[[Session, WorkflowRuntime], None] | None = None,
 ) -> dict[str, Any]:
-    """`authorize`, when given, sees the locked runtime first and raises to refuse (e.g. not the assignee)."""
+    """`authorize`, when given, sees the locked runtime first and raises to refuse (e.g. not the assignee).
+    `who` may be an API key not checked yet: it is then checked first, in this use case's transaction."""
     print_ = fingerprint(f"event:{runtime_id}", {"name": name, "payload": payload})
 
     def work() -> dict[str, Any]:
         with db.write() as s:
+            me = resolve(s, who)
 
             def compute() -> dict[str, Any]:
-                rt = lock_runtime(s, who.project_id, runtime_id)
+                rt = lock_runtime(s, me.project_id, runtime_id)
                 if authorize is not None:
                     authorize(s, rt)
-                _, defn = definition_of(s, rt)
+                defn = definition_for(s, rt)
                 if rt.status != "active" or defn.is_final(rt.state):
                     raise Conflict(f"Workflow {runtime_id} is {rt.status} (state {rt.state!r}); it accepts no events")
                 result = checked_step(defn, snapshot_of(rt), Event(name, payload), env_of(rt))
-                apply_step(s, rt, defn, result, who.actor, name, payload)
+                apply_step(s, rt, defn, result, me.actor, name, payload)
                 s.flush()
                 return runtime_json(rt, defn)
 
-            return idempotent(s, who.project_id, idempotency_key, print_, compute)
+            return idempotent(s, me.project_id, idempotency_key, print_, compute)
 
     return retrying(work)

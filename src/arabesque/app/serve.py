@@ -27,12 +27,14 @@ def examples_dir() -> Path | None:
     return None
 
 
-def open_service(seed: bool = True) -> Service:
-    """Open the configured database and apply migrations; with `seed`, seed an empty database."""
+def open_service(seed: bool = True, migrate: bool = True) -> Service:
+    """Open the configured database and apply migrations (unless not `migrate`: a process of
+    `serve --workers N`, whose supervisor migrated it); with `seed`, seed an empty database."""
     db = Database(database_url())
     if seed:
         first = bootstrap(db, examples_dir())
     else:
-        upgrade(db.engine)
+        if migrate:
+            upgrade(db.engine)
         first = None
     return Service(db=db, files_dir=data_dir() / "files", first_start=first)

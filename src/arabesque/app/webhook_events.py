@@ -12,8 +12,8 @@ import os
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from arabesque import __version__
 from arabesque.app._time import iso
@@ -42,25 +42,58 @@ def _targets(s: Session, rt: WorkflowRuntime, name: str) -> list[tuple[str, str 
             and name in (sub.get("events") or [])
         ):
             out.append((sub["url"], None))
-    rows = s.scalars(
-        select(WebhookSubscription).where(
-            WebhookSubscription.project_id == rt.project_id, WebhookSubscription.deleted_at.is_(None)
-        )
-    )
-    for row in rows:
-        if name in (row.events or []) or "*" in (row.events or []):
-            out.append((row.url, row.id))
+    for sub_id, url, events in _subscriptions(s, rt.project_id):
+        if name in (events or []) or "*" in (events or []):
+            out.append((url, sub_id))
     return out
 
 
+_SUBS = "arabesque_webhook_subscriptions"
+
+
+def _subscriptions(s: Session, project_id: str) -> list[tuple[str, str, list[Any] | None]]:
+    """The project's live subscriptions (id, url, events), read once per transaction: a use case that
+    emits several events (created, state changed, completed) looks them up once."""
+    cache: dict[str, list[tuple[str, str, list[Any] | None]]] = s.info.setdefault(_SUBS, {})
+    found = cache.get(project_id)
+    if found is None:
+        with s.no_autoflush:  # a pending runtime is inserted once, in its final state, at the next flush
+            found = [
+                (row.id, row.url, row.events)
+                for row in s.execute(
+                    select(WebhookSubscription.id, WebhookSubscription.url, WebhookSubscription.events).where(
+                        WebhookSubscription.project_id == project_id, WebhookSubscription.deleted_at.is_(None)
+                    )
+                )
+            ]
+        cache[project_id] = found
+    return found
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_subscriptions(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_SUBS, None)
+        session.info.pop(_CORRELATION, None)
+
+
+_CORRELATION = "arabesque_webhook_correlation_ids"
+
+
 def _entity(s: Session, rt: WorkflowRuntime) -> tuple[str | None, str | None]:
+    """(entity id, correlation id), looked up once per transaction (correlation ids never change)."""
+    model: type[Business] | type[EndUser]
     if rt.business_id:
-        b = s.get(Business, rt.business_id)
-        return rt.business_id, b.correlation_id if b else None
-    if rt.end_user_id:
-        e = s.get(EndUser, rt.end_user_id)
-        return rt.end_user_id, e.correlation_id if e else None
-    return None, None
+        entity_id, model = rt.business_id, Business
+    elif rt.end_user_id:
+        entity_id, model = rt.end_user_id, EndUser
+    else:
+        return None, None
+    cache: dict[str, str | None] = s.info.setdefault(_CORRELATION, {})
+    if entity_id not in cache:
+        with s.no_autoflush:
+            cache[entity_id] = s.scalar(select(model.correlation_id).where(model.id == entity_id))
+    return entity_id, cache[entity_id]
 
 
 def _payload(s: Session, rt: WorkflowRuntime, name: str) -> dict[str, Any]:
@@ -106,6 +139,8 @@ def emit_webhooks(s: Session, rt: WorkflowRuntime, name: str) -> int:
     if not targets:
         return 0
     body = _payload(s, rt, name)
+    if inspect(rt).pending:  # a new runtime: its row first (the unit of work does not order by foreign key)
+        s.flush()
     for url, subscription_id in targets:
         add_effect_row(
             s,

@@ -10,11 +10,13 @@ two writers never interleave; read transactions start with a plain `BEGIN`.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError, OperationalError
 
 __all__ = ["data_dir", "database_url", "is_sqlite", "make_engine", "ping", "upgrade"]
 
@@ -54,15 +56,47 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _sqlite_transactions(engine)
         return engine
     connect_args = {"connect_timeout": 5}
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=10,
         max_overflow=40,
         pool_timeout=60,
         connect_args=connect_args,
         **kwargs,
     )
+    _ping_idle_connections(engine)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 2.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """`pool_pre_ping`, but only for a connection idle for more than `PING_AFTER_IDLE_SECONDS`.
+
+    A busy server checks connections out continuously and would pay a `SELECT 1` round trip per
+    transaction for nothing; a connection that sat in the pool (across a database restart, say) is still
+    tested and replaced when dead. A connection that died within the last two seconds fails its request
+    once; SQLAlchemy then invalidates the pool, so the next requests reconnect.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        last = record.info.get("arabesque_checked_in")
+        if last is not None and time.monotonic() - last > PING_AFTER_IDLE_SECONDS:
+            try:
+                cur = dbapi_conn.cursor()
+                try:
+                    cur.execute("SELECT 1")
+                finally:
+                    cur.close()
+                dbapi_conn.rollback()
+            except Exception as exc:
+                raise DisconnectionError("stale pooled connection") from exc  # the pool reconnects
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["arabesque_checked_in"] = time.monotonic()
 
 
 def _sqlite_transactions(engine: Engine) -> None:
@@ -82,9 +116,16 @@ def _sqlite_transactions(engine: Engine) -> None:
 
 
 def ping(engine: Engine) -> None:
-    """Raise if the database does not answer `SELECT 1`."""
-    with engine.connect() as conn:
-        conn.execute(text("SELECT 1"))
+    """Raise if the database does not answer `SELECT 1` (tried twice: a pooled connection that died is
+    replaced by the first failure)."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        if not exc.connection_invalidated:
+            raise
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

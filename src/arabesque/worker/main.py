@@ -15,6 +15,7 @@ __all__ = ["run_worker"]
 
 def run_worker(concurrency: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request costs more than the request
     service = open_service(seed=False)
     worker = Worker(service.db, WorkerSettings.from_env(concurrency))
     done = threading.Event()
