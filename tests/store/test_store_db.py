@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from arabesque.store import (
@@ -25,6 +25,7 @@ from arabesque.store import (
     for_update,
     upgrade,
 )
+from arabesque.store.models import TRIGRAM_INDEXES
 
 
 def test_database_url_defaults_to_sqlite_in_the_data_dir(tmp_path: Path) -> None:
@@ -47,9 +48,21 @@ def test_sqlite_file_and_directory_are_created(tmp_path: Path) -> None:
     assert (tmp_path / "new" / "a.db").is_file()
 
 
+# SQLite cannot reflect expression indexes; the trigram ones are PostgreSQL-only and excluded below anyway.
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 def test_migrations_match_the_models(db: Database) -> None:
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        trigram = conn.dialect.name == "postgresql" and bool(
+            conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).scalar()
+        )
+
+        def include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+            # Migration 0003 creates the search's GIN trigram indexes on PostgreSQL with pg_trgm only;
+            # elsewhere the models' declarations of them (TRIGRAM_INDEXES) have nothing to match.
+            return trigram or type_ != "index" or name not in TRIGRAM_INDEXES
+
+        context = MigrationContext.configure(conn, opts={"include_object": include})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 

@@ -1,6 +1,8 @@
-"""Use cases of the admin pages: workflow definitions (versions, JSON, upload) and the project's API keys.
+"""Use cases of the admin pages: workflow definitions (versions, JSON, upload), the project's API keys, and
+its webhook subscriptions with their delivery log.
 
-Reading definitions is open to every member; uploading a version and managing keys need `admin`.
+Reading definitions is open to every member; uploading a version, managing keys and webhooks need `admin`.
+The webhook functions are admin-only wrappers around `arabesque.app.webhooks` (the API's use cases).
 """
 
 from __future__ import annotations
@@ -17,16 +19,32 @@ from arabesque.app.create_definition import create_definition
 from arabesque.app.errors import InvalidInput, NotFound
 from arabesque.app.members import Member, require_role
 from arabesque.app.upgrade_definition import UPGRADABLE, upgrade_definition
+from arabesque.app.webhook_events import EVENTS
+from arabesque.app.webhooks import (
+    create_subscription,
+    delete_subscription,
+    list_deliveries,
+    list_subscriptions,
+    redeliver,
+)
 from arabesque.store import ApiKey, Database, WorkflowDefinition
 
 __all__ = [
+    "WEBHOOK_EVENTS",
+    "add_webhook",
     "create_key",
     "definition_detail",
     "definition_versions",
     "list_keys",
+    "redeliver_webhook",
+    "remove_webhook",
     "revoke_key",
     "upload_definition",
+    "webhook_detail",
+    "webhooks",
 ]
+
+WEBHOOK_EVENTS = ("*", *EVENTS)
 
 
 def definition_versions(db: Database, member: Member) -> list[dict[str, Any]]:
@@ -119,3 +137,38 @@ def revoke_key(db: Database, member: Member, key_id: str) -> None:
         if row is None:
             raise NotFound(f"No API key with id [{key_id}]")
     revoke_api_key(db, key_id)
+
+
+# --- webhook subscriptions ------------------------------------------------------------------------------
+
+
+def webhooks(db: Database, member: Member) -> list[dict[str, Any]]:
+    """The project's live subscriptions (never their secrets)."""
+    require_role(member, "admin")
+    return list_subscriptions(db, member.principal)
+
+
+def add_webhook(db: Database, member: Member, url: str, events: list[str], description: str) -> dict[str, Any]:
+    """A new subscription; the result carries its signing secret, shown once."""
+    require_role(member, "admin")
+    unique = list(dict.fromkeys(events))
+    return create_subscription(db, member.principal, url.strip(), unique, description.strip()[:500])
+
+
+def remove_webhook(db: Database, member: Member, subscription_id: str) -> None:
+    require_role(member, "admin")
+    delete_subscription(db, member.principal, subscription_id)
+
+
+def webhook_detail(db: Database, member: Member, subscription_id: str, limit: int = 50) -> dict[str, Any]:
+    """A subscription and its newest deliveries, each with its attempts."""
+    require_role(member, "admin")
+    found = next((w for w in list_subscriptions(db, member.principal) if w["id"] == subscription_id), None)
+    if found is None:
+        raise NotFound(f"No webhook subscription with id [{subscription_id}]")
+    return {**found, "deliveries": list_deliveries(db, member.principal, subscription_id, limit)}
+
+
+def redeliver_webhook(db: Database, member: Member, subscription_id: str, delivery_id: str) -> dict[str, Any]:
+    require_role(member, "admin")
+    return redeliver(db, member.principal, subscription_id, delivery_id)

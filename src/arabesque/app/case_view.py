@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -26,12 +27,14 @@ from arabesque.store import (
     RuntimeEvent,
     User,
     UserProject,
+    WebhookAttempt,
     WorkflowRuntime,
 )
 
-__all__ = ["case_version", "definition_graph", "get_case", "humanize"]
+__all__ = ["REVISION", "case_version", "definition_graph", "get_case", "humanize"]
 
 TIMELINE_LIMIT = 500
+REVISION = "revision"
 _HIDDEN_ADDITIONAL = ("ubos", "directors")
 
 
@@ -182,16 +185,31 @@ def get_case(db: Database, member: Member, runtime_id: str) -> dict[str, Any]:
         effects = s.scalars(
             select(OutboxEffect).where(OutboxEffect.runtime_id == rt.id).order_by(OutboxEffect.pk.desc()).limit(100)
         ).all()
+        last_attempts: dict[int, WebhookAttempt] = {}
+        webhook_pks = [e.pk for e in effects if e.effect_type == "webhook"]
+        if webhook_pks:
+            for attempt in s.scalars(
+                select(WebhookAttempt).where(WebhookAttempt.outbox_pk.in_(webhook_pks)).order_by(WebhookAttempt.pk)
+            ):
+                last_attempts[attempt.outbox_pk] = attempt
         children_rows = s.scalars(
             select(WorkflowRuntime)
             .where(WorkflowRuntime.parent_runtime_id == rt.id, WorkflowRuntime.project_id == member.project_id)
             .order_by(WorkflowRuntime.created_at)
         ).all()
         children = []
+        reuploads: list[dict[str, Any]] = []
         for child in children_rows:
             cdata = ((child.context or {}).get("entity") or {}).get("data") or {}
             cname = f"{cdata.get('firstName', '')} {cdata.get('lastName', '')}".strip() or cdata.get("companyName")
             docs = [d for d in (child.context or {}).get("documents") or [] if isinstance(d, dict)]
+            child_events: list[str] = []
+            if child.status == "active":
+                _child_row, child_defn = definition_of(s, child)
+                if not child_defn.is_final(child.state):
+                    child_events = [e for e in next_events(child_defn, snapshot_of(child)) if e != "DEEP_MERGE_CONTEXT"]
+            if REVISION in child_events and _wants_reupload(docs):
+                reuploads.append({"id": child.id, "event": REVISION, "name": cname or child.id[:8]})
             children.append(
                 {
                     "id": child.id,
@@ -204,6 +222,7 @@ def get_case(db: Database, member: Member, runtime_id: str) -> dict[str, Any]:
                         (d.get("category") or d.get("type") or "document", (d.get("decision") or {}).get("status"))
                         for d in docs
                     ],
+                    "nextEvents": child_events,
                 }
             )
         parent = None
@@ -230,6 +249,9 @@ def get_case(db: Database, member: Member, runtime_id: str) -> dict[str, Any]:
     ]
     timeline = [_timeline_item(e, names, by_id) for e in events]
     for eff in effects:
+        if eff.effect_type == "webhook":
+            timeline.append(_webhook_item(eff, last_attempts.get(eff.pk)))
+            continue
         timeline.append(
             {
                 "at": eff.created_at,
@@ -249,6 +271,9 @@ def get_case(db: Database, member: Member, runtime_id: str) -> dict[str, Any]:
     is_assignee = rt.assignee_id == member.user_id
     can_act = active and member.can_work and (member.is_admin or is_assignee)
     documents = [_document(d) for d in context.get("documents") or [] if isinstance(d, dict)]
+    raw_docs = [d for d in context.get("documents") or [] if isinstance(d, dict)]
+    if REVISION in allowed and _wants_reupload(raw_docs):
+        reuploads.insert(0, {"id": rt.id, "event": REVISION, "name": ename or "this case"})
     return {
         "id": rt.id,
         "name": ename or entity_ctx.get("id") or "N/A",
@@ -280,6 +305,7 @@ def get_case(db: Database, member: Member, runtime_id: str) -> dict[str, Any]:
         "children": children,
         "parent": parent,
         "nextEvents": allowed,
+        "reuploads": reuploads,
         "timeline": timeline,
         "graph": definition_graph(defn),
         "path": path,
@@ -291,6 +317,11 @@ def get_case(db: Database, member: Member, runtime_id: str) -> dict[str, Any]:
             "isAssignee": is_assignee,
         },
     }
+
+
+def _wants_reupload(documents: list[dict[str, Any]]) -> bool:
+    """Some document is marked "re-upload needed" (`decision.status == "revision"`)."""
+    return any(isinstance(d.get("decision"), dict) and d["decision"].get("status") == REVISION for d in documents)
 
 
 def _sort_key(at: datetime | None) -> float:
@@ -316,6 +347,30 @@ def case_version(db: Database, member: Member, runtime_id: str) -> str:
         if rt is None:
             raise NotFound(f"No case with id [{runtime_id}]")
         return _version(rt)
+
+
+_DELIVERY = {"done": "delivered", "dead": "failed", "pending": "pending", "running": "sending"}
+
+
+def _webhook_item(eff: OutboxEffect, last: WebhookAttempt | None) -> dict[str, Any]:
+    """A webhook delivery: the event, the endpoint's host, the outcome and the last attempt's answer."""
+    payload = eff.payload if isinstance(eff.payload, dict) else {}
+    url = str(payload.get("url") or "")
+    host = urlsplit(url).netloc or url
+    parts = []
+    if last is not None:
+        parts.append(f"HTTP {last.status_code}" if last.status_code else (last.error or "no response")[:200])
+    if eff.attempts:
+        parts.append(f"{eff.attempts} attempt{'s' if eff.attempts != 1 else ''}")
+    if eff.status not in ("done", "pending") and eff.last_error and (last is None or last.error != eff.last_error):
+        parts.append(eff.last_error[:200])
+    return {
+        "at": eff.created_at,
+        "kind": "webhook",
+        "actor": "worker",
+        "title": f"Webhook {eff.plugin} → {host}: {_DELIVERY.get(eff.status, eff.status)}",
+        "detail": " · ".join(parts),
+    }
 
 
 def _timeline_item(e: RuntimeEvent, names: dict[str, str], by_id: dict[str, str]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "TRIGRAM_INDEXES",
     "ApiKey",
     "Base",
     "Business",
@@ -57,6 +58,19 @@ NAMING = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+TRIGRAM_INDEXES = ("ix_business_search_trgm", "ix_end_user_search_trgm")
+"""GIN trigram indexes of the case search (migration 0003): PostgreSQL with `pg_trgm` only. They are declared
+below so the schema comparison sees them on PostgreSQL; `ddl_if` keeps them out of `create_all` elsewhere,
+and the comparison skips them where the migration does not create them (SQLite, no pg_trgm)."""
+
+
+def _trigram(name: str, *items: Any) -> Index:
+    """A GIN `gin_trgm_ops` index over columns and expressions, created on PostgreSQL only."""
+    index = Index(name, *items, postgresql_using="gin", info={"trigram": True})
+    index.ddl_if(dialect="postgresql")
+    return index
 
 
 class Base(DeclarativeBase):
@@ -141,7 +155,10 @@ class WorkflowDefinition(Base):
 
 class Business(Base):
     __tablename__ = "business"
-    __table_args__ = (UniqueConstraint("project_id", "correlation_id"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "correlation_id"),
+        _trigram("ix_business_search_trgm", "company_name", "correlation_id", text("(data ->> 'registrationNumber')")),
+    )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"), index=True)
     correlation_id: Mapped[str] = mapped_column(String(200))
@@ -154,7 +171,10 @@ class Business(Base):
 
 class EndUser(Base):
     __tablename__ = "end_user"
-    __table_args__ = (UniqueConstraint("project_id", "correlation_id"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "correlation_id"),
+        _trigram("ix_end_user_search_trgm", "correlation_id", "email", text("((first_name || ' ') || last_name)")),
+    )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"), index=True)
     correlation_id: Mapped[str] = mapped_column(String(200))
@@ -178,7 +198,39 @@ class WorkflowRuntime(Base):
         Index(None, "assignee_id", "status"),
         Index(None, "definition_pk", "status"),
         Index(None, "parent_runtime_id"),
-    )
+        # The case list (migration 0003): a queue's page in index order and its exact count, per entity type.
+        Index(
+            "ix_workflow_runtime_queue_business",
+            "project_id", "status", "created_at", "id", "definition_name", "state", "assignee_id",
+            postgresql_where=text("business_id IS NOT NULL"),
+            sqlite_where=text("business_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_workflow_runtime_queue_end_user",
+            "project_id", "status", "created_at", "id", "definition_name", "state", "assignee_id",
+            postgresql_where=text("end_user_id IS NOT NULL"),
+            sqlite_where=text("end_user_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_workflow_runtime_assignee_queue",
+            "project_id", "assignee_id", "status", "created_at", "id", "definition_name",
+            postgresql_where=text("assignee_id IS NOT NULL"),
+            sqlite_where=text("assignee_id IS NOT NULL"),
+        ),
+        # The API's active-runtime lookup per entity and definition (run_workflow).
+        Index(
+            "ix_workflow_runtime_business_active",
+            "business_id", "definition_name", "status", "created_at",
+            postgresql_where=text("business_id IS NOT NULL"),
+            sqlite_where=text("business_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_workflow_runtime_end_user_active",
+            "end_user_id", "definition_name", "status", "created_at",
+            postgresql_where=text("end_user_id IS NOT NULL"),
+            sqlite_where=text("end_user_id IS NOT NULL"),
+        ),
+    )  # fmt: skip
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))
     definition_pk: Mapped[int] = mapped_column(ForeignKey("workflow_definition.pk"))

@@ -1,4 +1,4 @@
-"""Admin pages: users, queues, workflow definitions, API keys. Every handler's use case checks the role."""
+"""Admin pages: users, queues, workflow definitions, API keys, webhooks. Every handler's use case checks the role."""
 
 from __future__ import annotations
 
@@ -8,12 +8,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from arabesque.app.admin import (
+    WEBHOOK_EVENTS,
+    add_webhook,
     create_key,
     definition_detail,
     definition_versions,
     list_keys,
+    redeliver_webhook,
+    remove_webhook,
     revoke_key,
     upload_definition,
+    webhook_detail,
+    webhooks,
 )
 from arabesque.app.errors import AppError, InvalidInput
 from arabesque.app.members import ROLES, require_role
@@ -169,3 +175,50 @@ def keys_revoke(request: Request, key_id: str, member: CurrentMember, _form: For
     revoke_key(db_of(request), member, key_id)
     flash(request, "Key revoked")
     return redirect("/admin/keys")
+
+
+# --- webhooks ----------------------------------------------------------------------------------------
+
+
+def _webhooks_page(request: Request, member: Any, extra: dict[str, Any] | None = None, status: int = 200) -> Response:
+    ctx = {"webhooks": webhooks(db_of(request), member), "events": WEBHOOK_EVENTS, "errors": {}, "values": {}}
+    return render(request, "admin/webhooks.html", ctx | (extra or {}), status=status)
+
+
+@router.get("/webhooks")
+def webhooks_page(request: Request, member: CurrentMember) -> Response:
+    return _webhooks_page(request, member)
+
+
+@router.post("/webhooks")
+def webhooks_create(request: Request, member: CurrentMember, form: MultiForm) -> Response:
+    url = (form.get("url") or [""])[-1]
+    description = (form.get("description") or [""])[-1]
+    events = form.get("events") or []
+    try:
+        created = add_webhook(db_of(request), member, url, events, description)
+    except InvalidInput as exc:
+        values = {"url": url, "description": description, "events": events}
+        return _webhooks_page(request, member, {"errors": _errors(exc), "values": values}, status=400)
+    return _webhooks_page(request, member, {"created": created})
+
+
+@router.get("/webhooks/{subscription_id}")
+def webhook_page(request: Request, subscription_id: str, member: CurrentMember) -> Response:
+    return render(request, "admin/webhook.html", {"w": webhook_detail(db_of(request), member, subscription_id)})
+
+
+@router.post("/webhooks/{subscription_id}/delete")
+def webhook_delete(request: Request, subscription_id: str, member: CurrentMember, _form: Form) -> Response:
+    remove_webhook(db_of(request), member, subscription_id)
+    flash(request, "Webhook subscription deleted; pending retries were dead-lettered")
+    return redirect("/admin/webhooks")
+
+
+@router.post("/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver")
+def webhook_redeliver(
+    request: Request, subscription_id: str, delivery_id: str, member: CurrentMember, _form: Form
+) -> Response:
+    redeliver_webhook(db_of(request), member, subscription_id, delivery_id)
+    flash(request, f"Delivery {delivery_id} queued for redelivery")
+    return redirect(f"/admin/webhooks/{subscription_id}")

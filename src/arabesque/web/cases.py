@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
@@ -10,6 +12,7 @@ from fastapi.responses import FileResponse, Response
 from arabesque.app.case_actions import add_note, assign_case, case_event, document_decision
 from arabesque.app.case_form import build_fields, rows_of
 from arabesque.app.case_list import SORTS, STATUSES, list_cases, parse_case_query
+from arabesque.app.case_reuploads import ask_for_all_reuploads
 from arabesque.app.case_view import case_version, get_case
 from arabesque.app.create_case import create_case, manual_form
 from arabesque.app.errors import InvalidInput, NotFound
@@ -20,6 +23,7 @@ from arabesque.web.app import CurrentMember, Form, db_of, flash, redirect, rende
 from arabesque.web.diagram import layout
 
 router = APIRouter()
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @router.get("/")
@@ -166,8 +170,12 @@ def case_timeline(request: Request, case_id: str, member: CurrentMember) -> Resp
 
 
 def _back(case_id: str, form: dict[str, str]) -> str:
+    """The case page to return to: the parent case when the action came from its child-workflow card."""
     queue = form.get("queue", "")
-    return f"/cases/{case_id}" + (f"?queue={queue}" if queue else "")
+    parent = form.get("parent", "")
+    if parent and _ID.fullmatch(parent):
+        case_id = parent
+    return f"/cases/{case_id}" + (f"?queue={quote(queue)}" if queue else "")
 
 
 def _failed(request: Request, exc: InvalidInput) -> None:
@@ -192,6 +200,16 @@ def event(request: Request, case_id: str, member: CurrentMember, form: Form) -> 
     try:
         case_event(db_of(request), member, case_id, name, form.get("reason", ""))
         flash(request, f"{name}: done")
+    except InvalidInput as exc:
+        _failed(request, exc)
+    return redirect(_back(case_id, form))
+
+
+@router.post("/cases/{case_id}/reuploads")
+def reuploads(request: Request, case_id: str, member: CurrentMember, form: Form) -> Response:
+    try:
+        sent = ask_for_all_reuploads(db_of(request), member, case_id)
+        flash(request, f"Asked for re-uploads ({sent} workflow{'s' if sent != 1 else ''})")
     except InvalidInput as exc:
         _failed(request, exc)
     return redirect(_back(case_id, form))
