@@ -74,6 +74,9 @@ def test_the_list_view_round_trips_through_its_url() -> None:
     assert parse_case_query({"sort": ["DROP TABLE"], "page": ["-4"], "dir": ["sideways"]}) == CaseQuery()
     assert parse_case_query({"status": ["all"]}).statuses == ()
     assert CaseQuery().params() == {}
+    assert CaseQuery().assignee == "me_or_unassigned" == parse_case_query({}).assignee
+    anyone = parse_case_query({"assignee": ["any"]})
+    assert anyone.assignee == "any" and anyone.params() == {"assignee": "any"}
 
 
 def test_failed_logins_are_limited_per_email_and_per_client() -> None:

@@ -210,6 +210,11 @@ def test_assign_to_me_then_document_approve_and_revision(page: Any, server: Serv
     expect(page.get_by_role("button", name="Re-upload needed")).to_have_count(0)  # not assigned yet
     page.get_by_role("button", name="Assign to me").click()
     expect(page.locator("#assignee")).to_have_text("Rita Test")
+    expect(page.locator('[data-tab="summary"]')).to_have_attribute("aria-current", "page")
+    expect(page.locator("article.document")).to_have_count(0)  # the documents have their own tab
+    page.locator("#case-tabs").get_by_role("link", name=re.compile(r"^Documents \(3\)")).click()
+    page.wait_for_url(re.compile(r"activeTab=documents"))
+    expect(page.locator('[data-tab="documents"]')).to_have_attribute("aria-current", "page")
     shot(page, "case-review")
     passport = page.locator("article.document", has_text="Identification - Passport")
     passport.locator("summary", has_text="Approve").click()
@@ -225,6 +230,7 @@ def test_assign_to_me_then_document_approve_and_revision(page: Any, server: Serv
     bill.get_by_role("button", name="Ask for re-upload").click()
     bill = page.locator("article.document", has_text="Proof of address - Utility bill")
     expect(bill.locator("[data-decision]")).to_have_text("Re-upload needed")
+    assert "activeTab=documents" in page.url  # the actions keep the reviewer on the tab
     expect(page.locator("#case-state")).to_have_text("revision")  # the definition's rule moved the case
     expect(page.locator(".timeline")).to_contain_text("Document revision")
     expect(page.locator(".timeline")).to_contain_text("Blurry image")

@@ -75,18 +75,19 @@ def test_child_workflow_actions_from_the_parent_case(client: TestClient, db: Dat
         child.parent_runtime_id = case_id  # as the parent's child-workflow plugin would have linked it
 
     token = sign_in(client, site.reviewer)
-    page = client.get(f"/cases/{case_id}").text
+    page = client.get(f"/cases/{case_id}?activeTab=ubos").text
     assert f'action="/cases/{child_id}/event"' not in page  # not the assignee yet
     client.post(f"/cases/{case_id}/assign", data={"csrf_token": token, "assignee": "me"})
-    page = client.get(f"/cases/{case_id}").text
+    assert f'action="/cases/{child_id}/event"' not in client.get(f"/cases/{case_id}").text  # on the UBOs tab
+    page = client.get(f"/cases/{case_id}?activeTab=ubos").text
     assert f'action="/cases/{child_id}/event"' in page and "Send <strong>approve</strong> to Una Bo?" in page
 
     sent = client.post(
         f"/cases/{child_id}/event",
-        data={"csrf_token": token, "event": "approve", "parent": case_id, "queue": "q1"},
+        data={"csrf_token": token, "event": "approve", "parent": case_id, "queue": "q1", "tab": "ubos"},
         follow_redirects=False,
     )
-    assert sent.status_code == 303 and sent.headers["location"] == f"/cases/{case_id}?queue=q1"
+    assert sent.status_code == 303 and sent.headers["location"] == f"/cases/{case_id}?queue=q1&activeTab=ubos"
     with db.read() as s:
         child = s.get(WorkflowRuntime, child_id)
         assert child is not None and child.state == "approved"

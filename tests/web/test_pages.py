@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
 from starlette.testclient import TestClient
 from web_helpers import PASSWORD, csrf_of, seed_site, sign_in
 
-from arabesque.store import Database
+from arabesque.app.principal import Principal
+from arabesque.app.run_workflow import run_workflow
+from arabesque.store import Database, Filter, User
 
 
 def _queue(client: TestClient) -> str:
@@ -215,3 +218,87 @@ def test_admin_pages_are_for_admins(client: TestClient, db: Database) -> None:
 def test_api_paths_keep_their_json_errors(client: TestClient, db: Database) -> None:
     assert client.get("/api/v1/nope").json()["statusCode"] == 404
     assert client.get("/static/htmx.min.js").status_code == 200
+
+
+def _count(html: str) -> int:
+    found = re.search(r'<p class="count"><strong>([\d,]+)</strong> case', html)
+    assert found, "no count on the page"
+    return int(found.group(1).replace(",", ""))
+
+
+def _names(html: str) -> set[str]:
+    return set(re.findall(r'<a href="/cases/[^"]+\?queue=[^"]+">([^<]+)</a>', html))
+
+
+def test_the_default_view_is_me_and_unassigned_and_explicit_assignees_still_work(
+    client: TestClient, db: Database
+) -> None:
+    site = seed_site(db)
+    token = sign_in(client, site.reviewer)
+    queue = _queue(client)
+    mine, free, theirs = (_new_case(client, token, queue, n) for n in ("Mine Ltd", "Free Ltd", "Theirs Ltd"))
+    client.post(f"{mine}/assign", data={"csrf_token": token, "assignee": "me"})
+    with db.read() as s:
+        otto = s.scalars(select(User.id).where(User.email == site.other_reviewer)).one()
+    client.cookies.clear()
+    admin = sign_in(client, site.admin)
+    client.post(f"{theirs}/assign", data={"csrf_token": admin, "assignee": otto})
+    client.post(f"{free}/notes", data={"csrf_token": admin, "text": "still unassigned"})
+    client.cookies.clear()
+    sign_in(client, site.reviewer)
+
+    default = client.get(queue).text  # Ballerine's default: assigned to me + unassigned, active
+    assert _names(default) == {"Mine Ltd", "Free Ltd"} and _count(default) == 2
+    assert '<option value="me_or_unassigned" selected>' in default
+    assert _names(client.get(f"{queue}?assignee=me_or_unassigned").text) == {"Mine Ltd", "Free Ltd"}
+    for params, names in (  # bookmarked views with an explicit assignee keep their meaning; the count agrees
+        ("assignee=any", {"Mine Ltd", "Free Ltd", "Theirs Ltd"}),
+        ("assignee=me", {"Mine Ltd"}),
+        ("assignee=unassigned", {"Free Ltd"}),
+        (f"assignee={otto}", {"Theirs Ltd"}),
+        ("assignee=any&q=ltd", {"Mine Ltd", "Free Ltd", "Theirs Ltd"}),
+        ("q=ltd", {"Mine Ltd", "Free Ltd"}),
+        ("assignee=", {"Mine Ltd", "Free Ltd"}),  # an empty value is the default
+    ):
+        page = client.get(f"{queue}?{params}").text
+        assert _names(page) == names and _count(page) == len(names), params
+    anyone = client.get(f"{queue}?assignee=any").text
+    assert '<option value="any" selected>' in anyone
+    assert "assignee=any" in anyone  # the refreshed rows and the page links keep the explicit choice
+    client.cookies.clear()  # someone else's "me + unassigned" is their own
+    sign_in(client, site.other_reviewer)
+    assert _names(client.get(queue).text) == {"Free Ltd", "Theirs Ltd"}
+
+
+def test_search_matches_phone_numbers_by_prefix(client: TestClient, db: Database) -> None:
+    site = seed_site(db)
+    actor = Principal(site.project_id, "api-key:test")
+    businesses = [
+        ("b-1", {"companyName": "Dial Co", "phone": "+44 20 7946 0958"}),
+        ("b-2", {"companyName": "Ring Ltd", "phoneNumber": "+442079460000"}),
+        ("b-3", {"companyName": "Rep Inc", "additionalInfo": {"mainRepresentative": {"phone": "020 7946 1111"}}}),
+        ("b-4", {"companyName": "Quiet 12345 Ltd"}),
+    ]
+    for cid, data in businesses:
+        entity = {"type": "business", "id": cid, "data": data}
+        run_workflow(db, actor, {"workflowId": "kyb_with_ubos_demo", "context": {"entity": entity, "documents": []}})
+    person = {"type": "individual", "id": "kyc-1", "data": {"firstName": "Ada", "lastName": "L", "phone": "+15550100"}}
+    run_workflow(db, actor, {"workflowId": "kyc_document_review", "context": {"entity": person, "documents": []}})
+    sign_in(client, site.reviewer)
+    queue = _queue(client)
+    with db.read() as s:
+        individuals = s.scalars(
+            select(Filter.id).where(Filter.project_id == site.project_id, Filter.entity == "individuals")
+        ).one()
+    for term, names in (
+        ("%2B44 20 7946", {"Dial Co"}),  # the number as stored, from its start
+        ("%2B4420794", {"Ring Ltd"}),
+        ("020 7946 1111", {"Rep Inc"}),  # the main representative's
+        ("7946", set()),  # too short to be a phone number, and matched nowhere else
+        ("20 7946", set()),  # a prefix, not a substring
+        ("12345", {"Quiet 12345 Ltd"}),  # phone-shaped terms still search the other fields
+    ):
+        page = client.get(f"{queue}?q={term}").text
+        assert _names(page) == names and _count(page) == len(names), term
+    for term, found in (("%2B155501", 1), ("%2B166601", 0)):
+        assert _count(client.get(f"/queues/{individuals}?q={term}").text) == found, term

@@ -14,14 +14,33 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from arabesque.app._runtime import add_audit, lock_runtime, retrying
-from arabesque.app.decide_document import decide_document
-from arabesque.app.errors import Conflict, Forbidden, InvalidInput
+from arabesque.app._runtime import (
+    add_audit,
+    apply_step,
+    checked_step,
+    definition_of,
+    env_of,
+    lock_runtime,
+    retrying,
+    snapshot_of,
+)
+from arabesque.app.decide_document import DECISIONS, decide_document
+from arabesque.app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from arabesque.app.members import Member, require_role
 from arabesque.app.send_event import send_event
+from arabesque.engine import Event
 from arabesque.store import Database, User, UserProject, WorkflowRuntime, utcnow
 
-__all__ = ["MAX_NOTE", "add_note", "assign_case", "authorizer", "case_event", "document_decision"]
+__all__ = [
+    "MAX_NOTE",
+    "add_note",
+    "assign_case",
+    "authorizer",
+    "case_event",
+    "director_document_decision",
+    "director_documents",
+    "document_decision",
+]
 
 MAX_NOTE = 5000
 
@@ -70,6 +89,80 @@ def document_decision(
         comment.strip() or None,
         authorize=authorizer(member),
     )
+
+
+def director_documents(directors: Any) -> list[tuple[int, dict[str, Any], list[dict[str, Any]]]]:
+    """(index, director, documents) of each director with documents under `additionalInfo.documents`."""
+    out = []
+    for i, director in enumerate(directors if isinstance(directors, list) else []):
+        if not isinstance(director, dict) or not isinstance(director.get("additionalInfo"), dict):
+            continue
+        docs = [d for d in director["additionalInfo"].get("documents") or [] if isinstance(d, dict)]
+        if docs:
+            out.append((i, director, docs))
+    return out
+
+
+def director_document_decision(
+    db: Database,
+    member: Member,
+    runtime_id: str,
+    document_id: str,
+    decision: str | None,
+    reason: str = "",
+    comment: str = "",
+) -> None:
+    """Ballerine's `contextUpdateMethod=director` (§5.6.5): decide a document kept under
+    `entity.data.additionalInfo.directors[].additionalInfo.documents[]`.
+
+    Written through the engine's DEEP_MERGE_CONTEXT (`arrayMergeOption: by_id`): the director (by id, or by
+    position when the directors carry no ids) gets its documents array with the one decision changed (nested
+    arrays replace in that merge), and it is audited as a decision like a case document's.
+    """
+    if decision in ("reject", "revision") and not reason.strip():
+        raise InvalidInput("Validation error", [{"path": "reason", "message": "A reason is required."}])
+    status = DECISIONS[decision] if decision is not None else None
+    new_decision = {
+        "status": status,
+        "rejectionReason": reason.strip() or None if status == "rejected" else None,
+        "revisionReason": reason.strip() or None if status == "revision" else None,
+        "comment": comment.strip() or None,
+    }
+    check = authorizer(member)
+
+    def tx() -> None:
+        with db.write() as s:
+            rt = lock_runtime(s, member.project_id, runtime_id)
+            check(s, rt)
+            _, defn = definition_of(s, rt)
+            if rt.status != "active" or defn.is_final(rt.state):
+                raise Conflict(f"Workflow {runtime_id} is {rt.status}; its documents can no longer be decided")
+            entity = (rt.context or {}).get("entity")
+            data = entity.get("data") if isinstance(entity, dict) else None
+            extra = data.get("additionalInfo") if isinstance(data, dict) else None
+            directors = extra.get("directors") if isinstance(extra, dict) else None
+            matches = [
+                (i, d, docs)
+                for i, d, docs in director_documents(directors)
+                if any(x.get("id") == document_id for x in docs)
+            ]
+            found = matches[0] if matches else None
+            if found is None or not isinstance(directors, list):
+                raise NotFound(f"No director document with id [{document_id}] in workflow [{runtime_id}]")
+            index, director, docs = found
+            updated = [{**x, "decision": new_decision} if x.get("id") == document_id else x for x in docs]
+            change: dict[str, Any] = {"additionalInfo": {"documents": updated}}
+            if all(isinstance(d, dict) and d.get("id") for d in directors):
+                patch = [{"id": director["id"], **change}]
+            else:
+                patch = [{} for _ in range(index)] + [change]
+            new_context = {"entity": {"data": {"additionalInfo": {"directors": patch}}}}
+            payload = {"newContext": new_context, "arrayMergeOption": "by_id"}
+            result = checked_step(defn, snapshot_of(rt), Event("DEEP_MERGE_CONTEXT", payload), env_of(rt))
+            details = {"documentId": document_id, "director": index, "decision": new_decision}
+            apply_step(s, rt, defn, result, member.principal.actor, "DEEP_MERGE_CONTEXT", details, kind="decision")
+
+    retrying(tx)
 
 
 def assign_case(db: Database, member: Member, runtime_id: str, assignee_id: str | None) -> None:

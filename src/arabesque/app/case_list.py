@@ -3,15 +3,20 @@
 Everything the list shows comes from this one query; the total counts the same conditions (search and
 state tags included). Tags are filtered through the states that carry them, so the filter is a plain
 `state IN (...)` on an indexed column on every database. The search looks at the queue's entity type (the
-business's name, correlation id and registration number; the individual's name, correlation id and email).
+business's name, correlation id and registration number; the individual's name, correlation id and email),
+and a term shaped like a phone number also the start of the entity's phone fields (`PHONE_FIELDS`). The
+default view is Ballerine's: assigned to me + unassigned, active (`assignee=any` shows everyone's).
 
 Indexes (migration 0003): a page is read in `created_at DESC, id DESC` order from the queue index of the
 entity type, and the exact total is an index-only count over the same index; the search is a semi-join on
-the entity's GIN trigram index (PostgreSQL).
+the entity's GIN trigram index (PostgreSQL). The phone fields have no index (migration 0003 predates them):
+a phone-shaped term adds a prefix `LIKE` on them, UNIONed into the same semi-join, which scans the project's
+entities of the queue's type; other terms run exactly as before.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,12 +28,24 @@ from arabesque.app.members import Member
 from arabesque.app.queues import get_queue
 from arabesque.store import Business, Database, EndUser, User, WorkflowRuntime
 
-__all__ = ["PAGE_SIZE", "SORTS", "STATUSES", "CaseQuery", "list_cases", "parse_case_query", "sla_due"]
+__all__ = [
+    "ASSIGNEE_CHOICES",
+    "DEFAULT_ASSIGNEE",
+    "PAGE_SIZE",
+    "PHONE_FIELDS",
+    "SORTS",
+    "STATUSES",
+    "CaseQuery",
+    "list_cases",
+    "parse_case_query",
+    "sla_due",
+]
 
 PAGE_SIZE = 50
 SORTS = {"created": "Created", "updated": "Updated", "name": "Name", "due": "Due date"}
 STATUSES = ("active", "completed", "failed")
 ASSIGNEE_CHOICES = ("any", "me", "unassigned", "me_or_unassigned")
+DEFAULT_ASSIGNEE = "me_or_unassigned"  # Ballerine's default view: assigned to me + unassigned, active (§2.4)
 
 
 @dataclass(frozen=True)
@@ -36,7 +53,7 @@ class CaseQuery:
     search: str = ""
     sort: str = "created"
     direction: str = "desc"
-    assignee: str = "any"  # any | me | unassigned | me_or_unassigned | <user id>
+    assignee: str = DEFAULT_ASSIGNEE  # any | me | unassigned | me_or_unassigned | <user id>
     statuses: tuple[str, ...] = ("active",)
     tags: tuple[str, ...] = ()
     page: int = 1
@@ -51,7 +68,7 @@ class CaseQuery:
             out["sort"] = q.sort
         if q.direction != "desc":
             out["dir"] = q.direction
-        if q.assignee != "any":
+        if q.assignee != DEFAULT_ASSIGNEE:
             out["assignee"] = q.assignee
         if q.statuses != ("active",):
             out["status"] = list(q.statuses) or ["all"]
@@ -83,7 +100,7 @@ def parse_case_query(params: dict[str, list[str]]) -> CaseQuery:
         search=one("q")[:200],
         sort=sort if sort in SORTS else "created",
         direction=direction if direction in ("asc", "desc") else "desc",
-        assignee=one("assignee", "any") or "any",
+        assignee=one("assignee", DEFAULT_ASSIGNEE) or DEFAULT_ASSIGNEE,
         statuses=statuses,
         tags=tuple(dict.fromkeys(t for t in params.get("tag", []) if t))[:20],
         page=min(page, 100_000),
@@ -98,6 +115,34 @@ class _Plan:
 
 def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _prefix(term: str) -> str:
+    return f"{_escape_like(term)}%"
+
+
+# Where Ballerine's search finds a phone number (§2.5: `entity.data.phone`), plus the business's own number and
+# its main representative's, as this project's example schemas keep them.
+PHONE_FIELDS = {
+    "businesses": (("phone",), ("phoneNumber",), ("additionalInfo", "mainRepresentative", "phone")),
+    "individuals": (("phone",), ("phoneNumber",)),
+}
+_PHONE = re.compile(r"\+?[0-9][0-9 ().-]{4,}")
+
+
+def _phone_term(term: str) -> str | None:
+    """The term as a phone-number prefix when it looks like one (digits and phone punctuation, 5+ digits)."""
+    term = term.strip()
+    if _PHONE.fullmatch(term) and sum(c.isdigit() for c in term) >= 5:
+        return term
+    return None
+
+
+def _json_text(db: Database, column: Any, path: tuple[str, ...]) -> Any:
+    """`column #>> '{path}'` (PostgreSQL) / `json_extract(column, '$.path')` (SQLite), as text."""
+    if db.sqlite:
+        return func.json_extract(column, "$." + ".".join(path)).cast(String())
+    return column.op("#>>", return_type=String())(literal_column("'{" + ",".join(path) + "}'"))
 
 
 def _search(db: Database, member: Member, entity: str, term: str) -> Any:
@@ -121,7 +166,14 @@ def _search(db: Database, member: Member, entity: str, term: str) -> Any:
                 registration.ilike(like, escape="\\"),
             ),
         )
-        return WorkflowRuntime.business_id.in_(businesses)
+        phone = _phone_term(term)
+        if phone is None:
+            return WorkflowRuntime.business_id.in_(businesses)
+        by_phone = select(Business.id).where(
+            Business.project_id == member.project_id,
+            or_(*(_json_text(db, Business.data, p).like(_prefix(phone), escape="\\") for p in PHONE_FIELDS[entity])),
+        )
+        return WorkflowRuntime.business_id.in_(businesses.union(by_phone))
     full_name = EndUser.first_name.concat(literal_column("' '")).concat(EndUser.last_name)
     end_users = select(EndUser.id).where(
         EndUser.project_id == member.project_id,
@@ -131,7 +183,14 @@ def _search(db: Database, member: Member, entity: str, term: str) -> Any:
             full_name.ilike(like, escape="\\"),
         ),
     )
-    return WorkflowRuntime.end_user_id.in_(end_users)
+    phone = _phone_term(term)
+    if phone is None:
+        return WorkflowRuntime.end_user_id.in_(end_users)
+    by_phone = select(EndUser.id).where(
+        EndUser.project_id == member.project_id,
+        or_(*(_json_text(db, EndUser.data, p).like(_prefix(phone), escape="\\") for p in PHONE_FIELDS[entity])),
+    )
+    return WorkflowRuntime.end_user_id.in_(end_users.union(by_phone))
 
 
 def _search_page(

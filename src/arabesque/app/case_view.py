@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from arabesque.app._runtime import definition_of, snapshot_of
+from arabesque.app.case_actions import director_documents
 from arabesque.app.case_list import sla_due
+from arabesque.app.document_properties import document_form
 from arabesque.app.errors import NotFound
 from arabesque.app.members import Member
 from arabesque.engine import Definition, next_events
@@ -31,7 +33,7 @@ from arabesque.store import (
     WorkflowRuntime,
 )
 
-__all__ = ["REVISION", "case_version", "definition_graph", "get_case", "humanize"]
+__all__ = ["REVISION", "TABS", "case_version", "definition_graph", "get_case", "humanize", "pick_tab"]
 
 TIMELINE_LIMIT = 500
 REVISION = "revision"
@@ -98,9 +100,61 @@ def _entity_blocks(kind: str, data: dict[str, Any]) -> list[dict[str, Any]]:
     take(data)
     extra = data.get("additionalInfo")
     if isinstance(extra, dict):
-        take(extra)
+        take({k: v for k, v in extra.items() if k not in _HIDDEN_ADDITIONAL})
     title = "Company" if kind == "business" else "Individual"
     return [{"title": title, "rows": main}, *blocks, *tables]
+
+
+def _people_blocks(title: str, people: Any) -> list[dict[str, Any]]:
+    """UBOs or directors (`entity.data.additionalInfo.<key>`) as one table, nested objects left out."""
+    if not isinstance(people, list):
+        return []
+    rows = [p for p in people if isinstance(p, dict)]
+    if not rows:
+        return []
+    columns = list(
+        dict.fromkeys(
+            k for p in rows for k, v in p.items() if not str(k).startswith("__") and not isinstance(v, dict | list)
+        )
+    )[:8]
+    return [
+        {
+            "title": title,
+            "columns": [humanize(c) for c in columns],
+            "rows": [[_scalar(p.get(c)) for c in columns] for p in rows],
+        }
+    ]
+
+
+def _director_documents(directors: Any) -> list[dict[str, Any]]:
+    """Director documents (§5.6.5) for the Directors tab: "Director - First Last" and the same cards."""
+    return [
+        {
+            "index": i,
+            "title": "Director - " + (f"{d.get('firstName', '')} {d.get('lastName', '')}".strip() or str(i + 1)),
+            "documents": [{**_document(doc), "form": None, "director": i} for doc in docs],
+        }
+        for i, d, docs in director_documents(directors)
+    ]
+
+
+# The case page's tabs (Ballerine's DefaultBlocks, §5.4), in order: `?activeTab=<id>`.
+TABS = (
+    ("summary", "Summary"),
+    ("documents", "Documents"),
+    ("ubos", "UBOs"),
+    ("directors", "Directors"),
+    ("pluginsOutput", "Plugin outputs"),
+    ("customData", "Custom Data"),
+)
+
+
+def pick_tab(tabs: list[dict[str, Any]], requested: str | None) -> str:
+    """The requested tab when it exists and has content, else the first tab with content (else Summary)."""
+    enabled = [t["id"] for t in tabs if t["enabled"]]
+    if requested in enabled:
+        return str(requested)
+    return enabled[0] if enabled else "summary"
 
 
 def definition_graph(defn: Definition) -> dict[str, Any]:
@@ -272,6 +326,36 @@ def get_case(db: Database, member: Member, runtime_id: str) -> dict[str, Any]:
     can_act = active and member.can_work and (member.is_admin or is_assignee)
     documents = [_document(d) for d in context.get("documents") or [] if isinstance(d, dict)]
     raw_docs = [d for d in context.get("documents") or [] if isinstance(d, dict)]
+    extra = data.get("additionalInfo") if isinstance(data.get("additionalInfo"), dict) else {}
+    ubo_blocks = _people_blocks("UBOs (user-provided)", (extra or {}).get("ubos"))
+    director_blocks = _people_blocks("Directors (user-provided)", (extra or {}).get("directors"))
+    director_docs = _director_documents((extra or {}).get("directors"))
+    raw_custom = context.get("customData")
+    custom_blocks = (
+        [{"title": "Custom data", "rows": _flatten(raw_custom)}] if isinstance(raw_custom, dict) and raw_custom else []
+    )
+    entity_blocks = [b for b in _entity_blocks(kind, data) if b["rows"]]
+    sizes = {
+        "summary": len(entity_blocks),
+        "documents": len(documents),
+        "ubos": len(ubo_blocks) + len(children),
+        "directors": len(director_blocks) + len(director_docs),
+        "pluginsOutput": len(plugin_blocks),
+        "customData": len(custom_blocks),
+    }
+    tabs = [
+        {
+            "id": tid,
+            "label": label,
+            "count": len(documents) if tid == "documents" else (len(children) or None if tid == "ubos" else None),
+            "enabled": sizes[tid] > 0,
+        }
+        for tid, label in TABS
+    ]
+    documents_schema = (row.record or {}).get("documentsSchema")
+    for shown, raw in zip(documents, raw_docs, strict=True):
+        shown["form"] = document_form(documents_schema, raw) if can_act and not shown["status"] else None
+        shown["raw"] = raw
     if REVISION in allowed and _wants_reupload(raw_docs):
         reuploads.insert(0, {"id": rt.id, "event": REVISION, "name": ename or "this case"})
     return {
@@ -299,9 +383,15 @@ def get_case(db: Database, member: Member, runtime_id: str) -> dict[str, Any]:
             for u in users
             if u[5] == "active" and set(u[4] or []) & {"admin", "reviewer"}
         ],
-        "entityBlocks": _entity_blocks(kind, data),
+        "entityBlocks": entity_blocks,
+        "uboBlocks": ubo_blocks,
+        "directorBlocks": director_blocks,
+        "directorDocuments": director_docs,
+        "customBlocks": custom_blocks,
+        "tabs": tabs,
         "pluginBlocks": plugin_blocks,
         "documents": documents,
+        "documentsSchema": documents_schema,
         "children": children,
         "parent": parent,
         "nextEvents": allowed,
@@ -389,6 +479,11 @@ def _timeline_item(e: RuntimeEvent, names: dict[str, str], by_id: dict[str, str]
         detail = " — ".join(x for x in (reason, dec.get("comment") or "") if x)
         if e.from_state != e.to_state:
             title += f" · {e.from_state} → {e.to_state}"
+    elif e.kind == "document":
+        raw_payload_d = d.get("payload")
+        payload_d: dict[str, Any] = raw_payload_d if isinstance(raw_payload_d, dict) else {}
+        title = f"Document edited: {payload_d.get('type') or ''}".rstrip(": ")
+        detail = ", ".join(f"{k}={v}" for k, v in sorted((payload_d.get("properties") or {}).items()))
     elif e.kind == "created":
         title, detail = f"Case created in {e.to_state}", ""
     elif e.kind == "patch":

@@ -9,12 +9,19 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 
-from arabesque.app.case_actions import add_note, assign_case, case_event, document_decision
+from arabesque.app.case_actions import (
+    add_note,
+    assign_case,
+    case_event,
+    director_document_decision,
+    document_decision,
+)
 from arabesque.app.case_form import build_fields, rows_of
 from arabesque.app.case_list import SORTS, STATUSES, list_cases, parse_case_query
 from arabesque.app.case_reuploads import ask_for_all_reuploads
-from arabesque.app.case_view import case_version, get_case
+from arabesque.app.case_view import TABS, case_version, get_case, pick_tab
 from arabesque.app.create_case import create_case, manual_form
+from arabesque.app.document_properties import document_form, edit_document
 from arabesque.app.errors import InvalidInput, NotFound
 from arabesque.app.files import get_file
 from arabesque.app.queues import list_queues
@@ -24,6 +31,7 @@ from arabesque.web.diagram import layout
 
 router = APIRouter()
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_TAB_IDS = {t for t, _ in TABS}
 
 
 @router.get("/")
@@ -143,6 +151,7 @@ def _case_ctx(request: Request, member: Any, case_id: str) -> dict[str, Any]:
     case = get_case(db_of(request), member, case_id)
     return {
         "case": case,
+        "tab": pick_tab(case["tabs"], request.query_params.get("activeTab")),
         "diagram": layout(case["graph"], case["state"], case["path"]),
         "queue_id": request.query_params.get("queue", ""),
     }
@@ -175,7 +184,11 @@ def _back(case_id: str, form: dict[str, str]) -> str:
     parent = form.get("parent", "")
     if parent and _ID.fullmatch(parent):
         case_id = parent
-    return f"/cases/{case_id}" + (f"?queue={quote(queue)}" if queue else "")
+    params = [f"queue={quote(queue)}"] if queue else []
+    tab = form.get("tab", "")
+    if tab in _TAB_IDS and tab != "summary":
+        params.append(f"activeTab={tab}")
+    return f"/cases/{case_id}" + (f"?{'&'.join(params)}" if params else "")
 
 
 def _failed(request: Request, exc: InvalidInput) -> None:
@@ -220,12 +233,36 @@ def decide(request: Request, case_id: str, document_id: str, member: CurrentMemb
     decision = form.get("decision") or None
     if decision not in (None, "approve", "reject", "revision"):
         raise InvalidInput("Validation error", [{"path": "decision", "message": "Unknown decision"}])
+    decide_one = director_document_decision if form.get("contextUpdateMethod") == "director" else document_decision
     try:
-        document_decision(
+        decide_one(
             db_of(request), member, case_id, document_id, decision, form.get("reason", ""), form.get("comment", "")
         )
     except InvalidInput as exc:
         _failed(request, exc)
+    return redirect(_back(case_id, form) + f"#doc-{document_id}")
+
+
+@router.post("/cases/{case_id}/documents/{document_id}/properties")
+def document_properties(
+    request: Request, case_id: str, document_id: str, member: CurrentMember, form: Form
+) -> Response:
+    """Save a document's type and properties; on errors the case page again, each error next to its field."""
+    try:
+        edit_document(db_of(request), member, case_id, document_id, dict(form))
+    except InvalidInput as exc:
+        if not exc.errors or any(e.get("path") == "type" and "schema" in e.get("message", "") for e in exc.errors):
+            _failed(request, exc)
+            return redirect(_back(case_id, form) + f"#doc-{document_id}")
+        ctx = _case_ctx(request, member, case_id)
+        ctx["tab"] = "documents"
+        errors = {str(e.get("path")): str(e.get("message")) for e in exc.errors}
+        schema = ctx["case"]["documentsSchema"]
+        for shown in ctx["case"]["documents"]:
+            if shown["id"] == document_id and shown["form"] is not None:
+                shown["form"] = document_form(schema, shown["raw"], dict(form), errors)
+        return render(request, "case/show.html", ctx, status=400)
+    flash(request, "Document updated")
     return redirect(_back(case_id, form) + f"#doc-{document_id}")
 
 
