@@ -262,12 +262,17 @@ class Bench:
 
     def views(self, setup: dict[str, Any]) -> list[tuple[str, CaseQuery]]:
         return [
-            ("default queue view", CaseQuery()),
-            ("search, selective ('zephyr atlas')", CaseQuery(search="zephyr atlas")),
-            ("search, registration number prefix", CaseQuery(search="RN" + str(4242 * 7919).zfill(8)[:5])),
-            ("search, broad ('nimbus')", CaseQuery(search="nimbus")),
-            ("assigned to me", CaseQuery(assignee=setup["reviewer_id"])),
-            ("default view, page 50", CaseQuery(page=50)),
+            ("default queue view (me + unassigned)", CaseQuery()),
+            ("anyone's active cases", CaseQuery(assignee="any")),
+            ("search, selective ('zephyr atlas')", CaseQuery(search="zephyr atlas", assignee="any")),
+            (
+                "search, registration number prefix",
+                CaseQuery(search="RN" + str(4242 * 7919).zfill(8)[:5], assignee="any"),
+            ),
+            ("search, broad ('nimbus')", CaseQuery(search="nimbus", assignee="any")),
+            ("search, phone-shaped ('+44207')", CaseQuery(search="+44207", assignee="any")),
+            ("assigned to a reviewer", CaseQuery(assignee=setup["reviewer_id"])),
+            ("anyone's, page 50", CaseQuery(page=50, assignee="any")),
         ]
 
     def time_it(self, fn: Callable[[], Any]) -> dict[str, float]:
