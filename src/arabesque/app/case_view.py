@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from arabesque.app._runtime import definition_of, snapshot_of
 from arabesque.app.case_actions import director_documents
@@ -209,13 +210,7 @@ def _document(doc: dict[str, Any]) -> dict[str, Any]:
 
 def get_case(db: Database, member: Member, runtime_id: str) -> dict[str, Any]:
     with db.read() as s:
-        rt = s.scalars(
-            select(WorkflowRuntime).where(
-                WorkflowRuntime.id == runtime_id, WorkflowRuntime.project_id == member.project_id
-            )
-        ).first()
-        if rt is None:
-            raise NotFound(f"No case with id [{runtime_id}]")
+        rt = _case_row(s, member, runtime_id)
         row, defn = definition_of(s, rt)
         users = s.execute(
             select(User.id, User.email, User.first_name, User.last_name, User.roles, User.status)
@@ -422,6 +417,16 @@ def _due(rt: WorkflowRuntime) -> datetime | None:
     return sla_due(rt.created_at, rt.config or {})
 
 
+def _case_row(s: Session, member: Member, runtime_id: str) -> WorkflowRuntime:
+    """The case, in the member's project; 404 otherwise (never another project's data)."""
+    rt = s.scalars(
+        select(WorkflowRuntime).where(WorkflowRuntime.id == runtime_id, WorkflowRuntime.project_id == member.project_id)
+    ).first()
+    if rt is None:
+        raise NotFound(f"No case with id [{runtime_id}]")
+    return rt
+
+
 def _version(rt: WorkflowRuntime) -> str:
     return f"{rt.event_count}:{rt.updated_at.isoformat() if rt.updated_at else ''}"
 
@@ -429,13 +434,7 @@ def _version(rt: WorkflowRuntime) -> str:
 def case_version(db: Database, member: Member, runtime_id: str) -> str:
     """A token that changes whenever the case changes (the open page polls it to refresh)."""
     with db.read() as s:
-        rt = s.scalars(
-            select(WorkflowRuntime).where(
-                WorkflowRuntime.id == runtime_id, WorkflowRuntime.project_id == member.project_id
-            )
-        ).first()
-        if rt is None:
-            raise NotFound(f"No case with id [{runtime_id}]")
+        rt = _case_row(s, member, runtime_id)
         return _version(rt)
 
 
