@@ -8,10 +8,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import event, insert, inspect, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
-from arabesque.app._definitions import compiled, compiled_for_runtime, remember_for_runtime
+from arabesque.app._definitions import DefinitionRef, compiled, compiled_for_runtime, remember_for_runtime
 from arabesque.app._time import iso
 from arabesque.app.errors import Conflict, InvalidInput, NotFound
 from arabesque.app.outbox import add_effect_row
@@ -47,11 +49,13 @@ __all__ = [
     "env_of",
     "lock_runtime",
     "new_id",
+    "new_runtime",
     "now_ms",
     "plugin_options",
     "retrying",
     "runtime_json",
     "snapshot_of",
+    "upsert_entity",
 ]
 
 T = TypeVar("T")
@@ -351,3 +355,87 @@ def runtime_json(rt: WorkflowRuntime, defn: Definition | None = None) -> dict[st
     if defn is not None:
         out["nextEvents"] = [] if rt.status != "active" else next_events(defn, snapshot_of(rt))
     return out
+
+
+def new_runtime(
+    s: Session,
+    *,
+    project_id: str,
+    definition: DefinitionRef | WorkflowDefinition,
+    snapshot: Snapshot,
+    config: dict[str, Any],
+    actor: str,
+    business_id: str | None,
+    end_user_id: str | None,
+    parent: WorkflowRuntime | None = None,
+    audit_details: dict[str, Any] | None = None,
+) -> WorkflowRuntime:
+    """A new runtime at `snapshot`, added to the session with its "created" audit record and the
+    `workflow.created` webhooks. It is inserted by the next flush, so a caller can still step it (e.g.
+    through `config.initialEvent`) and have it written once, in its final state."""
+    now = utcnow()
+    runtime = WorkflowRuntime(
+        id=new_id(),
+        project_id=project_id,
+        definition_pk=definition.pk,
+        definition_id=definition.id,
+        definition_name=definition.name,
+        definition_version=definition.version,
+        business_id=business_id,
+        end_user_id=end_user_id,
+        parent_runtime_id=parent.id if parent is not None else None,
+        state=snapshot.state,
+        status=snapshot.status,
+        context=snapshot.context,
+        config=config,
+        tags=list(snapshot.tags),
+        pending=dict(snapshot.pending),
+        seq=snapshot.seq,
+        event_count=0,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+        resolved_at=None,
+        assignee_id=None,
+        assigned_at=None,
+    )
+    s.add(runtime)
+    details = {"definitionVersion": definition.version, **(audit_details or {})}
+    add_audit(s, runtime, "created", actor, None, None, snapshot.state, details)
+    emit_webhooks(s, runtime, "workflow.created")
+    return runtime
+
+
+def upsert_entity(s: Session, project_id: str, etype: str, entity: dict[str, Any], fresh_id: str | None = None) -> str:
+    """Insert the entity (as `fresh_id`, default a new id) or update its data; returns its id. The
+    statement row-locks it until commit."""
+    data = entity.get("data")
+    now = utcnow()
+    model: type[Business] | type[EndUser] = Business if etype == "business" else EndUser
+    values: dict[str, Any] = {
+        "id": fresh_id or new_id(),
+        "project_id": project_id,
+        "correlation_id": entity["id"],
+        "data": data or {},
+        "approval_state": "NEW",
+        "created_at": now,
+        "updated_at": now,
+    }
+    if etype == "business":
+        values["company_name"] = str((data or {}).get("companyName") or "")
+    else:
+        values["first_name"] = str((data or {}).get("firstName") or "")
+        values["last_name"] = str((data or {}).get("lastName") or "")
+        values["email"] = (data or {}).get("email")
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(model).values(**values)
+    updates: dict[str, Any] = {"updated_at": stmt.excluded.updated_at}
+    if data is not None:
+        for col in values:
+            if col not in ("id", "project_id", "correlation_id", "approval_state", "created_at"):
+                updates[col] = getattr(stmt.excluded, col)
+    upsert = stmt.on_conflict_do_update(index_elements=["project_id", "correlation_id"], set_=updates).returning(
+        model.id
+    )
+    entity_id = s.execute(upsert).scalar_one()
+    return str(entity_id)

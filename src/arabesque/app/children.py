@@ -18,14 +18,14 @@ from arabesque.app._runtime import (
     definition_of,
     env_of,
     lock_runtime,
-    new_id,
+    new_runtime,
     now_ms,
     retrying,
     snapshot_of,
+    upsert_entity,
 )
 from arabesque.app.errors import AppError
 from arabesque.app.outbox import ClaimedEffect, owned_row
-from arabesque.app.webhook_events import emit_webhooks
 from arabesque.engine import Definition, Event, StepError, start, step
 from arabesque.engine.child_callback import child_callback_actions
 from arabesque.engine.transformers import TransformError
@@ -70,8 +70,6 @@ def start_child(db: Database, effect: ClaimedEffect) -> str | None:
 
 
 def _create_child(s: Session, parent: WorkflowRuntime, effect: ClaimedEffect) -> str:
-    from arabesque.app.run_workflow import _upsert_entity
-
     options = effect.payload.get("initOptions") or {}
     definition_id = str(effect.payload.get("definitionId"))
     row = latest_version(s, find_definition(s, parent.project_id, definition_id))
@@ -81,43 +79,23 @@ def _create_child(s: Session, parent: WorkflowRuntime, effect: ClaimedEffect) ->
     business_id = end_user_id = None
     if isinstance(entity, dict) and isinstance(entity.get("id"), str) and entity["id"]:
         etype = "individual" if entity.get("type") == "individual" else "business"
-        entity_id = _upsert_entity(s, parent.project_id, etype, entity)
+        entity_id = upsert_entity(s, parent.project_id, etype, entity)
         context["entity"] = {**entity, "ballerineEntityId": entity_id}
         business_id, end_user_id = (entity_id, None) if etype == "business" else (None, entity_id)
     snap = start(defn, context)
     config = merge_objects(defn.config, options.get("config") or {})
     actor = f"worker:{effect.worker}"
-    child = WorkflowRuntime(
-        id=new_id(),
+    child = new_runtime(
+        s,
         project_id=parent.project_id,
-        definition_pk=row.pk,
-        definition_id=row.id,
-        definition_name=row.name,
-        definition_version=row.version,
+        definition=row,
+        snapshot=snap,
+        config=config,
+        actor=actor,
         business_id=business_id,
         end_user_id=end_user_id,
-        parent_runtime_id=parent.id,
-        state=snap.state,
-        status=snap.status,
-        context=snap.context,
-        config=config,
-        tags=list(snap.tags),
-        pending={},
-        seq=0,
-        event_count=0,
-        created_by=actor,
-    )
-    s.add(child)
-    s.flush()
-    add_audit(
-        s,
-        child,
-        "created",
-        actor,
-        None,
-        None,
-        snap.state,
-        {"definitionVersion": row.version, "parentRuntimeId": parent.id, "effectId": effect.effect_id},
+        parent=parent,
+        audit_details={"parentRuntimeId": parent.id, "effectId": effect.effect_id},
     )
     add_audit(
         s,
@@ -127,7 +105,6 @@ def _create_child(s: Session, parent: WorkflowRuntime, effect: ClaimedEffect) ->
         effect.plugin,
         details={"childRuntimeId": child.id, "definitionId": row.id, "effectId": effect.effect_id},
     )
-    emit_webhooks(s, child, "workflow.created")
     init = options.get("event")
     if isinstance(init, str) and init:
         result = step(defn, snap, Event(init), env_of(child))

@@ -15,28 +15,26 @@ from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from arabesque.app._definitions import compiled_ref, remember_for_runtime, resolve_latest
 from arabesque.app._merge import merge_objects
 from arabesque.app._runtime import (
-    add_audit,
     apply_step,
     checked_step,
     definition_for,
     env_of,
     new_id,
+    new_runtime,
     retrying,
     snapshot_of,
+    upsert_entity,
 )
 from arabesque.app.errors import InvalidInput
 from arabesque.app.idempotency import fingerprint, idempotent
 from arabesque.app.principal import ApiKeyCredentials, Principal, resolve
-from arabesque.app.webhook_events import emit_webhooks
 from arabesque.engine import Event, start
-from arabesque.store import Business, Database, EndUser, WorkflowRuntime, for_update, utcnow
+from arabesque.store import Database, WorkflowRuntime, for_update
 
 __all__ = ["context_errors", "run_workflow"]
 
@@ -72,7 +70,7 @@ def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
     entity = context["entity"]
     etype = "business" if entity["type"] == "business" else "individual"
     fresh_id = new_id()
-    entity_id = _upsert_entity(s, who.project_id, etype, entity, fresh_id)
+    entity_id = upsert_entity(s, who.project_id, etype, entity, fresh_id)
     entity["ballerineEntityId"] = entity_id
     for doc in context.get("documents") or []:
         if isinstance(doc, dict) and not doc.get("id"):
@@ -110,35 +108,16 @@ def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
         # The runtime is added to the session and stepped through `initialEvent` in memory: the flush
         # inserts it once, in its final state, with its audit rows (no INSERT then UPDATEs).
         snap = start(defn, context)
-        now = utcnow()
-        runtime = WorkflowRuntime(
-            id=new_id(),
+        runtime = new_runtime(
+            s,
             project_id=who.project_id,
-            definition_pk=row.pk,
-            definition_id=row.id,
-            definition_name=row.name,
-            definition_version=row.version,
+            definition=row,
+            snapshot=snap,
+            config=config,
+            actor=who.actor,
             business_id=entity_id if etype == "business" else None,
             end_user_id=entity_id if etype == "individual" else None,
-            state=snap.state,
-            status=snap.status,
-            context=snap.context,
-            config=config,
-            tags=list(snap.tags),
-            pending=dict(snap.pending),
-            seq=snap.seq,
-            event_count=0,
-            created_by=who.actor,
-            created_at=now,
-            updated_at=now,
-            resolved_at=None,
-            assignee_id=None,
-            assigned_at=None,
-            parent_runtime_id=None,
         )
-        s.add(runtime)
-        add_audit(s, runtime, "created", who.actor, None, None, snap.state, {"definitionVersion": row.version})
-        emit_webhooks(s, runtime, "workflow.created")
         initial = config.get("initialEvent")
         if isinstance(initial, str) and initial:
             result = checked_step(defn, snap, Event(initial), env_of(runtime))
@@ -204,40 +183,3 @@ def _entity_errors(context: dict[str, Any]) -> list[dict[str, str]]:
     if docs is not None and not isinstance(docs, list):
         errors.append({"path": "context.documents", "message": "must be an array"})
     return errors
-
-
-def _upsert_entity(
-    s: Session, project_id: str, etype: str, entity: dict[str, Any], fresh_id: str | None = None
-) -> str:
-    """Insert the entity (as `fresh_id`, default a new id) or update its data; returns its id. The
-    statement row-locks it until commit."""
-    data = entity.get("data")
-    now = utcnow()
-    model: type[Business] | type[EndUser] = Business if etype == "business" else EndUser
-    values: dict[str, Any] = {
-        "id": fresh_id or new_id(),
-        "project_id": project_id,
-        "correlation_id": entity["id"],
-        "data": data or {},
-        "approval_state": "NEW",
-        "created_at": now,
-        "updated_at": now,
-    }
-    if etype == "business":
-        values["company_name"] = str((data or {}).get("companyName") or "")
-    else:
-        values["first_name"] = str((data or {}).get("firstName") or "")
-        values["last_name"] = str((data or {}).get("lastName") or "")
-        values["email"] = (data or {}).get("email")
-    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(model).values(**values)
-    updates: dict[str, Any] = {"updated_at": stmt.excluded.updated_at}
-    if data is not None:
-        for col in values:
-            if col not in ("id", "project_id", "correlation_id", "approval_state", "created_at"):
-                updates[col] = getattr(stmt.excluded, col)
-    upsert = stmt.on_conflict_do_update(index_elements=["project_id", "correlation_id"], set_=updates).returning(
-        model.id
-    )
-    entity_id = s.execute(upsert).scalar_one()
-    return str(entity_id)
