@@ -153,44 +153,25 @@ def _search(db: Database, member: Member, entity: str, term: str) -> Any:
     bound parameters, which would not match an index expression).
     """
     like = f"%{_escape_like(term)}%"
+    model: type[Business] | type[EndUser]
     if entity == "businesses":
         if db.sqlite:
             registration = Business.data["registrationNumber"].as_string()
         else:
             registration = Business.data.op("->>", return_type=String())(literal_column("'registrationNumber'"))
-        businesses = select(Business.id).where(
-            Business.project_id == member.project_id,
-            or_(
-                Business.company_name.ilike(like, escape="\\"),
-                Business.correlation_id.ilike(like, escape="\\"),
-                registration.ilike(like, escape="\\"),
-            ),
-        )
-        phone = _phone_term(term)
-        if phone is None:
-            return WorkflowRuntime.business_id.in_(businesses)
-        by_phone = select(Business.id).where(
-            Business.project_id == member.project_id,
-            or_(*(_json_text(db, Business.data, p).like(_prefix(phone), escape="\\") for p in PHONE_FIELDS[entity])),
-        )
-        return WorkflowRuntime.business_id.in_(businesses.union(by_phone))
-    full_name = EndUser.first_name.concat(literal_column("' '")).concat(EndUser.last_name)
-    end_users = select(EndUser.id).where(
-        EndUser.project_id == member.project_id,
-        or_(
-            EndUser.correlation_id.ilike(like, escape="\\"),
-            EndUser.email.ilike(like, escape="\\"),
-            full_name.ilike(like, escape="\\"),
-        ),
-    )
+        model, link = Business, WorkflowRuntime.business_id
+        fields = [Business.company_name, Business.correlation_id, registration]
+    else:
+        full_name = EndUser.first_name.concat(literal_column("' '")).concat(EndUser.last_name)
+        model, link = EndUser, WorkflowRuntime.end_user_id
+        fields = [EndUser.correlation_id, EndUser.email, full_name]
+    in_project = model.project_id == member.project_id
+    matches = select(model.id).where(in_project, or_(*(f.ilike(like, escape="\\") for f in fields)))
     phone = _phone_term(term)
     if phone is None:
-        return WorkflowRuntime.end_user_id.in_(end_users)
-    by_phone = select(EndUser.id).where(
-        EndUser.project_id == member.project_id,
-        or_(*(_json_text(db, EndUser.data, p).like(_prefix(phone), escape="\\") for p in PHONE_FIELDS[entity])),
-    )
-    return WorkflowRuntime.end_user_id.in_(end_users.union(by_phone))
+        return link.in_(matches)
+    prefixes = (_json_text(db, model.data, p).like(_prefix(phone), escape="\\") for p in PHONE_FIELDS[entity])
+    return link.in_(matches.union(select(model.id).where(in_project, or_(*prefixes))))
 
 
 def _search_page(
