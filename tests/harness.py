@@ -200,8 +200,10 @@ class MockHub:
             self.calls = []
 
     def settled_calls(self, settle: float = 3.0) -> list[dict[str, Any]]:
-        """The recorded calls once no request is being handled (bounded wait)."""
-        time.sleep(0.02)
+        """The recorded calls once no request is being handled (bounded wait).
+
+        The command has exited, so every request it made was recorded before its response went out;
+        only handlers still closing their connection are waited for."""
         deadline = time.monotonic() + settle
         while time.monotonic() < deadline:
             with self._lock:
