@@ -57,12 +57,15 @@ def definition_versions(db: Database, member: Member) -> list[dict[str, Any]]:
         ).all()
         out: dict[str, dict[str, Any]] = {}
         for r in rows:
-            entry = out.setdefault(
-                r.name, {"name": r.name, "displayName": r.display_name or r.name, "versions": []}
-            )
+            entry = out.setdefault(r.name, {"name": r.name, "displayName": r.display_name or r.name, "versions": []})
             entry["versions"].append(
-                {"id": r.id, "version": r.version, "createdAt": r.created_at, "createdBy": r.created_by,
-                 "public": r.project_id is None}
+                {
+                    "id": r.id,
+                    "version": r.version,
+                    "createdAt": r.created_at,
+                    "createdBy": r.created_by,
+                    "public": r.project_id is None,
+                }
             )
         return list(out.values())
 
@@ -119,8 +122,14 @@ def list_keys(db: Database, member: Member) -> list[dict[str, Any]]:
             select(ApiKey).where(ApiKey.project_id == member.project_id).order_by(ApiKey.created_at.desc())
         ).all()
         return [
-            {"id": r.id, "prefix": r.prefix, "name": r.name, "createdAt": r.created_at, "revokedAt": r.revoked_at,
-             "expiresAt": r.expires_at}
+            {
+                "id": r.id,
+                "prefix": r.prefix,
+                "name": r.name,
+                "createdAt": r.created_at,
+                "revokedAt": r.revoked_at,
+                "expiresAt": r.expires_at,
+            }
             for r in rows
         ]
 

@@ -58,7 +58,9 @@ def _kind(schema: dict[str, Any]) -> str:
 
 
 def document_form(
-    documents_schema: Any, doc: dict[str, Any], values: dict[str, str] | None = None,
+    documents_schema: Any,
+    doc: dict[str, Any],
+    values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
 ) -> dict[str, Any] | None:
     """The form of one document (None when the definition describes no document of its category)."""

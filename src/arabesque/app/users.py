@@ -40,6 +40,7 @@ def _dummy_hash() -> str:
         _dummy.append(_hasher.hash("not a real password"))
     return _dummy[0]
 
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 MIN_PASSWORD = 10
 
@@ -175,9 +176,7 @@ def list_users(db: Database, member: Member) -> list[dict[str, Any]]:
         ]
 
 
-def update_user(
-    db: Database, member: Member, user_id: str, role: str | None = None, status: str | None = None
-) -> None:
+def update_user(db: Database, member: Member, user_id: str, role: str | None = None, status: str | None = None) -> None:
     """An admin changes a project user's role or status (active/disabled); not their own."""
     require_role(member, "admin")
     if user_id == member.user_id:
