@@ -15,12 +15,14 @@ from arabesque.store import Database
 __all__ = ["Caller", "Db", "FilesDir", "IdempotencyKey", "KeyCaller"]
 
 
-def _db(request: Request) -> Database:
+# The dependencies that do no I/O are `async`: FastAPI runs a plain `def` dependency in the threadpool,
+# one thread hop per dependency per request.
+async def _db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def _files_dir(request: Request) -> Path:
+async def _files_dir(request: Request) -> Path:
     path: Path = request.app.state.files_dir
     return path
 
@@ -29,7 +31,7 @@ def _principal(request: Request, authorization: Annotated[str | None, Header()] 
     return authenticate(request.app.state.db, authorization)
 
 
-def _credentials(authorization: Annotated[str | None, Header()] = None) -> ApiKeyCredentials:
+async def _credentials(authorization: Annotated[str | None, Header()] = None) -> ApiKeyCredentials:
     """The header checked for shape only (401 as `authenticate` words it); the key itself is looked up by
     the use case, in its own transaction (run and event: one transaction and one connection per request)."""
     if not authorization:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
 from arabesque.api.deps import Caller, Db, IdempotencyKey, KeyCaller
 from arabesque.api.schemas import DecisionRequest, EventRequest, PatchWorkflowRequest, RunRequest, RunResponse
@@ -19,9 +20,11 @@ router = APIRouter(prefix="/api/v1/external/workflows", tags=["workflows"])
 OrderBy = Literal["createdAt", "updatedAt", "resolvedAt", "status", "state", "workflowDefinitionName"]
 
 
+# run and event return a JSONResponse: FastAPI then skips its `jsonable_encoder` walk over the body (a
+# runtime's context can be large) and the response-model check; `response_model` still documents it.
 @router.post("/run", response_model=RunResponse)
-def run(body: RunRequest, who: KeyCaller, db: Db, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-    return run_workflow(db, who, body.model_dump(exclude_unset=True), idempotency_key)
+def run(body: RunRequest, who: KeyCaller, db: Db, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    return JSONResponse(run_workflow(db, who, body.model_dump(exclude_unset=True), idempotency_key))
 
 
 @router.get("")
@@ -62,15 +65,15 @@ def context(runtime_id: str, who: Caller, db: Db) -> dict[str, Any]:
 @router.post("/{runtime_id}/event")
 def event(
     runtime_id: str, body: EventRequest, who: KeyCaller, db: Db, idempotency_key: IdempotencyKey = None
-) -> dict[str, Any]:
-    return send_event(db, who, runtime_id, body.name, body.payload, idempotency_key)
+) -> JSONResponse:
+    return JSONResponse(send_event(db, who, runtime_id, body.name, body.payload, idempotency_key))
 
 
 @router.post("/{runtime_id}/send-event")
 def send_event_alias(
     runtime_id: str, body: EventRequest, who: KeyCaller, db: Db, idempotency_key: IdempotencyKey = None
-) -> dict[str, Any]:
-    return send_event(db, who, runtime_id, body.name, body.payload, idempotency_key)
+) -> JSONResponse:
+    return JSONResponse(send_event(db, who, runtime_id, body.name, body.payload, idempotency_key))
 
 
 @router.patch("/{runtime_id}")

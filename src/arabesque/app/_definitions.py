@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Pool, or_, select
+from sqlalchemy import Engine, Pool, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from arabesque.app._time import iso
 from arabesque.app.errors import InvalidInput, NotFound
 from arabesque.engine import Definition, DefinitionError, load_definition
-from arabesque.store import WorkflowDefinition
+from arabesque.store import Prepared, WorkflowDefinition, table
 
 __all__ = [
     "DefinitionRef",
@@ -103,15 +103,7 @@ def resolve_latest(s: Session, project_id: str, id_or_name: str) -> DefinitionRe
     belongs to the project, every version of that name in its scope was among the rows, so the latest is
     picked here; otherwise (a public template, or an id whose name differs) `latest_version`'s query runs.
     """
-    rows = [
-        DefinitionRef(*r)
-        for r in s.execute(
-            select(*_REF_COLS).where(
-                visible(project_id),
-                or_(WorkflowDefinition.id == id_or_name, WorkflowDefinition.name == id_or_name),
-            )
-        )
-    ]
+    rows = [DefinitionRef(*r) for r in _CANDIDATES.rows(s.connection(), {"project_id": project_id, "ref": id_or_name})]
     by_id = [r for r in rows if r.id == id_or_name]
     if by_id:
         base = sorted(by_id, key=lambda r: r.project_id is None)[0]  # the project's own id wins
@@ -134,6 +126,15 @@ def resolve_latest(s: Session, project_id: str, id_or_name: str) -> DefinitionRe
         .limit(1)
     ).first()
     return DefinitionRef(*latest) if latest is not None else base
+
+
+_def = table(WorkflowDefinition).c
+_CANDIDATES = Prepared(
+    select(_def.pk, _def.id, _def.project_id, _def.name, _def.version, _def.created_at).where(
+        or_(_def.project_id == bindparam("project_id"), _def.is_public.is_(True)),
+        or_(_def.id == bindparam("ref"), _def.name == bindparam("ref")),
+    )
+)
 
 
 def _version(r: DefinitionRef) -> int:

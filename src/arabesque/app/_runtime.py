@@ -7,11 +7,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import bindparam, event, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction, make_transient_to_detached
 
 from arabesque.app._definitions import DefinitionRef, compiled, compiled_for_runtime, remember_for_runtime
 from arabesque.app._time import iso
@@ -33,10 +32,12 @@ from arabesque.store import (
     Business,
     EndUser,
     OutboxEffect,
+    Prepared,
     RuntimeEvent,
     WorkflowDefinition,
     WorkflowRuntime,
     for_update,
+    table,
     utcnow,
 )
 
@@ -51,6 +52,7 @@ __all__ = [
     "new_id",
     "new_runtime",
     "now_ms",
+    "persist_runtime",
     "plugin_options",
     "retrying",
     "runtime_json",
@@ -97,18 +99,9 @@ def lock_runtime(s: Session, project_id: str, runtime_id: str) -> WorkflowRuntim
     """
     # The usual case in one statement: a runtime without a parent (`parent_runtime_id` is set when a child
     # is created and never changes) has no ancestors to lock first.
-    rt = s.scalars(
-        for_update(
-            s,
-            select(WorkflowRuntime).where(
-                WorkflowRuntime.id == runtime_id,
-                WorkflowRuntime.project_id == project_id,
-                WorkflowRuntime.parent_runtime_id.is_(None),
-            ),
-        )
-    ).first()
-    if rt is not None:
-        return rt
+    row = _LOCK_ROOT.first(s.connection(), {"id": runtime_id, "project_id": project_id})
+    if row is not None:
+        return _attached(s, row)
     chain: list[str] = []
     parent = s.scalar(select(WorkflowRuntime.parent_runtime_id).where(WorkflowRuntime.id == runtime_id))
     while parent is not None and parent not in chain and len(chain) < 16:
@@ -124,6 +117,27 @@ def lock_runtime(s: Session, project_id: str, runtime_id: str) -> WorkflowRuntim
     ).first()
     if rt is None:
         raise NotFound(f"No resource with id [{runtime_id}] was found")
+    return rt
+
+
+_rt = table(WorkflowRuntime).c
+_RUNTIME_COLUMNS = tuple(c.key for c in _rt)
+_LOCK_ROOT = Prepared(
+    select(table(WorkflowRuntime))
+    .where(_rt.id == bindparam("id"), _rt.project_id == bindparam("project_id"), _rt.parent_runtime_id.is_(None))
+    .with_for_update()
+)
+
+
+def _attached(s: Session, row: tuple[Any, ...]) -> WorkflowRuntime:
+    """The session's runtime for a full `workflow_runtime` row: the one it holds already (loaded earlier in
+    this transaction, as the ORM would return it), else one built from the row and attached, unmodified."""
+    found = s.identity_map.get(s.identity_key(WorkflowRuntime, row[0]))
+    if isinstance(found, WorkflowRuntime):
+        return found
+    rt = WorkflowRuntime(**dict(zip(_RUNTIME_COLUMNS, row, strict=True)))
+    make_transient_to_detached(rt)
+    s.add(rt)
     return rt
 
 
@@ -193,10 +207,8 @@ def add_audit(
 ) -> None:
     """One audit record (`seq` = the runtime's next `event_count`).
 
-    The rows are buffered in the session and written by the next flush, after the runtime row itself
-    (`_write_audit`), as one multi-row INSERT: a use case's audit records cost one statement, and a new
-    runtime can be stepped in memory and inserted once, in its final state. Incrementing `event_count`
-    makes the runtime dirty, so a flush (autoflush before a query, or the commit) always follows.
+    The rows are buffered in the session and written at commit, after every runtime row (`_before_commit`),
+    in one pipelined `executemany`: a use case's audit records cost one round trip.
     """
     rt.event_count += 1
     s.info.setdefault(_AUDIT, []).append(
@@ -216,27 +228,47 @@ def add_audit(
 
 
 _AUDIT = "arabesque_audit_rows"
+_NEW = "arabesque_new_runtimes"
 
 
-@event.listens_for(Session, "after_flush")
-def _write_audit(session: Session, _ctx: UOWTransaction) -> None:
-    rows = session.info.pop(_AUDIT, None)
-    if rows:
-        # executemany: one cached statement, sent as one multi-row INSERT (SQLAlchemy's insertmanyvalues)
-        session.connection().execute(insert(RuntimeEvent), rows)
+def persist_runtime(s: Session, rt: WorkflowRuntime) -> None:
+    """Insert a runtime made by `new_runtime`, in its current state, and attach it to the session (later
+    changes are flushed as UPDATEs); nothing for a runtime already stored. Rows that reference a new
+    runtime are written after this: the next flush and the commit call it first (`_insert_new_runtimes`)."""
+    new: list[WorkflowRuntime] = s.info.get(_NEW, [])
+    if rt not in new:
+        return
+    new.remove(rt)
+    _INSERT_RUNTIME.rows(s.connection(), {c: getattr(rt, c) for c in _RUNTIME_COLUMNS})
+    make_transient_to_detached(rt)
+    s.add(rt)
+
+
+_INSERT_RUNTIME = Prepared(insert(table(WorkflowRuntime)).values({c: bindparam(c) for c in _RUNTIME_COLUMNS}))
+_AUDIT_COLUMNS = tuple(c.key for c in table(RuntimeEvent).c if c.key != "pk")
+_INSERT_AUDIT = Prepared(insert(table(RuntimeEvent)).values({c: bindparam(c) for c in _AUDIT_COLUMNS}).inline())
+
+
+@event.listens_for(Session, "before_flush")
+def _insert_new_runtimes(session: Session, _ctx: UOWTransaction, _instances: Any) -> None:
+    for rt in list(session.info.get(_NEW, ())):
+        persist_runtime(session, rt)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    for rt in list(session.info.get(_NEW, ())):
+        persist_runtime(session, rt)
+    if session.info.get(_AUDIT):
+        session.flush()  # the rows the audit records reference
+        _INSERT_AUDIT.many(session.connection(), session.info.pop(_AUDIT))
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_audit(session: Session, transaction: SessionTransaction) -> None:
+def _forget_buffers(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_AUDIT, None)
-
-
-def _persist(s: Session, rt: WorkflowRuntime) -> None:
-    """Insert a runtime still pending in the session before rows that reference it are added (the unit of
-    work does not order unrelated mappers by foreign key)."""
-    if inspect(rt).pending:
-        s.flush()
+        session.info.pop(_NEW, None)
 
 
 def apply_step(
@@ -268,8 +300,6 @@ def apply_step(
     transitions = step.transitions or ((event, before_state, snap.state),)
     for i, (ev, frm, to) in enumerate(transitions):
         add_audit(s, rt, kind if i == 0 else "transition", actor, ev, frm, to, details if i == 0 else {})
-    if step.effects:
-        _persist(s, rt)
     for effect in step.effects:
         payload = effect.to_json()
         options = plugin_options(defn, effect.plugin)
@@ -370,9 +400,9 @@ def new_runtime(
     parent: WorkflowRuntime | None = None,
     audit_details: dict[str, Any] | None = None,
 ) -> WorkflowRuntime:
-    """A new runtime at `snapshot`, added to the session with its "created" audit record and the
-    `workflow.created` webhooks. It is inserted by the next flush, so a caller can still step it (e.g.
-    through `config.initialEvent`) and have it written once, in its final state."""
+    """A new runtime at `snapshot`, with its "created" audit record and the `workflow.created` webhooks.
+    It is inserted by `persist_runtime` (at the latest by the next flush or the commit), so a caller can
+    still step it (e.g. through `config.initialEvent`) and have it written once, in its final state."""
     now = utcnow()
     runtime = WorkflowRuntime(
         id=new_id(),
@@ -399,7 +429,7 @@ def new_runtime(
         assignee_id=None,
         assigned_at=None,
     )
-    s.add(runtime)
+    s.info.setdefault(_NEW, []).append(runtime)
     details = {"definitionVersion": definition.version, **(audit_details or {})}
     add_audit(s, runtime, "created", actor, None, None, snapshot.state, details)
     emit_webhooks(s, runtime, "workflow.created")
@@ -411,7 +441,6 @@ def upsert_entity(s: Session, project_id: str, etype: str, entity: dict[str, Any
     statement row-locks it until commit."""
     data = entity.get("data")
     now = utcnow()
-    model: type[Business] | type[EndUser] = Business if etype == "business" else EndUser
     values: dict[str, Any] = {
         "id": fresh_id or new_id(),
         "project_id": project_id,
@@ -427,15 +456,29 @@ def upsert_entity(s: Session, project_id: str, etype: str, entity: dict[str, Any
         values["first_name"] = str((data or {}).get("firstName") or "")
         values["last_name"] = str((data or {}).get("lastName") or "")
         values["email"] = (data or {}).get("email")
-    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(model).values(**values)
-    updates: dict[str, Any] = {"updated_at": stmt.excluded.updated_at}
-    if data is not None:
-        for col in values:
-            if col not in ("id", "project_id", "correlation_id", "approval_state", "created_at"):
-                updates[col] = getattr(stmt.excluded, col)
-    upsert = stmt.on_conflict_do_update(index_elements=["project_id", "correlation_id"], set_=updates).returning(
-        model.id
+    row = _UPSERTS[etype, data is not None].first(s.connection(), values)
+    assert row is not None  # INSERT ... ON CONFLICT DO UPDATE ... RETURNING always returns the row
+    return str(row[0])
+
+
+def _upsert(model: type[Business] | type[EndUser], own: tuple[str, ...], with_data: bool) -> Prepared:
+    """Insert an entity, or on its (project, correlation id) update `updated_at`, and its data and
+    `own` columns when the request carried data. One statement for both databases: SQLite's compiler renders
+    PostgreSQL's `ON CONFLICT ... DO UPDATE` construct the same way."""
+    entities = table(model)
+    columns = ("id", "project_id", "correlation_id", "data", "approval_state", "created_at", "updated_at", *own)
+    stmt = pg_insert(entities).values({c: bindparam(c) for c in columns})
+    updated = ("updated_at", "data", *own) if with_data else ("updated_at",)
+    return Prepared(
+        stmt.on_conflict_do_update(
+            index_elements=["project_id", "correlation_id"], set_={c: stmt.excluded[c] for c in updated}
+        ).returning(entities.c.id)
     )
-    entity_id = s.execute(upsert).scalar_one()
-    return str(entity_id)
+
+
+_UPSERTS = {
+    ("business", True): _upsert(Business, ("company_name",), True),
+    ("business", False): _upsert(Business, ("company_name",), False),
+    ("individual", True): _upsert(EndUser, ("first_name", "last_name", "email"), True),
+    ("individual", False): _upsert(EndUser, ("first_name", "last_name", "email"), False),
+}

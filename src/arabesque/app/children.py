@@ -20,6 +20,7 @@ from arabesque.app._runtime import (
     lock_runtime,
     new_runtime,
     now_ms,
+    persist_runtime,
     retrying,
     snapshot_of,
     upsert_entity,
@@ -109,6 +110,7 @@ def _create_child(s: Session, parent: WorkflowRuntime, effect: ClaimedEffect) ->
     if isinstance(init, str) and init:
         result = step(defn, snap, Event(init), env_of(child))
         apply_step(s, child, defn, result, actor, init)
+    persist_runtime(s, child)
     s.flush()
     return child.id
 

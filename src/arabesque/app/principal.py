@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from arabesque.app.errors import Unauthorized
-from arabesque.store import ApiKey, utcnow
+from arabesque.store import ApiKey, Prepared, table, utcnow
 
 __all__ = ["ApiKeyCredentials", "Principal", "resolve"]
 
@@ -38,16 +38,18 @@ def resolve(s: Session, who: Principal | ApiKeyCredentials) -> Principal:
         return who
     from arabesque.app.api_keys import hash_key  # api_keys imports this module
 
-    row = s.execute(
-        select(ApiKey.project_id, ApiKey.prefix, ApiKey.expires_at, ApiKey.revoked_at).where(
-            ApiKey.key_hash == hash_key(who.key)
-        )
-    ).first()
+    row = _KEY.first(s.connection(), {"key_hash": hash_key(who.key)})
     if row is None:
         raise Unauthorized("Invalid API key")
-    if row.revoked_at is not None:
+    project_id, prefix, expires, revoked = row
+    if revoked is not None:
         raise Unauthorized("API key revoked")
-    expires = row.expires_at
     if expires is not None and (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= utcnow():
         raise Unauthorized("API key expired")
-    return Principal(project_id=row.project_id, actor=f"api-key:{row.prefix}")
+    return Principal(project_id=project_id, actor=f"api-key:{prefix}")
+
+
+_key = table(ApiKey).c
+_KEY = Prepared(
+    select(_key.project_id, _key.prefix, _key.expires_at, _key.revoked_at).where(_key.key_hash == bindparam("key_hash"))
+)

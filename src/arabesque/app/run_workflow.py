@@ -26,6 +26,7 @@ from arabesque.app._runtime import (
     env_of,
     new_id,
     new_runtime,
+    persist_runtime,
     retrying,
     snapshot_of,
     upsert_entity,
@@ -46,7 +47,7 @@ def run_workflow(
     idempotency_key: str | None = None,
 ) -> dict[str, Any]:
     """`who` may be an API key not checked yet: it is then checked first, in this use case's transaction."""
-    print_ = fingerprint("run", body)
+    print_ = fingerprint("run", body) if idempotency_key is not None else ""
 
     def tx() -> dict[str, Any]:
         with db.write() as s:
@@ -122,7 +123,7 @@ def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
         if isinstance(initial, str) and initial:
             result = checked_step(defn, snap, Event(initial), env_of(runtime))
             apply_step(s, runtime, defn, result, who.actor, initial)
-    s.flush()
+        persist_runtime(s, runtime)
     return {
         "workflowDefinitionId": row.id,
         "workflowRuntimeId": runtime.id,

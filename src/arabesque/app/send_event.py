@@ -42,7 +42,7 @@ def send_event(
 ) -> dict[str, Any]:
     """`authorize`, when given, sees the locked runtime first and raises to refuse (e.g. not the assignee).
     `who` may be an API key not checked yet: it is then checked first, in this use case's transaction."""
-    print_ = fingerprint(f"event:{runtime_id}", {"name": name, "payload": payload})
+    print_ = "" if idempotency_key is None else fingerprint(f"event:{runtime_id}", {"name": name, "payload": payload})
 
     def work() -> dict[str, Any]:
         with db.write() as s:

@@ -12,13 +12,23 @@ import os
 import uuid
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from arabesque import __version__
 from arabesque.app._time import iso
 from arabesque.app.outbox import add_effect_row
-from arabesque.store import Business, EndUser, OutboxEffect, User, WebhookSubscription, WorkflowRuntime, utcnow
+from arabesque.store import (
+    Business,
+    EndUser,
+    OutboxEffect,
+    Prepared,
+    User,
+    WebhookSubscription,
+    WorkflowRuntime,
+    table,
+    utcnow,
+)
 
 __all__ = ["EVENTS", "document_changed", "emit_webhooks"]
 
@@ -57,17 +67,16 @@ def _subscriptions(s: Session, project_id: str) -> list[tuple[str, str, list[Any
     cache: dict[str, list[tuple[str, str, list[Any] | None]]] = s.info.setdefault(_SUBS, {})
     found = cache.get(project_id)
     if found is None:
-        with s.no_autoflush:  # a pending runtime is inserted once, in its final state, at the next flush
-            found = [
-                (row.id, row.url, row.events)
-                for row in s.execute(
-                    select(WebhookSubscription.id, WebhookSubscription.url, WebhookSubscription.events).where(
-                        WebhookSubscription.project_id == project_id, WebhookSubscription.deleted_at.is_(None)
-                    )
-                )
-            ]
+        # a Core statement: no autoflush (a pending runtime is inserted once, in its final state, later)
+        found = [(r[0], r[1], r[2]) for r in _LIVE_SUBSCRIPTIONS.rows(s.connection(), {"project_id": project_id})]
         cache[project_id] = found
     return found
+
+
+_sub = table(WebhookSubscription).c
+_LIVE_SUBSCRIPTIONS = Prepared(
+    select(_sub.id, _sub.url, _sub.events).where(_sub.project_id == bindparam("project_id"), _sub.deleted_at.is_(None))
+)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -139,8 +148,6 @@ def emit_webhooks(s: Session, rt: WorkflowRuntime, name: str) -> int:
     if not targets:
         return 0
     body = _payload(s, rt, name)
-    if inspect(rt).pending:  # a new runtime: its row first (the unit of work does not order by foreign key)
-        s.flush()
     for url, subscription_id in targets:
         add_effect_row(
             s,

@@ -257,6 +257,7 @@ def _unreachable(
     initial: str, nodes: Mapping[str, StateNode], root_on: Mapping[str, tuple[Candidate, ...]]
 ) -> list[str]:
     """States no sequence of events leads to (guards aside): usually a typo in a target."""
+
     def targets(candidates: list[Candidate]) -> list[str]:
         return [c.target for c in candidates if c.target is not None and c.target in nodes]
 

@@ -19,6 +19,7 @@ from arabesque.store.models import (
     WorkflowRuntime,
     utcnow,
 )
+from arabesque.store.prepared import Prepared, table
 from arabesque.store.session import Database, for_update
 from arabesque.store.webhooks import ProjectSecret, ProjectSetting, WebhookAttempt, WebhookSubscription
 
@@ -33,6 +34,7 @@ __all__ = [
     "Filter",
     "IdempotencyRecord",
     "OutboxEffect",
+    "Prepared",
     "Project",
     "ProjectSecret",
     "ProjectSetting",
@@ -47,6 +49,7 @@ __all__ = [
     "database_url",
     "for_update",
     "make_engine",
+    "table",
     "upgrade",
     "utcnow",
 ]

@@ -48,7 +48,11 @@ def users_page(request: Request, member: CurrentMember) -> Response:
 def users_create(request: Request, member: CurrentMember, form: Form) -> Response:
     try:
         created = add_user(
-            db_of(request), member, form.get("email", ""), form.get("role", ""), form.get("password", ""),
+            db_of(request),
+            member,
+            form.get("email", ""),
+            form.get("role", ""),
+            form.get("password", ""),
             form.get("name", ""),
         )
     except (InvalidInput, AppError) as exc:
@@ -142,8 +146,12 @@ def definitions_upload(request: Request, member: CurrentMember, form: Form) -> R
     except AppError as exc:
         if exc.status_code == 403:
             raise
-        ctx = {"definitions": definition_versions(db_of(request), member), "errors": exc.errors or [],
-               "message": exc.message, "text": text}
+        ctx = {
+            "definitions": definition_versions(db_of(request), member),
+            "errors": exc.errors or [],
+            "message": exc.message,
+            "text": text,
+        }
         return render(request, "admin/definitions.html", ctx, status=exc.status_code)
     flash(request, f"Stored {out['name']} version {out['version']}")
     return redirect(f"/admin/definitions/{out['id']}")

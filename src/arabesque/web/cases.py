@@ -163,9 +163,7 @@ def case_page(request: Request, case_id: str, member: CurrentMember) -> Response
 
 
 @router.get("/cases/{case_id}/version")
-def case_poll(
-    request: Request, case_id: str, member: CurrentMember, seen: Annotated[str, Query()] = ""
-) -> Response:
+def case_poll(request: Request, case_id: str, member: CurrentMember, seen: Annotated[str, Query()] = "") -> Response:
     """htmx polls this; when the case changed since `seen`, the page reloads itself."""
     current = case_version(db_of(request), member, case_id)
     if seen and current != seen:

@@ -59,8 +59,15 @@ def layout(
                 classes.append("visited")
             if n == current:
                 classes.append("current")
-            nodes[n] = {"name": n, "x": round(x, 1), "y": y, "w": round(widths[n], 1), "h": NODE_H,
-                        "cls": " ".join(classes), "tags": node["tags"]}
+            nodes[n] = {
+                "name": n,
+                "x": round(x, 1),
+                "y": y,
+                "w": round(widths[n], 1),
+                "h": NODE_H,
+                "cls": " ".join(classes),
+                "tags": node["tags"],
+            }
             x += widths[n] + COL_GAP
     edges = []
     seen: dict[tuple[str, str], int] = {}

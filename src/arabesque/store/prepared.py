@@ -1,0 +1,114 @@
+"""Statements compiled once per dialect and run straight on the driver's cursor.
+
+The run and event paths issue a handful of fixed statements per request. Through SQLAlchemy's
+`Connection.execute` each one is rebuilt, cache-keyed, wrapped in an execution context and its rows in
+`Row` objects, which cost about as much CPU as PostgreSQL spends on the whole transaction
+(`bench/README.md`). A `Prepared` statement is built once with SQLAlchemy Core (so it is portable and
+typed by the same table metadata), compiled once per dialect, and then executed on the DBAPI cursor of
+the session's own connection, in the session's transaction, with SQLAlchemy's bind and result processors
+for each column type (JSON, timestamps on SQLite). psycopg prepares it server-side after a few runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Connection, Dialect, Table
+from sqlalchemy.sql.expression import Executable
+
+__all__ = ["Prepared", "table"]
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    positional: tuple[str, ...] | None  # bind names in order for `?` paramstyles, None for named ones
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # (name, processor) for the binds that need one
+    results: tuple[Processor, ...]
+
+
+def table(model: type[Any]) -> Table:
+    """A mapped class's table, typed as one (declarative types `__table__` as any `FromClause`)."""
+    return cast(Table, model.__table__)
+
+
+class Prepared:
+    """`stmt` (with named `bindparam`s), ready to run on a connection of any of our dialects."""
+
+    def __init__(self, stmt: Executable) -> None:
+        self.stmt = stmt
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Execute with `params`; the rows (result columns processed), `[]` for a statement without any."""
+        c = self._compiled(conn.dialect)
+        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            args = self._params(c, params)
+            _observe(conn, cur, c.sql, args, False)
+            cur.execute(c.sql, args)
+            if cur.description is None:
+                return []
+            rows = cur.fetchall()
+        finally:
+            cur.close()
+        if any(c.results):
+            procs = c.results
+            return [tuple(v if p is None else p(v) for p, v in zip(procs, row, strict=True)) for row in rows]
+        return [tuple(row) for row in rows]
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        rows = self.rows(conn, params)
+        return rows[0] if rows else None
+
+    def many(self, conn: Connection, params: Iterable[Mapping[str, Any]]) -> None:
+        """Execute once per parameter set (psycopg pipelines them: one round trip)."""
+        c = self._compiled(conn.dialect)
+        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            args: Any = [self._params(c, p) for p in params]
+            _observe(conn, cur, c.sql, args, True)
+            cur.executemany(c.sql, args)
+        finally:
+            cur.close()
+
+    @staticmethod
+    def _params(c: _Compiled, params: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+        if c.binds:
+            params = dict(params)
+            for name, proc in c.binds:
+                params[name] = proc(params[name])
+        if c.positional is not None:
+            return [params[name] for name in c.positional]
+        return params
+
+    def _compiled(self, dialect: Dialect) -> _Compiled:
+        found = self._by_dialect.get(dialect.name)
+        if found is None:
+            found = self._by_dialect[dialect.name] = self._compile(dialect)
+        return found
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiled = self.stmt.compile(dialect=dialect)  # type: ignore[attr-defined]
+        binds = []
+        for name, bind in compiled.binds.items():
+            proc = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if proc is not None:
+                binds.append((name, proc))
+        columns = getattr(self.stmt, "selected_columns", None) or getattr(self.stmt, "_returning", None) or ()
+        results = tuple(col.type.dialect_impl(dialect).result_processor(dialect, None) for col in columns)
+        positional = tuple(compiled.positiontup) if compiled.positional else None
+        return _Compiled(compiled.string, positional, tuple(binds), results)
+
+
+def _observe(conn: Connection, cur: Any, sql: str, args: Any, many: bool) -> None:
+    """Tell `before_cursor_execute` listeners (statement counts in tests, tracing) about the statement, as
+    SQLAlchemy's own execution would; free when there are none."""
+    listeners = conn.dispatch.before_cursor_execute
+    if listeners:
+        for listener in listeners:
+            listener(conn, cur, sql, args, None, many)
