@@ -57,14 +57,25 @@ def serve(
             "runs once, in the supervising process, not in each API process.",
         ),
     ] = 1,
+    threads: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Threads per API process for blocking work (each holds a database transaction). Few threads "
+            "keep Python's GIL from thrashing under load; more only help when requests wait on slow I/O.",
+        ),
+    ] = 4,
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log every request (off by default).")
     ] = False,
 ) -> None:
     """Migrate the database (seed it on first start) and serve the API (with a worker unless --no-worker)."""
+    import os
+
     import uvicorn
 
     from arabesque.api import create_app
+    from arabesque.api.app import THREADS_ENV
     from arabesque.app.serve import open_service
 
     service = open_service()
@@ -81,6 +92,7 @@ def serve(
         in_process.start()
     try:
         if workers > 1:
+            os.environ[THREADS_ENV] = str(threads)  # read by each process's app_from_env
             # uvicorn's supervisor spawns `workers` processes, each building the app from the environment
             # (the database is migrated and seeded above, once). The outbox worker started above lives in
             # this supervising process: one worker for the deployment, woken by NOTIFY on PostgreSQL (on
@@ -96,7 +108,7 @@ def serve(
             )
         else:
             uvicorn.run(
-                create_app(service.db, service.files_dir),
+                create_app(service.db, service.files_dir, threads=threads),
                 host=host,
                 port=port,
                 log_level="info",
