@@ -71,16 +71,15 @@ SEED: dict[str, Any] = {
 }
 WARMUP = 100  # unmeasured requests before each measured phase (connections, caches, psycopg prepares)
 
-# The statements the API issues for one run and for one event, in order, as captured from SQLAlchemy
-# (`before_cursor_execute` on the engine, PostgreSQL, the seed payload with a new entity.id) on
-# 2026-11-28 after the hot-path work (tests/api/test_statement_counts.py pins the counts: 6 per run,
+# The statements the API issues for one run and for one event, in order, as captured from the engine's
+# `before_cursor_execute` (PostgreSQL, the seed payload with a new entity.id; re-captured 2026-11-28 04:06 UTC
+# after the prepared-statement work; tests/api/test_statement_counts.py pins the counts: 6 per run,
 # 4 per event). Re-capture them when the use cases change, or the comparison drifts. psycopg
 # prepares statements server-side after 5 executions on a connection, hence pgbench `-M prepared`.
 # Client-side values (uuids, timestamps) become `md5(...)::uuid` ids and `now()`; the JSON documents
 # are the ones the API writes for the seed payload. The API key is checked inside the use case's
-# transaction. A run's two audit rows are one `executemany`, which psycopg sends pipelined (one round
-# trip): pgbench's `\startpipeline` does the same. Not mirrored: a pooled connection idle for over 2 s
-# is pinged (`SELECT 1`) at checkout, which a busy server never does.
+# transaction. A run's two audit rows are one multi-row INSERT. Not mirrored: a pooled connection idle
+# for over 2 s is pinged (`SELECT 1`) at checkout, which a busy server never does.
 DEF_COLS = (
     "workflow_definition.pk, workflow_definition.id, workflow_definition.project_id, "
     "workflow_definition.name, workflow_definition.version, workflow_definition.created_at"
@@ -118,12 +117,9 @@ data = excluded.data, updated_at = excluded.updated_at RETURNING business.id;
 {WEBHOOKS}INSERT INTO workflow_runtime ({RT_COLUMNS}) VALUES ({RUNTIME_ID}, :project, :defpk, :defid, :defid, 1, \
 {BUSINESS_ID}, NULL, NULL, NULL, NULL, 'manual_review', 'active', '{RUN_CONTEXT}'::jsonb, '{RUN_CONFIG}'::jsonb, \
 '["manual_review"]'::jsonb, '{{}}'::jsonb, 0, 2, :actor, now(), now(), NULL);
-\\startpipeline
 INSERT INTO runtime_event ({EVENT_COLS}) VALUES ({RUNTIME_ID}, :project, 1, 'created', :actor, NULL, NULL, 'idle', \
-'{{"definitionVersion": 1}}'::jsonb, now());
-INSERT INTO runtime_event ({EVENT_COLS}) VALUES ({RUNTIME_ID}, :project, 2, 'event', :actor, 'START', \
+'{{"definitionVersion": 1}}'::jsonb, now()), ({RUNTIME_ID}, :project, 2, 'event', :actor, 'START', \
 'idle', 'manual_review', '{{"contextChanged": false}}'::jsonb, now());
-\\endpipeline
 COMMIT;
 """
 EVENT_PAYLOAD: dict[str, Any] = {"context": {"review": {"note": "bench event", "n": 0}}}
@@ -138,7 +134,7 @@ workflow_runtime.project_id = :project AND workflow_runtime.parent_runtime_id IS
 UPDATE workflow_runtime SET context = '{EVENT_CONTEXT}'::jsonb, event_count = :seq, updated_at = now() \
 WHERE workflow_runtime.id = {PGB_RUNTIME};
 INSERT INTO runtime_event ({EVENT_COLS}) VALUES ({PGB_RUNTIME}, :project, :seq, 'event', :actor, 'UPDATE_CONTEXT', \
-'manual_review', 'manual_review', '{EVENT_DETAILS}'::jsonb, now()) RETURNING runtime_event.pk;
+'manual_review', 'manual_review', '{EVENT_DETAILS}'::jsonb, now());
 COMMIT;
 """
 
@@ -242,7 +238,7 @@ def app_factory() -> Any:
 class Server:
     """The server under test, started against `db_url` with its data directory in `tmp`."""
 
-    def __init__(self, mode: str, workers: int, db_url: str, tmp: Path) -> None:
+    def __init__(self, mode: str, workers: int, db_url: str, tmp: Path, threads: int | None = None) -> None:
         self.port = free_port()
         self.env = {
             **os.environ,
@@ -265,6 +261,9 @@ class Server:
                 self.describe = f"arabesque serve --workers {workers}"
             else:
                 self.describe = "arabesque serve (1 process: serve has no --workers option)"
+            if threads is not None and "--threads" in serve_help:
+                self.cmd += ["--threads", str(threads)]
+                self.describe += f" --threads {threads}"
             if self.has_no_worker:
                 self.cmd.append("--no-worker")
                 self.describe += " --no-worker (in-process outbox worker off: the API path only)"
@@ -541,6 +540,7 @@ def main() -> int:
     parser.add_argument("--pgbench-seconds", type=int, default=15)
     parser.add_argument("--server", choices=["serve", "uvicorn"], default="serve")
     parser.add_argument("--workers", type=int, default=2, help="processes, where the server mode supports it")
+    parser.add_argument("--threads", type=int, help="serve --threads (threads per API process; default: serve's)")
     parser.add_argument("--admin-url", default=ADMIN_URL, help="libpq URL of a database to run CREATE DATABASE from")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--verbose", action="store_true", help="also print pgbench's per-statement latencies")
@@ -554,7 +554,7 @@ def main() -> int:
     psql(args.admin_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     psql(args.admin_url, f"CREATE DATABASE {DB_NAME}")
     tmp = Path(tempfile.mkdtemp(prefix="arabesque-bench-"))
-    server = Server(args.server, args.workers, sa_url, tmp)
+    server = Server(args.server, args.workers, sa_url, tmp, args.threads)
     rows: list[tuple[str, Load, Pgbench]] = []
     try:
         print(f"starting: {server.describe}", file=sys.stderr)

@@ -33,6 +33,7 @@ from arabesque.store import (
     EndUser,
     OutboxEffect,
     Prepared,
+    PreparedInsert,
     RuntimeEvent,
     WorkflowDefinition,
     WorkflowRuntime,
@@ -208,7 +209,7 @@ def add_audit(
     """One audit record (`seq` = the runtime's next `event_count`).
 
     The rows are buffered in the session and written at commit, after every runtime row (`_before_commit`),
-    in one pipelined `executemany`: a use case's audit records cost one round trip.
+    as one multi-row INSERT: a use case's audit records cost one statement.
     """
     rt.event_count += 1
     s.info.setdefault(_AUDIT, []).append(
@@ -245,8 +246,7 @@ def persist_runtime(s: Session, rt: WorkflowRuntime) -> None:
 
 
 _INSERT_RUNTIME = Prepared(insert(table(WorkflowRuntime)).values({c: bindparam(c) for c in _RUNTIME_COLUMNS}))
-_AUDIT_COLUMNS = tuple(c.key for c in table(RuntimeEvent).c if c.key != "pk")
-_INSERT_AUDIT = Prepared(insert(table(RuntimeEvent)).values({c: bindparam(c) for c in _AUDIT_COLUMNS}).inline())
+_INSERT_AUDIT = PreparedInsert(table(RuntimeEvent), [c.key for c in table(RuntimeEvent).c if c.key != "pk"])
 
 
 @event.listens_for(Session, "before_flush")
@@ -261,7 +261,7 @@ def _before_commit(session: Session) -> None:
         persist_runtime(session, rt)
     if session.info.get(_AUDIT):
         session.flush()  # the rows the audit records reference
-        _INSERT_AUDIT.many(session.connection(), session.info.pop(_AUDIT))
+        _INSERT_AUDIT.rows(session.connection(), session.info.pop(_AUDIT))
 
 
 @event.listens_for(Session, "after_transaction_end")

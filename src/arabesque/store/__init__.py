@@ -19,7 +19,7 @@ from arabesque.store.models import (
     WorkflowRuntime,
     utcnow,
 )
-from arabesque.store.prepared import Prepared, table
+from arabesque.store.prepared import Prepared, PreparedInsert, table
 from arabesque.store.session import Database, for_update
 from arabesque.store.webhooks import ProjectSecret, ProjectSetting, WebhookAttempt, WebhookSubscription
 
@@ -35,6 +35,7 @@ __all__ = [
     "IdempotencyRecord",
     "OutboxEffect",
     "Prepared",
+    "PreparedInsert",
     "Project",
     "ProjectSecret",
     "ProjectSetting",

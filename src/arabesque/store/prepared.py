@@ -11,14 +11,14 @@ for each column type (JSON, timestamps on SQLite). psycopg prepares it server-si
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Dialect, Table
+from sqlalchemy import Connection, Dialect, Table, bindparam, insert
 from sqlalchemy.sql.expression import Executable
 
-__all__ = ["Prepared", "table"]
+__all__ = ["Prepared", "PreparedInsert", "table"]
 
 Processor = Callable[[Any], Any] | None
 
@@ -49,7 +49,7 @@ class Prepared:
         cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             args = self._params(c, params)
-            _observe(conn, cur, c.sql, args, False)
+            _observe(conn, cur, c.sql, args)
             cur.execute(c.sql, args)
             if cur.description is None:
                 return []
@@ -64,17 +64,6 @@ class Prepared:
     def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         rows = self.rows(conn, params)
         return rows[0] if rows else None
-
-    def many(self, conn: Connection, params: Iterable[Mapping[str, Any]]) -> None:
-        """Execute once per parameter set (psycopg pipelines them: one round trip)."""
-        c = self._compiled(conn.dialect)
-        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            args: Any = [self._params(c, p) for p in params]
-            _observe(conn, cur, c.sql, args, True)
-            cur.executemany(c.sql, args)
-        finally:
-            cur.close()
 
     @staticmethod
     def _params(c: _Compiled, params: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
@@ -105,10 +94,35 @@ class Prepared:
         return _Compiled(compiled.string, positional, tuple(binds), results)
 
 
-def _observe(conn: Connection, cur: Any, sql: str, args: Any, many: bool) -> None:
+class PreparedInsert:
+    """An INSERT of any number of rows as one multi-row `VALUES` statement: one statement and round trip
+    for a use case's rows (a psycopg `executemany` enters pipeline mode, which costs more for a few rows).
+    Compiled per row count up to `batch`; more rows go in batches."""
+
+    def __init__(self, into: Table, columns: Sequence[str], batch: int = 16) -> None:
+        self.table, self.columns, self.batch = into, tuple(columns), batch
+        self._by_count: dict[int, Prepared] = {}
+
+    def rows(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        for start in range(0, len(rows), self.batch):
+            chunk = rows[start : start + self.batch]
+            params = {f"{c}_{i}": row[c] for i, row in enumerate(chunk) for c in self.columns}
+            self._statement(len(chunk)).rows(conn, params)
+
+    def _statement(self, count: int) -> Prepared:
+        found = self._by_count.get(count)
+        if found is None:
+            values = [
+                {c: bindparam(f"{c}_{i}", type_=self.table.c[c].type) for c in self.columns} for i in range(count)
+            ]
+            found = self._by_count[count] = Prepared(insert(self.table).values(values).inline())
+        return found
+
+
+def _observe(conn: Connection, cur: Any, sql: str, args: Any) -> None:
     """Tell `before_cursor_execute` listeners (statement counts in tests, tracing) about the statement, as
     SQLAlchemy's own execution would; free when there are none."""
     listeners = conn.dispatch.before_cursor_execute
     if listeners:
         for listener in listeners:
-            listener(conn, cur, sql, args, None, many)
+            listener(conn, cur, sql, args, None, False)

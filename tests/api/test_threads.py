@@ -1,0 +1,42 @@
+"""`create_app(threads=N)` caps the threads that run blocking handlers in the process (`serve --threads`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anyio.to_thread
+import pytest
+from starlette.testclient import TestClient
+
+from arabesque.api import create_app
+from arabesque.store import Database
+
+
+def _tokens(client: TestClient) -> float:
+    assert client.portal is not None
+    return client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+
+
+def test_threads_caps_the_threadpool_of_the_event_loop(db: Database, tmp_path: Path) -> None:
+    with TestClient(create_app(db, tmp_path / "files", threads=3)) as client:
+        assert _tokens(client) == 3
+        assert client.get("/api/v1/_health/live").status_code == 200
+
+
+def test_without_threads_anyio_keeps_its_default(db: Database, tmp_path: Path) -> None:
+    with TestClient(create_app(db, tmp_path / "files")) as client:
+        assert _tokens(client) == 40
+
+
+def test_each_process_of_serve_workers_reads_its_threads_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arabesque.api.app import THREADS_ENV, app_from_env
+    from arabesque.app.serve import open_service
+
+    monkeypatch.delenv("ARABESQUE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("ARABESQUE_DATA_DIR", str(tmp_path / "data"))
+    open_service(seed=False).db.dispose()  # what the supervisor does once: migrate
+    monkeypatch.setenv(THREADS_ENV, "2")
+    with TestClient(app_from_env()) as client:
+        assert _tokens(client) == 2
