@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Connection, Dialect, Table, bindparam, insert
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql.expression import Executable
 
 __all__ = ["Prepared", "PreparedInsert", "table"]
@@ -46,14 +47,15 @@ class Prepared:
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Execute with `params`; the rows (result columns processed), `[]` for a statement without any."""
         c = self._compiled(conn.dialect)
-        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        dbapi_conn = conn.connection.dbapi_connection
+        cur = dbapi_conn.cursor()  # type: ignore[union-attr]
+        args = self._params(c, params)
         try:
-            args = self._params(c, params)
             _observe(conn, cur, c.sql, args)
             cur.execute(c.sql, args)
-            if cur.description is None:
-                return []
-            rows = cur.fetchall()
+            rows = [] if cur.description is None else cur.fetchall()
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(conn, dbapi_conn, cur, c.sql, args, exc) from exc
         finally:
             cur.close()
         if any(c.results):
@@ -117,6 +119,16 @@ class PreparedInsert:
             ]
             found = self._by_count[count] = Prepared(insert(self.table).values(values).inline())
         return found
+
+
+def _wrapped(conn: Connection, dbapi_conn: Any, cur: Any, sql: str, args: Any, exc: Exception) -> StatementError:
+    """The driver's error as SQLAlchemy raises it (`IntegrityError`, `OperationalError`, ...: what
+    `retrying` and the error handlers expect), with a dead connection invalidated so the pool replaces it."""
+    dialect = conn.dialect
+    gone = dialect.is_disconnect(exc, dbapi_conn, cur)  # type: ignore[arg-type]  # a DBAPI Error
+    if gone:
+        conn.invalidate(exc)
+    return DBAPIError.instance(sql, args, exc, dialect.loaded_dbapi.Error, connection_invalidated=gone, dialect=dialect)
 
 
 def _observe(conn: Connection, cur: Any, sql: str, args: Any) -> None:
