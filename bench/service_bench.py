@@ -131,7 +131,8 @@ BEGIN;
 {AUTH}SELECT {RT_COLS} FROM workflow_runtime WHERE workflow_runtime.id = {PGB_RUNTIME} AND \
 workflow_runtime.project_id = :project AND workflow_runtime.parent_runtime_id IS NULL FOR UPDATE \\gset rt_
 \\set seq :rt_event_count + 1
-UPDATE workflow_runtime SET context = '{EVENT_CONTEXT}'::jsonb, event_count = :seq, updated_at = now() \
+UPDATE workflow_runtime SET state = 'manual_review', status = 'active', context = '{EVENT_CONTEXT}'::jsonb, \
+tags = '["manual_review"]'::jsonb, pending = '{{}}'::jsonb, seq = 0, event_count = :seq, updated_at = now() \
 WHERE workflow_runtime.id = {PGB_RUNTIME};
 INSERT INTO runtime_event ({EVENT_COLS}) VALUES ({PGB_RUNTIME}, :project, :seq, 'event', :actor, 'UPDATE_CONTEXT', \
 'manual_review', 'manual_review', '{EVENT_DETAILS}'::jsonb, now());

@@ -263,8 +263,8 @@ def _write_runtimes(session: Session, _ctx: UOWTransaction, _instances: Any) -> 
 
 
 def _update_runtime(s: Session, rt: WorkflowRuntime) -> None:
-    state = inspect(rt)
-    changed = tuple(c for c in _RUNTIME_COLUMNS if state.attrs[c].history.has_changes())
+    unmodified = inspect(rt).unmodified  # the attributes not set since the row was read or written
+    changed = tuple(c for c in _RUNTIME_COLUMNS if c not in unmodified)
     if changed:
         stmt = _UPDATES.get(changed)
         if stmt is None:

@@ -53,7 +53,8 @@ class Prepared:
         try:
             _observe(conn, cur, c.sql, args)
             cur.execute(c.sql, args)
-            rows = [] if cur.description is None else cur.fetchall()
+            # only a statement with result columns has rows (psycopg builds `cur.description` on each access)
+            rows = cur.fetchall() if c.results else []
         except conn.dialect.loaded_dbapi.Error as exc:
             raise _wrapped(conn, dbapi_conn, cur, c.sql, args, exc) from exc
         finally:
