@@ -12,7 +12,10 @@ user + system, one thread, no HTTP) per transaction for:
   those of an event (the key, the runtime `FOR UPDATE`, its UPDATE, one audit row, commit), with the same
   JSON documents;
 - `use case`: `run_workflow` and `send_event` as the API calls them (an API key checked in the
-  transaction, a pooled connection, the engine step, the audit and outbox logic).
+  transaction, a pooled connection, the engine step, the audit and outbox logic);
+- `bare ASGI`: the HTTP floor, a bare ASGI application under `uvicorn` (httptools, uvloop, one process) that
+  reads the seed payload's body, parses it, runs a no-op in the threadpool and answers a small JSON body,
+  driven by service_bench.py's client at concurrency 32: server CPU per request.
 
 This is a benchmark, not a test: nothing asserts on time. Compare the two rows of one run.
 """
@@ -33,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from service_bench import ADMIN_URL, SEED, psql
+from service_bench import ADMIN_URL, SEED, fire, free_port, process_tree_cpu, psql, run_body
 
 DB_NAME = "arabesque_floor"
 EVENT_PAYLOAD = {"context": {"review": {"note": "bench event", "n": 0}}}
@@ -165,6 +168,69 @@ def use_cases(sa_url: str, n: int) -> tuple[float, float]:
         db.dispose()
 
 
+async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The HTTP floor: what any ASGI service pays per request before doing its own work."""
+    import anyio.to_thread
+
+    if scope["type"] != "http":
+        return
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    body = json.loads(b"".join(chunks))
+    await anyio.to_thread.run_sync(lambda: None)
+    out = json.dumps({"workflowId": body["workflowId"], "workflowRuntimeId": str(uuid.uuid4())}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(out)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": out})
+
+
+def asgi_floor(n: int) -> float:
+    import asyncio
+
+    import httpx
+
+    port = free_port()
+    cmd = [
+        str(Path(sys.executable).parent / "uvicorn"),
+        "driver_floor:bare_app",
+        "--app-dir",
+        str(Path(__file__).parent),
+    ]
+    cmd += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
+    proc = subprocess.Popen(cmd, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.post(f"http://127.0.0.1:{port}/", json=SEED, timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+        class Target:  # what service_bench.fire needs of a server
+            api_key = "none"
+
+            def __init__(self) -> None:
+                self.port = port
+
+            def cpu(self) -> float:
+                return process_tree_cpu(proc.pid)
+
+        target = Target()
+        asyncio.run(fire(target, 32, 500, lambda i: run_body("warm", i)))  # type: ignore[arg-type]
+        load = asyncio.run(fire(target, 32, n, lambda i: run_body("m", i)))  # type: ignore[arg-type]
+        return load.server_cpu_s / n * 1000
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--transactions", type=int, default=2000, help="measured transactions per row")
@@ -184,12 +250,14 @@ def main() -> int:
         ours = use_cases(sa_url, args.transactions)
     finally:
         psql(args.admin_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    http = asgi_floor(args.transactions * 2)
     print(f"CPU ms per transaction, {args.transactions} transactions each, one thread, PostgreSQL, no HTTP\n")
     print("| | run | event |\n|---|---|---|")
     print(f"| driver (psycopg, the same statements) | {driver[0]:.3f} | {driver[1]:.3f} |")
     print(f"| use case (run_workflow / send_event) | {ours[0]:.3f} | {ours[1]:.3f} |")
     print(f"| above the driver | {ours[0] - driver[0]:.3f} | {ours[1] - driver[1]:.3f} |")
-    print(json.dumps({"driver": driver, "use_case": ours}))
+    print(f"| bare ASGI app under uvicorn, server CPU per request (HTTP floor) | {http:.3f} | {http:.3f} |")
+    print(json.dumps({"driver": driver, "use_case": ours, "bare_asgi": http}))
     return 0
 
 
