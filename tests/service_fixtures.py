@@ -11,22 +11,22 @@ import importlib.util
 import json
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from starlette.testclient import TestClient
 
 from arabesque.app.principal import Principal
 from arabesque.store import Base, Database, upgrade
 
-_spec = importlib.util.spec_from_file_location(
-    "_arabesque_tests_root", Path(__file__).with_name("conftest.py")
-)
+_spec = importlib.util.spec_from_file_location("_arabesque_tests_root", Path(__file__).with_name("conftest.py"))
 assert _spec is not None and _spec.loader is not None
 _root = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_root)
@@ -64,9 +64,7 @@ def pg_url(schema: str) -> str:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def backend(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, Any]]:
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     if request.param == "sqlite":
         template = tmp_path_factory.mktemp("sqlite-template") / "template.db"
         db = Database(f"sqlite:///{template}")
@@ -150,3 +148,21 @@ def client(db: Database, tmp_path: Path) -> Iterator[TestClient]:
 
     with TestClient(create_app(db, tmp_path / "files"), raise_server_exceptions=False) as c:
         yield c
+
+
+@contextmanager
+def statements(db: Database, this_thread_only: bool = False) -> Iterator[list[str]]:
+    """The statements sent through `db` inside the block (not SQLite's own `BEGIN`), as the engine's
+    `before_cursor_execute` listeners see them; with `this_thread_only`, those of the calling thread."""
+    seen: list[str] = []
+    me = threading.get_ident()
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if (not this_thread_only or threading.get_ident() == me) and not statement.startswith("BEGIN"):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

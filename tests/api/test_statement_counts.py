@@ -7,31 +7,12 @@ pgbench scripts mirror exactly these statements; when a count here changes, upda
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from arabesque.store import Database, WebhookSubscription
-from service_fixtures import SEED, Tenant
+from service_fixtures import SEED, Tenant, statements
 
 RUN = "/api/v1/external/workflows/run"
-
-
-@contextmanager
-def statements(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cur: Any, stmt: str, *_args: Any) -> None:
-        if not stmt.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE, sent by the transaction listener
-            seen.append(" ".join(stmt.split()[:4]))
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def run(client: TestClient, tenant: Tenant, entity_id: str) -> str:

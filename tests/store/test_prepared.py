@@ -3,17 +3,15 @@ multi-row INSERT, errors raised as SQLAlchemy raises them, a dead connection rep
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, event, func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from arabesque.store import Database, IdempotencyRecord, Prepared, PreparedInsert, table, utcnow
-from service_fixtures import Tenant
+from service_fixtures import Tenant, statements
 
 records = table(IdempotencyRecord)
 COLUMNS = ("project_id", "key", "fingerprint", "status_code", "response", "created_at")
@@ -72,25 +70,9 @@ def test_a_constraint_violation_is_sqlalchemys_integrity_error_and_rolls_back(db
         assert [r[0] for r in FIND.rows(s.connection(), {"project_id": tenant.project_id})] == ["dup"]
 
 
-@contextmanager
-def statements(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def listener(_conn: Any, _cur: Any, stmt: str, *_args: Any) -> None:
-        seen.append(stmt)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-
-
 def test_before_cursor_execute_listeners_see_each_statement(db: Database, tenant: Tenant) -> None:
-    with db.write() as s:
-        s.connection()  # the transaction's own BEGIN (SQLite) is not ours to count
-        with statements(db) as seen:
-            INSERT_MANY.rows(s.connection(), [record(tenant, f"k{i}", {}) for i in range(5)])  # batches of 3
+    with db.write() as s, statements(db) as seen:
+        INSERT_MANY.rows(s.connection(), [record(tenant, f"k{i}", {}) for i in range(5)])  # batches of 3
     assert [stmt.split()[:3] for stmt in seen] == [["INSERT", "INTO", "idempotency_record"]] * 2
 
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from definitions import install, run_body, vendor_check
 from receiver import Receiver, serve
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from arabesque.app import outbox
 from arabesque.app.effect_results import apply_http_result, record_webhook_attempts, retry_http_later
@@ -27,26 +26,9 @@ from arabesque.app.webhooks import create_subscription
 from arabesque.engine import HttpOutcome
 from arabesque.store import Database, OutboxEffect, WebhookAttempt
 from arabesque.worker import Worker, WorkerSettings
-from service_fixtures import Tenant
+from service_fixtures import Tenant, statements
 
 SETTINGS = WorkerSettings(concurrency=1, lease=30.0, poll=0.5, allow_private=True)
-
-
-@contextmanager
-def statements(db: Database) -> Iterator[list[str]]:
-    """The statements this thread sends through `db` inside the block (not SQLite's own `BEGIN`)."""
-    seen: list[str] = []
-    me = threading.get_ident()
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if threading.get_ident() == me and not statement.startswith("BEGIN"):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 @pytest.fixture
@@ -86,13 +68,13 @@ def test_a_batch_of_webhook_deliveries_costs_a_fixed_number_of_statements(
     worker = Worker(db, SETTINGS)
     try:
         for batch, lookups in ((12, 1), (12, 0)):  # the second batch finds the secret cached
-            with statements(db) as claim_sql:
+            with statements(db, this_thread_only=True) as claim_sql:
                 claimed = outbox.claim(db, worker.id, 30.0, limit=batch, window=batch)
-            with statements(db) as secret_sql:
+            with statements(db, this_thread_only=True) as secret_sql:
                 secrets = worker.secrets.webhook_secrets(claimed)
-            with statements(db) as send_sql:
+            with statements(db, this_thread_only=True) as send_sql:
                 results = [worker.deliver(e, secrets[e.pk]) for e in claimed]
-            with statements(db) as record_sql:
+            with statements(db, this_thread_only=True) as record_sql:
                 recorded = record_webhook_attempts(db, results)
             assert len(claimed) == batch and set(secrets.values()) == {secret}
             assert len(claim_sql) == 2, claim_sql
@@ -118,7 +100,7 @@ def test_recording_failed_deliveries_adds_a_statement_per_distinct_retry(
         claimed = outbox.claim(db, worker.id, 30.0, limit=6, window=6)
         secrets = worker.secrets.webhook_secrets(claimed)
         results = [worker.deliver(e, secrets[e.pk]) for e in claimed]
-        with statements(db) as record_sql:
+        with statements(db, this_thread_only=True) as record_sql:
             assert record_webhook_attempts(db, results) == {e.pk for e in claimed}
     finally:
         worker.client.close()
@@ -144,9 +126,7 @@ def test_a_lost_claim_records_nothing(db: Database, tenant: Tenant, rx: Receiver
         worker.client.close()
     with db.read() as s:
         assert list(s.scalars(select(WebhookAttempt))) == []
-        assert set(s.scalars(select(OutboxEffect.status).where(OutboxEffect.effect_type == "webhook"))) == {
-            "pending"
-        }
+        assert set(s.scalars(select(OutboxEffect.status).where(OutboxEffect.effect_type == "webhook"))) == {"pending"}
 
 
 # Upper bounds measured when the batching landed (PostgreSQL; SQLite sends no NOTIFY). The outcome's own
@@ -156,19 +136,17 @@ MAX_OUTCOME_STATEMENTS = 12
 MAX_RETRY_STATEMENTS = 5
 
 
-def test_an_http_plugin_outcome_stays_within_its_statement_budget(
-    db: Database, tenant: Tenant, rx: Receiver
-) -> None:
+def test_an_http_plugin_outcome_stays_within_its_statement_budget(db: Database, tenant: Tenant, rx: Receiver) -> None:
     install(db, tenant.project_id, vendor_check(rx.url + "/vendor"))
     rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
     [effect] = outbox.claim(db, "w1", lease=30)
-    with statements(db) as retry_sql:
+    with statements(db, this_thread_only=True) as retry_sql:
         assert retry_http_later(db, effect, HttpOutcome(effect.effect_id, 503, "Busy", None, False), 0.0)
     with db.write() as s:  # due again now
         s.execute(update(OutboxEffect).where(OutboxEffect.pk == effect.pk).values(available_at=effect.created_at))
     [again] = outbox.claim(db, "w1", lease=30)
     assert again.pk == effect.pk and again.attempts == 2
-    with statements(db) as outcome_sql:
+    with statements(db, this_thread_only=True) as outcome_sql:
         assert apply_http_result(db, again, HttpOutcome(again.effect_id, 200, "OK", {"n": 1}, True)) == "applied"
     print("COUNTS", len(retry_sql), len(outcome_sql))
     assert len(retry_sql) <= MAX_RETRY_STATEMENTS, retry_sql
