@@ -67,7 +67,6 @@ def _subscriptions(s: Session, project_id: str) -> list[tuple[str, str, list[Any
     cache: dict[str, list[tuple[str, str, list[Any] | None]]] = s.info.setdefault(_SUBS, {})
     found = cache.get(project_id)
     if found is None:
-        # a Core statement: no autoflush (a pending runtime is inserted once, in its final state, later)
         found = [(r[0], r[1], r[2]) for r in _LIVE_SUBSCRIPTIONS.rows(s.connection(), {"project_id": project_id})]
         cache[project_id] = found
     return found
