@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft7Validator
 from sqlalchemy import select, update
 
 from arabesque.app._merge import merge_objects
@@ -29,6 +33,76 @@ def test_context_errors_name_every_path() -> None:
         "context.d",
     ]
     assert context_errors(None, {}) == [] and context_errors(schema, {"a": 1, "b": 2}) == []
+
+
+# A context schema with most of what definitions use: types, required, enums, patterns, formats (not
+# checked, as `jsonschema` without a format checker), bounds, nested arrays, additionalProperties, refs.
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["entity"],
+    "definitions": {"doc": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}},
+    "properties": {
+        "entity": {
+            "type": "object",
+            "required": ["type", "id"],
+            "properties": {
+                "type": {"enum": ["business", "individual"]},
+                "id": {"type": "string", "minLength": 1, "pattern": "^[a-z0-9-]+$"},
+                "data": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "email": {"type": "string", "format": "email"},
+                        "shares": {"type": "number", "minimum": 0, "maximum": 100},
+                        "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 2, "uniqueItems": True},
+                    },
+                },
+            },
+        },
+        "documents": {"type": "array", "items": {"$ref": "#/definitions/doc"}},
+    },
+}
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 200)
+    | st.floats(allow_nan=False)
+    | st.sampled_from(["", "a-1", "A", "x@y"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["type", "id", "data", "email", "shares", "tags", "x"]), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+CONTEXTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "entity": st.fixed_dictionaries(
+            {},
+            optional={
+                "type": st.sampled_from(["business", "individual", "other"]) | JSON,
+                "id": st.sampled_from(["acme-1", "", "Bad Id"]) | JSON,
+                "data": JSON,
+            },
+        )
+        | JSON,
+        "documents": st.lists(st.fixed_dictionaries({}, optional={"id": JSON}) | JSON, max_size=3) | JSON,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(CONTEXTS)
+def test_the_fast_validity_check_agrees_with_jsonschema(context: dict[str, Any]) -> None:
+    """A context is accepted exactly when `jsonschema` finds no error (the fast check only skips the
+    error walk for valid contexts), and a refused one lists `jsonschema`'s errors."""
+    expected = sorted(e.message for e in Draft7Validator(SCHEMA).iter_errors(context))
+    assert sorted(e["message"] for e in context_errors(SCHEMA, context)) == expected
+
+
+def test_a_schema_the_fast_check_cannot_compile_is_still_enforced() -> None:
+    schema = {"type": "object", "properties": {"a": {"$ref": "https://example.invalid/a.json"}}, "required": ["b"]}
+    assert [e["path"] for e in context_errors(schema, {})] == ["context.b"]
 
 
 def test_merge_objects_merges_objects_and_replaces_the_rest() -> None:

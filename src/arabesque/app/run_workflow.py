@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
@@ -134,19 +135,28 @@ def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
 
 # Validators by schema object (a compiled definition's schema lives as long as the definition cache keeps
 # it; the entry holds the schema, so its id is not reused while the entry exists).
-_validators: dict[int, tuple[dict[str, Any], Any]] = {}
+_validators: dict[int, tuple[dict[str, Any], Any, Any]] = {}
 _VALIDATORS_MAX = 512
 
 
-def _validator(schema: dict[str, Any]) -> Any:
+def _validators_for(schema: dict[str, Any]) -> tuple[Any, Any]:
+    """(fast, full): `jsonschema-rs` to tell a valid context in about a microsecond (None when it cannot
+    compile the schema), `jsonschema` for the error messages (ajv-like wording, every error)."""
     entry = _validators.get(id(schema))
     if entry is not None and entry[0] is schema:
-        return entry[1]
-    validator = validator_for(schema, default=Draft7Validator)(schema)
+        return entry[1], entry[2]
+    full = validator_for(schema, default=Draft7Validator)(schema)
+    make = jsonschema_rs.validator_for if "$schema" in schema else jsonschema_rs.Draft7Validator
+    try:
+        # offline: a `$ref` to a URL is never fetched (as `jsonschema`, which resolves no remote refs);
+        # formats unchecked, as `jsonschema` without a format checker
+        fast = make(schema, validate_formats=False, offline=True)
+    except Exception:  # a schema it cannot compile (remote ref, regex dialect): `jsonschema` alone
+        fast = None
     if len(_validators) >= _VALIDATORS_MAX:
         _validators.clear()
-    _validators[id(schema)] = (schema, validator)
-    return validator
+    _validators[id(schema)] = (schema, fast, full)
+    return fast, full
 
 
 def context_errors(schema: dict[str, Any] | None, context: dict[str, Any]) -> list[dict[str, str]]:
@@ -154,9 +164,11 @@ def context_errors(schema: dict[str, Any] | None, context: dict[str, Any]) -> li
     if not schema:
         return []
     try:
-        validator = _validator(schema)
+        fast, validator = _validators_for(schema)
     except SchemaError as exc:  # pragma: no cover - definitions are validated on load
         return [{"path": "contextSchema", "message": exc.message}]
+    if fast is not None and fast.is_valid(context):
+        return []
     out = []
     for err in sorted(validator.iter_errors(context), key=lambda e: [str(p) for p in e.absolute_path]):
         parts = ["context", *(str(p) for p in err.absolute_path)]
