@@ -1,7 +1,7 @@
 """The service on PostgreSQL: `POST /run` and `POST /{id}/event` at concurrency 32 vs pgbench, in the same run.
 
     .venv/bin/python bench/service_bench.py [--requests 3000] [--concurrency 32] [--pgbench-seconds 15]
-        [--server serve|uvicorn] [--workers 2] [--keep] [--verbose] [--json]
+        [--server serve|uvicorn] [--workers 2] [--threads N] [--repeats 1] [--keep] [--verbose] [--json]
 
 What it does, in order (issue 3, section 6):
 
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import math
 import os
@@ -36,6 +37,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -524,6 +526,13 @@ def report(rows: list[tuple[str, Load, Pgbench]], server: Server, args: argparse
             f"| {load.machine_busy:.0%} / {pg.machine_busy:.0%} | {fmt(load.server_cpu_s * 1000 / done, 2)} "
             f"| {fmt(load.client_cpu_s * 1000 / done, 2)} |"
         )
+    if args.repeats > 1:
+        lines.append("")
+        for endpoint in ("POST /workflows/run", "POST /workflows/{id}/event"):
+            ratios = sorted(lo.rate / pg.tps for n, lo, pg in rows if n.startswith(endpoint + " ") and pg.tps)
+            if ratios:
+                listed = ", ".join(f"{r:.3f}" for r in ratios)
+                lines.append(f"{endpoint}: median API ÷ pgbench {statistics.median(ratios):.3f} ({listed})")
     for name, load, pg in rows:
         if load.first_error:
             lines.append(f"{name}: first API error: {load.first_error}")
@@ -539,6 +548,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=3000, help="measured requests per endpoint")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--pgbench-seconds", type=int, default=15)
+    parser.add_argument("--repeats", type=int, default=1, help="measure each endpoint (API, then pgbench) N times")
     parser.add_argument("--server", choices=["serve", "uvicorn"], default="serve")
     parser.add_argument("--workers", type=int, default=2, help="processes, where the server mode supports it")
     parser.add_argument("--threads", type=int, help="serve --threads (threads per API process; default: serve's)")
@@ -547,8 +557,8 @@ def main() -> int:
     parser.add_argument("--verbose", action="store_true", help="also print pgbench's per-statement latencies")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
-    if args.requests < 1 or args.concurrency < 1 or args.pgbench_seconds < 1:
-        parser.error("--requests, --concurrency and --pgbench-seconds must be positive")
+    if min(args.requests, args.concurrency, args.pgbench_seconds, args.repeats) < 1:
+        parser.error("--requests, --concurrency, --pgbench-seconds and --repeats must be positive")
 
     pg_url = args.admin_url.rsplit("/", 1)[0] + f"/{DB_NAME}"
     sa_url = pg_url.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -568,23 +578,30 @@ def main() -> int:
         print("POST /run ...", file=sys.stderr)
         go(lambda i: run_body("warm", i), WARMUP)
         psql(pg_url, "ANALYZE")  # what autovacuum does within a minute in a deployment; see bench/README.md
-        created: list[dict[str, Any]] = []
-        run_load = go(lambda i: run_body("m", i), args.requests, created)
-        print("pgbench run ...", file=sys.stderr)
-        run_pg = pgbench(RUN_SCRIPT, pg_url, variables, args.concurrency, args.pgbench_seconds, tmp, "run")
-        rows.append(("POST /workflows/run", run_load, run_pg))
+        for rep in range(args.repeats):
+            # Each repetition measures the API, then pgbench, per endpoint: the two sides of a row minutes apart.
+            tag = f" #{rep + 1}" if args.repeats > 1 else ""
+            created: list[dict[str, Any]] = []
+            run_load = go(functools.partial(run_body, f"m{rep}"), args.requests, created)
+            print(f"pgbench run{tag} ...", file=sys.stderr)
+            run_pg = pgbench(RUN_SCRIPT, pg_url, variables, args.concurrency, args.pgbench_seconds, tmp, f"run{rep}")
+            rows.append((f"POST /workflows/run{tag}", run_load, run_pg))
 
-        runtimes = [c["workflowRuntimeId"] for c in created]
-        if runtimes:
-            print("POST /{id}/event ...", file=sys.stderr)
-            go(lambda i: event_body(runtimes, i), WARMUP)
-            event_load = go(lambda i: event_body(runtimes, i + WARMUP), args.requests)
+            runtimes = [c["workflowRuntimeId"] for c in created]
+            if not runtimes:
+                continue
+            print(f"POST /{{id}}/event{tag} ...", file=sys.stderr)
+            go(functools.partial(event_body, runtimes), WARMUP)
+            event_load = go(lambda i, rts=runtimes: event_body(rts, i + WARMUP), args.requests)
             per_client = max(1, math.ceil(len(runtimes) / args.concurrency))
-            copy_runtimes(pg_url, runtimes[0], per_client * args.concurrency)
-            print("pgbench event ...", file=sys.stderr)
+            if rep == 0:
+                copy_runtimes(pg_url, runtimes[0], per_client * args.concurrency)
+            print(f"pgbench event{tag} ...", file=sys.stderr)
             event_vars = {**variables, "clients": str(args.concurrency), "per_client": str(per_client)}
-            event_pg = pgbench(EVENT_SCRIPT, pg_url, event_vars, args.concurrency, args.pgbench_seconds, tmp, "event")
-            rows.append(("POST /workflows/{id}/event", event_load, event_pg))
+            event_pg = pgbench(
+                EVENT_SCRIPT, pg_url, event_vars, args.concurrency, args.pgbench_seconds, tmp, f"event{rep}"
+            )
+            rows.append((f"POST /workflows/{{id}}/event{tag}", event_load, event_pg))
     finally:
         server.stop()
         if not args.keep:
