@@ -1,7 +1,7 @@
 """Editing a document's type and properties from its card (§5.6.2) through TestClient (SQLite and
 PostgreSQL): the form follows the definition's `documentsSchema`, errors are shown next to their fields, the
-change goes through the engine's DEEP_MERGE_CONTEXT by document id and is in the timeline; only the assignee
-(or an admin) may save, and a decided document is locked."""
+change goes through the engine's DEEP_MERGE_CONTEXT (a cleared field is removed) and is in the timeline;
+only the assignee (or an admin) may save, and a decided document is locked."""
 
 from __future__ import annotations
 
@@ -91,12 +91,26 @@ def test_edit_document_properties(client: TestClient, db: Database) -> None:
     saved = _doc(db, case_id, doc)
     assert saved["properties"] == {"registrationNumber": "GB-12345", "issueDate": "2024-02-29", "pages": 3,
                                    "certified": True, "form": "paper"}
-    assert saved["category"] == "registration" and saved["pages"] == []  # merged by id, the rest kept
+    assert saved["category"] == "registration" and saved["pages"] == []  # the rest of the document kept
     with db.read() as s:
         kinds = s.scalars(select(RuntimeEvent.kind).where(RuntimeEvent.runtime_id == case_id)).all()
     assert "document" in kinds
     page = client.get(f"/cases/{case_id}?activeTab=documents").text
     assert "Document edited: certificate_of_incorporation" in page and "registrationNumber=GB-12345" in page
+
+    with db.write() as s:  # a property the schema does not describe (set by an integration, say)
+        rt = s.get(WorkflowRuntime, case_id)
+        assert rt is not None
+        docs = [{**d, "properties": {**d["properties"], "legacyRef": "L-7"}} if d["id"] == doc else d
+                for d in rt.context["documents"]]
+        rt.context = {**rt.context, "documents": docs}
+    cleared = client.post(url, data={"csrf_token": token, "type": "certificate_of_incorporation",
+                                     "prop.registrationNumber": "GB-12345", "prop.issueDate": "", "prop.pages": "",
+                                     "prop.form": ""}, follow_redirects=False)
+    assert cleared.status_code == 303  # the cleared fields are removed, not kept from before
+    saved = _doc(db, case_id, doc)
+    assert saved["properties"] == {"registrationNumber": "GB-12345", "certified": False, "legacyRef": "L-7"}
+    assert saved["pages"] == [] and _doc(db, case_id, "doc-2")["type"] == "misc"  # the other document untouched
 
     client.post(f"/cases/{case_id}/documents/{doc}/decision", data={"csrf_token": token, "decision": "approve"})
     assert "Edit document details" not in client.get(f"/cases/{case_id}?activeTab=documents").text  # decided: locked

@@ -4,9 +4,10 @@
 The form comes from the definition's `documentsSchema`: the entries of the document's category (and issuer
 country, when both say one) give the type choices, and the chosen type's `propertiesSchema` gives the fields.
 The category is never editable (as in Ballerine). Values are coerced from the form (numbers, booleans), empty
-ones left out, validated against the `propertiesSchema` with every error named by its field, and written through
-the engine's DEEP_MERGE_CONTEXT (`arrayMergeOption: by_id`), audited as `kind="document"`. Only the case's
-assignee or an admin, on a document without a decision, in an active case.
+ones left out (a cleared field is removed), validated against the `propertiesSchema` with every error named by
+its field, and written through the engine's DEEP_MERGE_CONTEXT (the documents array with this document's schema
+properties replaced, `arrayMergeOption: replace`), audited as `kind="document"`. Only the case's assignee or an
+admin, on a document without a decision, in an active case.
 """
 
 from __future__ import annotations
@@ -162,8 +163,14 @@ def edit_document(db: Database, member: Member, runtime_id: str, document_id: st
                     errors.append({"path": f"prop.{where}" if where else "properties", "message": err.message})
             if errors:
                 raise InvalidInput("Validation error", errors)
-            change = {"id": document_id, "type": entry.get("type"), "properties": props}
-            payload = {"newContext": {"documents": [change]}, "arrayMergeOption": "by_id"}
+            # The whole documents array, with this document's schema properties replaced: a field the reviewer
+            # cleared is removed (a merge by id keeps its old value); properties outside the schema stay.
+            old_props = doc.get("properties")
+            described = schema.get("properties") or {}
+            kept = {k: v for k, v in old_props.items() if k not in described} if isinstance(old_props, dict) else {}
+            edited = {**doc, "type": entry.get("type"), "properties": {**kept, **props}}
+            documents = [edited if d is doc else d for d in rt.context["documents"]]
+            payload = {"newContext": {"documents": documents}, "arrayMergeOption": "replace"}
             result = checked_step(defn, snapshot_of(rt), Event("DEEP_MERGE_CONTEXT", payload), env_of(rt))
             details = {"documentId": document_id, "type": entry.get("type"), "properties": props}
             apply_step(s, rt, defn, result, member.principal.actor, "DEEP_MERGE_CONTEXT", details, kind="document")
