@@ -13,7 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
+from arabesque.effects.egress import EgressPolicy, EgressRefused
 from arabesque.effects.http import HttpExecutor, Secrets
+from arabesque.effects.webhook import WebhookSender
 from arabesque.engine import HttpCall, HttpRequest
 
 
@@ -122,3 +124,35 @@ def test_non_json_response_is_reported(server: str) -> None:
     finally:
         _Recorder.status = 200
     assert (outcome.status, outcome.status_text, outcome.body_is_json) == (500, "Internal Server Error", True)
+
+
+# DNS rebinding: the name resolves to a public address when the policy checks it, and to loopback when the
+# request connects (here: the policy's resolver says public, the system's says 127.0.0.1 for `localhost`).
+REBINDING = EgressPolicy(resolver=lambda host: ["93.184.216.34"])
+
+
+def test_a_connection_that_reaches_a_private_address_is_refused_before_sending(server: str) -> None:
+    url = server.replace("127.0.0.1", "localhost") + "/rebind"
+    with httpx.Client() as client:
+        attempt = HttpExecutor(client, Secrets(environ={}), egress=REBINDING).attempt(
+            _call(HttpRequest("GET", url, {}))
+        )
+    assert attempt.failure is not None and attempt.failure.kind == "refused"  # not retried
+    assert attempt.outcome.error and "non-public address (127.0.0.1)" in attempt.outcome.error
+    assert _Recorder.requests == []  # nothing was sent
+
+
+def test_an_allow_listed_host_may_connect_to_a_private_address(server: str) -> None:
+    url = server.replace("127.0.0.1", "localhost") + "/allowed"
+    policy = EgressPolicy(allowed_hosts=["localhost"], resolver=lambda host: ["10.0.0.5"])
+    with httpx.Client() as client:
+        outcome = HttpExecutor(client, Secrets(environ={}), egress=policy).execute(_call(HttpRequest("GET", url, {})))
+    assert outcome.status == 200 and [r["path"] for r in _Recorder.requests] == ["/allowed"]
+
+
+def test_a_webhook_to_a_rebinding_name_is_refused_before_sending(server: str) -> None:
+    url = server.replace("127.0.0.1", "localhost") + "/hook"
+    REBINDING.check(url)  # the name alone passes
+    with httpx.Client() as client, pytest.raises(EgressRefused):
+        WebhookSender(client).send(url, "msg_1", {"a": 1}, None, REBINDING.connect_guard(url))
+    assert _Recorder.requests == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from standardwebhooks import Webhook
@@ -89,3 +90,31 @@ def test_webhook_signatures_verify_with_standardwebhooks_and_ballerines_hmac() -
     assert sign_headers("msg_1", content, None, now)["X-HMAC-Signature"] == "UNSIGNED"
     # Ballerine's fixture: HMAC-SHA256("secret", '{"foo":"bar"}')
     assert sign_headers("m", encode_body({"foo": "bar"}), "secret", now)["X-HMAC-Signature"].startswith("3f3ab398")
+
+
+class _Stream:
+    def __init__(self, peer: tuple[str, int]) -> None:
+        self.peer, self.closed = peer, False
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.peer if info == "server_addr" else None
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_the_connect_guard_checks_the_address_each_connection_reached() -> None:
+    guard = EgressPolicy(resolver=lambda host: ["93.184.216.34"]).connect_guard("https://vendor.example/x")
+    assert guard is not None
+    public, private = _Stream(("93.184.216.34", 443)), _Stream(("10.0.0.5", 443))
+    guard("connection.connect_tcp.started", {"host": "vendor.example", "port": 443})
+    guard("connection.connect_tcp.complete", {"return_value": public})
+    guard("connection.connect_tcp.started", {"host": "vendor.example", "port": 443})
+    with pytest.raises(EgressRefused, match=r"10\.0\.0\.5"):
+        guard("connection.connect_tcp.complete", {"return_value": private})
+    assert private.closed and not public.closed
+    # through a proxy the connection goes to the proxy's host: the proxy is then the egress control
+    guard("connection.connect_tcp.started", {"host": "proxy.internal", "port": 3128})
+    guard("connection.connect_tcp.complete", {"return_value": _Stream(("10.0.0.9", 3128))})
+    assert EgressPolicy(allowed_hosts=["vendor.example"]).connect_guard("https://vendor.example/") is None
+    assert EgressPolicy(allow_private=True).connect_guard("https://vendor.example/") is None

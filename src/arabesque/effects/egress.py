@@ -2,8 +2,11 @@
 
 A target whose host resolves to a loopback, link-local, private, reserved or unspecified address is refused,
 unless private targets are allowed for the whole server (`ARABESQUE_ALLOW_PRIVATE_URLS=true`) or the host is
-on the project's allow-list. The check resolves the name itself; the request then resolves it again, so a
-name whose address changes between the two (DNS rebinding) is not covered: allow-list such hosts explicitly.
+on the project's allow-list. `check` resolves the name before the request; the request resolves it again when
+it opens a connection, so `connect_guard` also checks the address each new connection actually reached, before
+anything is sent: a name that resolves to a public address for the check and a private one for the connection
+(DNS rebinding) is refused too. Through a proxy the connection goes to the proxy, which is then the egress
+control; the name is still checked.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 import socket
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = ["EgressPolicy", "EgressRefused", "allow_private_from_env"]
@@ -54,13 +58,34 @@ class EgressPolicy:
         except OSError as exc:
             raise EgressRefused(f"cannot resolve {host}: {exc}") from exc
         for address in addresses:
-            ip = ipaddress.ip_address(address.split("%", 1)[0])
-            if (
-                ip.is_loopback
-                or ip.is_private
-                or ip.is_link_local
-                or ip.is_reserved
-                or ip.is_unspecified
-                or ip.is_multicast
-            ):
-                raise EgressRefused(f"{host} resolves to a non-public address ({ip}); not allowed")
+            if not _public(address):
+                raise EgressRefused(f"{host} resolves to a non-public address ({address}); not allowed")
+
+    def connect_guard(self, url: str) -> Callable[[str, dict[str, Any]], None] | None:
+        """An httpx `trace` extension for a request to `url` (after `check`): each new connection to the URL's
+        host is refused (closed, `EgressRefused`) unless the address it reached is public. None when the
+        policy allows the host whatever its address."""
+        host = (urlsplit(url).hostname or "").lower()
+        if self.allow_private or host in {h.lower() for h in self.allowed_hosts}:
+            return None
+        dialled: list[str] = []
+
+        def trace(event: str, info: dict[str, Any]) -> None:
+            if event == "connection.connect_tcp.started":
+                dialled[:] = [str(info.get("host") or "").lower().strip("[]")]
+            elif event == "connection.connect_tcp.complete" and dialled == [host.strip("[]")]:
+                stream = info["return_value"]
+                peer = stream.get_extra_info("server_addr")
+                address = str(peer[0]) if peer else ""
+                if not address or not _public(address):
+                    stream.close()
+                    raise EgressRefused(f"{host} connected to a non-public address ({address}); not allowed")
+
+        return trace
+
+
+def _public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return not (
+        ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_unspecified or ip.is_multicast
+    )

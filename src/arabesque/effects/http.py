@@ -113,8 +113,13 @@ class HttpExecutor:
                 self.egress.check(str(request.url))
             except EgressRefused as exc:
                 return Attempt(HttpOutcome(call.id, error=f"fetch failed: refused: {exc}"), Failure("refused"))
+            guard = self.egress.connect_guard(str(request.url))
+            if guard is not None:
+                request.extensions["trace"] = guard
         try:
             response = self.client.send(request)
+        except EgressRefused as exc:  # the connection reached a non-public address (DNS rebinding)
+            return Attempt(HttpOutcome(call.id, error=f"fetch failed: refused: {exc}"), Failure("refused"))
         except httpx.TimeoutException as exc:
             outcome = HttpOutcome(call.id, error=f"fetch failed: {type(exc).__name__}: {exc}")
             return Attempt(outcome, Failure("timeout"))

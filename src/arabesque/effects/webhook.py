@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -58,12 +59,19 @@ class WebhookSender:
     def __init__(self, client: httpx.Client, timeout: float = 30.0) -> None:
         self.client, self.timeout = client, timeout
 
-    def send(self, url: str, webhook_id: str, body: Any, secret: str | None) -> Delivery:
+    def send(
+        self, url: str, webhook_id: str, body: Any, secret: str | None, trace: Callable[..., None] | None = None
+    ) -> Delivery:
+        """One signed POST; `trace` is an httpx trace extension (the egress policy's `connect_guard`), whose
+        `EgressRefused` propagates."""
         content = encode_body(body)
         headers = sign_headers(webhook_id, content, secret, time.time())
         started = time.perf_counter()
+        extensions = {"trace": trace} if trace is not None else None
         try:
-            response = self.client.post(url, content=content, headers=headers, timeout=self.timeout)
+            response = self.client.post(
+                url, content=content, headers=headers, timeout=self.timeout, extensions=extensions
+            )
         except httpx.TimeoutException as exc:
             return Delivery(None, f"timeout: {type(exc).__name__}", _ms(started), timed_out=True)
         except httpx.HTTPError as exc:

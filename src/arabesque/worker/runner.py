@@ -329,11 +329,13 @@ class Worker:
     def deliver(self, effect: ClaimedEffect, secret: str | None) -> WebhookResult:
         """Send one webhook attempt (signed with `secret`) and decide what follows; nothing is recorded."""
         url = str(effect.payload.get("url"))
+        egress = self._egress(effect.project_id)
         try:
-            self._egress(effect.project_id).check(url)
+            egress.check(url)
+            guard = egress.connect_guard(url)
+            delivery = self.webhooks.send(url, effect.effect_id, effect.payload.get("body"), secret, guard)
         except EgressRefused as exc:
             return WebhookResult(effect, None, f"refused: {exc}", 0, None, dead=True)
-        delivery = self.webhooks.send(url, effect.effect_id, effect.payload.get("body"), secret)
         if delivery.ok:
             return WebhookResult(effect, delivery.status_code, None, delivery.latency_ms)
         failure = (
