@@ -1,7 +1,7 @@
 """The Case Management case list at 1M runtimes on PostgreSQL: server time of a list page (issue 5, section 2).
 
     .venv/bin/python bench/case_list_bench.py [--runtimes 1000000] [--requests 40] [--phases before,after]
-        [--keep] [--json] [--explain]
+        [--keep] [--json] [--explain]    (phases: before, 0003, after)
 
 What it does, in order:
 
@@ -17,8 +17,9 @@ What it does, in order:
    (`arabesque.app.case_list.list_cases`) and the whole page (`GET /queues/{id}` through Starlette's
    TestClient, signed in as the admin: routing, session, use case, template), `--requests` times each after
    two unmeasured warm-ups; reports p50 / p95 / max in milliseconds;
-4. phase `after`: applies the remaining migrations (0003: the case-list indexes; the build time is
-   printed), `ANALYZE`, and measures again;
+4. phase `0003` (only when asked for): migrates to 0003 (the case-list indexes), `ANALYZE`, measures again;
+   phase `after`: applies the remaining migrations (0003, and 0004: the phone-field indexes; the build time
+   is printed), `ANALYZE`, and measures again;
 5. drops the database (`--keep` keeps it, e.g. for `EXPLAIN ANALYZE` by hand).
 
 Views: the default queue view (Businesses queue: active cases, newest first, page 1, with the exact total);
@@ -77,6 +78,13 @@ FIRST = ["Anna", "Ben", "Chloe", "David", "Emma", "Felix", "Grace", "Hugo", "Ine
          "Mia", "Noah", "Olga", "Paul", "Rosa", "Sven", "Tara", "Umar"]  # fmt: skip
 LAST = ["Smith", "Garcia", "Müller", "Rossi", "Dubois", "Kowalski", "Nielsen", "Silva", "Novak", "Jensen",
         "Weber", "Costa", "Ivanova", "Berg", "Moreau", "Fischer", "Santos", "Horvat", "Lindqvist", "Byrne"]  # fmt: skip
+
+
+# A phone number for entity i (60 % of businesses, half the end users): "+<country code><10 digits>", the digits
+# spread evenly, so a 3-digit prefix after the country code matches about one number in a thousand.
+PHONE = (
+    "'+' || (ARRAY['44','49','33','1','31'])[1 + i %% 5] || lpad((i::bigint * 104729 %% 10000000000)::text, 10, '0')"
+)
 
 
 def sql_array(values: list[str]) -> str:
@@ -197,9 +205,10 @@ class Bench:
                 SELECT 'b-' || lpad(i::text, 8, '0'), %(p)s, 'corr-b' || lpad(i::text, 8, '0'),
                        initcap(({words})[1 + i %% 50]) || ' ' || initcap(({words})[1 + (i / 50) %% 50]) || ' '
                          || ({kinds})[1 + (i / 2500) %% 10] || ' ' || (i %% 9973) || ' Ltd',
-                       jsonb_build_object(
+                       jsonb_strip_nulls(jsonb_build_object(
                            'registrationNumber', 'RN' || lpad((i::bigint * 7919 %% 100000000)::text, 8, '0'),
-                           'country', (ARRAY['GB','DE','FR','US','NL'])[1 + i %% 5]),
+                           'country', (ARRAY['GB','DE','FR','US','NL'])[1 + i %% 5],
+                           'phone', CASE WHEN i %% 5 < 3 THEN {PHONE} END)),
                        'NEW', now() - interval '730 days' * random(), now()
                 FROM generate_series(1, %(n)s) AS i
                 """,
@@ -211,7 +220,8 @@ class Bench:
                                       approval_state, created_at, updated_at)
                 SELECT 'u-' || lpad(i::text, 8, '0'), %(p)s, 'corr-u' || lpad(i::text, 8, '0'),
                        ({firsts})[1 + i %% 20], ({lasts})[1 + (i / 20) %% 20],
-                       lower(({firsts})[1 + i %% 20]) || '.' || i || '@example.com', '{{}}'::jsonb, 'NEW',
+                       lower(({firsts})[1 + i %% 20]) || '.' || i || '@example.com',
+                       jsonb_strip_nulls(jsonb_build_object('phone', CASE WHEN i %% 2 = 0 THEN {PHONE} END)), 'NEW',
                        now() - interval '730 days' * random(), now()
                 FROM generate_series(1, %(n)s) AS i
                 """,
@@ -371,14 +381,16 @@ class Bench:
                     results += self.measure("before (migration 0002)", db, setup, client)
                     if self.args.explain:
                         self.explain(db, setup)
-                if "after" in phases:
+                for phase, revision in (("0003", "0003"), ("after", "head")):
+                    if phase not in phases:
+                        continue
                     t = time.perf_counter()
-                    upgrade(db.engine)
+                    upgrade(db.engine, revision)
                     built = time.perf_counter() - t
                     with psycopg.connect(self.raw_url, autocommit=True) as conn:
                         conn.execute("ANALYZE")
-                    self.say(f"\nmigrated to head (0003 indexes built in {built:.1f} s, load {load_average()})")
-                    results += self.measure("after (migration 0003)", db, setup, client)
+                    self.say(f"\nmigrated to {revision} (indexes built in {built:.1f} s, load {load_average()})")
+                    results += self.measure(f"{phase} (migration {revision})", db, setup, client)
                     if self.args.explain:
                         self.explain(db, setup)
         finally:
@@ -397,7 +409,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runtimes", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=40, help="measured requests per view (after 2 warm-ups)")
-    parser.add_argument("--phases", default="before,after", help="before, after, or both (comma-separated)")
+    parser.add_argument(
+        "--phases", default="before,after", help="of before (0002), 0003, after (head); comma-separated"
+    )
     parser.add_argument("--admin-url", default=ADMIN_URL)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of two views per phase")

@@ -9,9 +9,9 @@ default view is Ballerine's: assigned to me + unassigned, active (`assignee=any`
 
 Indexes (migration 0003): a page is read in `created_at DESC, id DESC` order from the queue index of the
 entity type, and the exact total is an index-only count over the same index; the search is a semi-join on
-the entity's GIN trigram index (PostgreSQL). The phone fields have no index (migration 0003 predates them):
-a phone-shaped term adds a prefix `LIKE` on them, UNIONed into the same semi-join, which scans the project's
-entities of the queue's type; other terms run exactly as before.
+the entity's GIN trigram index (PostgreSQL). A phone-shaped term adds a prefix `LIKE` on the phone fields,
+UNIONed into the same semi-join, which reads migration 0004's partial btree index of each field
+(PostgreSQL; the expressions here are written as the indexed ones).
 """
 
 from __future__ import annotations
@@ -122,7 +122,8 @@ def _prefix(term: str) -> str:
 
 
 # Where Ballerine's search finds a phone number (§2.5: `entity.data.phone`), plus the business's own number and
-# its main representative's, as this project's example schemas keep them.
+# its main representative's, as this project's example schemas keep them. Migration 0004 indexes each one (keep
+# the two in step).
 PHONE_FIELDS = {
     "businesses": (("phone",), ("phoneNumber",), ("additionalInfo", "mainRepresentative", "phone")),
     "individuals": (("phone",), ("phoneNumber",)),

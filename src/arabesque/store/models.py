@@ -73,6 +73,21 @@ def _trigram(name: str, *items: Any) -> Index:
     return index
 
 
+def _phone(name: str, path: str) -> Index:
+    """A btree over `(project_id, data #>> '{path}')` for the case search's phone prefix `LIKE` (migration 0004):
+    PostgreSQL only, partial on the field being present."""
+    field = text(f"(data #>> '{{{path}}}'::text[])")
+    index = Index(
+        name,
+        "project_id",
+        field,
+        postgresql_ops={field.text: "text_pattern_ops"},
+        postgresql_where=text(f"(data #>> '{{{path}}}'::text[]) IS NOT NULL"),
+    )
+    index.ddl_if(dialect="postgresql")
+    return index
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSONType, list[Any]: JSONType, datetime: DateTime(timezone=True)}
@@ -158,6 +173,9 @@ class Business(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "correlation_id"),
         _trigram("ix_business_search_trgm", "company_name", "correlation_id", text("(data ->> 'registrationNumber')")),
+        _phone("ix_business_phone", "phone"),
+        _phone("ix_business_phone_number", "phoneNumber"),
+        _phone("ix_business_representative_phone", "additionalInfo,mainRepresentative,phone"),
     )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"), index=True)
@@ -174,6 +192,8 @@ class EndUser(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "correlation_id"),
         _trigram("ix_end_user_search_trgm", "correlation_id", "email", text("((first_name || ' ') || last_name)")),
+        _phone("ix_end_user_phone", "phone"),
+        _phone("ix_end_user_phone_number", "phoneNumber"),
     )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"), index=True)
