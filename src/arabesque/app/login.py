@@ -1,63 +1,60 @@
 """Use case: sign in with email and password, with a failed-attempt limit per email and per client.
 
-The limiter is in memory, per process: behind a load balancer each process counts on its own (the
-limit an attacker gets is multiplied by the number of processes; see the README).
+The failures are rows of `login_failure` (migration 0005), so every process of a deployment counts the same
+ones: behind a load balancer an attacker gets the limit once, not once per process.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
+
+from sqlalchemy import bindparam, delete, func, insert, select
 
 from arabesque.app.errors import TooManyRequests, Unauthorized
 from arabesque.app.users import verify_login
-from arabesque.store import Database
+from arabesque.store import Database, LoginFailure, Prepared, table
 
 __all__ = ["LoginThrottle", "login"]
 
+_failures = table(LoginFailure)
+_COUNTS = Prepared(
+    select(_failures.c.key, func.count())
+    .where(_failures.c.key.in_([bindparam("email"), bindparam("client")]), _failures.c.at > bindparam("since"))
+    .group_by(_failures.c.key)
+)
+
 
 class LoginThrottle:
-    """At most `per_email` failures per email and `per_client` per client address in `window` seconds."""
+    """At most `per_email` failures per email and `per_client` per client address in `window` seconds, counted
+    in the database. `clock` is wall-clock seconds (the processes of a deployment share it)."""
 
     def __init__(
         self,
+        db: Database,
         per_email: int = 5,
         per_client: int = 20,
         window: float = 900.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.per_email, self.per_client, self.window, self.clock = per_email, per_client, window, clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q
+        self.db, self.per_email, self.per_client, self.window, self.clock = db, per_email, per_client, window, clock
 
     def check(self, email: str, client: str) -> None:
-        now = self.clock()
-        with self._lock:
-            if (
-                len(self._recent(f"e:{email}", now)) >= self.per_email
-                or len(self._recent(f"c:{client}", now)) >= self.per_client
-            ):
-                raise TooManyRequests("Too many failed sign-in attempts; try again in a few minutes")
+        with self.db.read() as s:
+            params = {"email": f"e:{email}", "client": f"c:{client}", "since": self.clock() - self.window}
+            counts = dict(_COUNTS.rows(s.connection(), params))
+        if counts.get(f"e:{email}", 0) >= self.per_email or counts.get(f"c:{client}", 0) >= self.per_client:
+            raise TooManyRequests("Too many failed sign-in attempts; try again in a few minutes")
 
     def failed(self, email: str, client: str) -> None:
         now = self.clock()
-        with self._lock:
-            self._recent(f"e:{email}", now).append(now)
-            self._recent(f"c:{client}", now).append(now)
-            if len(self._failures) > 100_000:  # bound the memory an attacker can make us use
-                self._failures.clear()
+        with self.db.write() as s:
+            s.execute(delete(LoginFailure).where(LoginFailure.at <= now - self.window))  # expired, any key
+            s.execute(insert(LoginFailure), [{"key": f"e:{email}", "at": now}, {"key": f"c:{client}", "at": now}])
 
     def succeeded(self, email: str) -> None:
-        with self._lock:
-            self._failures.pop(f"e:{email}", None)
+        with self.db.write() as s:
+            s.execute(delete(LoginFailure).where(LoginFailure.key == f"e:{email}"))
 
 
 def login(db: Database, throttle: LoginThrottle, email: str, password: str, client: str) -> str:

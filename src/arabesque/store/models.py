@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -35,6 +36,7 @@ __all__ = [
     "File",
     "Filter",
     "IdempotencyRecord",
+    "LoginFailure",
     "OutboxEffect",
     "Project",
     "RuntimeEvent",
@@ -144,6 +146,18 @@ class UserProject(Base):
     __tablename__ = "user_project"
     user_id: Mapped[str] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"), primary_key=True, index=True)
+
+
+class LoginFailure(Base):
+    """A failed Case Management sign-in, counted per email (`e:<email>`) and per client address (`c:<address>`)
+    over the throttle's window (`app/login.py`): in the database, so every process of a deployment counts the
+    same failures. `at` is wall-clock epoch seconds."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index(None, "key", "at"),)
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(400))
+    at: Mapped[float] = mapped_column(Float, index=True)
 
 
 class WorkflowDefinition(Base):

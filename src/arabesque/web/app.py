@@ -138,7 +138,7 @@ def create_web_app(db: Database, files_dir: Path, secret: str) -> FastAPI:
     web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     web.state.db = db
     web.state.files_dir = files_dir
-    web.state.throttle = LoginThrottle()
+    web.state.throttle = LoginThrottle(db)
     web.add_middleware(SessionMiddleware, secret=secret)
     web.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     web.include_router(auth.router)
