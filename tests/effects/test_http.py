@@ -156,3 +156,20 @@ def test_a_webhook_to_a_rebinding_name_is_refused_before_sending(server: str) ->
     with httpx.Client() as client, pytest.raises(EgressRefused):
         WebhookSender(client).send(url, "msg_1", {"a": 1}, None, REBINDING.connect_guard(url))
     assert _Recorder.requests == []
+
+
+def test_a_connection_kept_alive_for_an_allow_listed_host_is_not_reused_by_another_project(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Project A allow-lists `localhost` (a private address); project B does not, and its resolver says the name
+    is public (rebinding): B's request must not ride A's kept-alive connection to 127.0.0.1."""
+    monkeypatch.setattr(_Recorder, "protocol_version", "HTTP/1.1")  # keep connections alive
+    url = server.replace("127.0.0.1", "localhost") + "/pooled"
+    a = EgressPolicy(allowed_hosts=["localhost"])
+    with httpx.Client() as guarded, httpx.Client() as trusted:
+        first = HttpExecutor(guarded, Secrets(environ={}), egress=a, trusted_client=trusted)
+        assert first.execute(_call(HttpRequest("GET", url, {}))).status == 200
+        second = HttpExecutor(guarded, Secrets(environ={}), egress=REBINDING, trusted_client=trusted)
+        attempt = second.attempt(_call(HttpRequest("GET", url, {})))
+    assert attempt.failure is not None and attempt.failure.kind == "refused"
+    assert [r["path"] for r in _Recorder.requests] == ["/pooled"]  # only project A's request arrived

@@ -96,8 +96,13 @@ class HttpExecutor:
         secrets: Secrets,
         timeout: float = DEFAULT_TIMEOUT,
         egress: EgressPolicy | None = None,
+        trusted_client: httpx.Client | None = None,
     ) -> None:
+        """`trusted_client`, when given, sends the requests `egress` lets reach any address (allow-listed hosts,
+        private URLs allowed): then every connection `client` keeps alive reached a public address, and a
+        request that must reach a public one never reuses a connection opened to a private one."""
         self.client, self.secrets, self.timeout, self.egress = client, secrets, timeout, egress
+        self.trusted_client = trusted_client
 
     def execute(self, call: HttpCall) -> HttpOutcome:
         return self.attempt(call).outcome
@@ -108,6 +113,7 @@ class HttpExecutor:
             request = self.build(call.request, timeout)
         except SecretMissing as exc:
             return Attempt(HttpOutcome(call.id, error=str(exc)), Failure("refused"))
+        client = self.client
         if self.egress is not None:
             try:
                 self.egress.check(str(request.url))
@@ -116,8 +122,10 @@ class HttpExecutor:
             guard = self.egress.connect_guard(str(request.url))
             if guard is not None:
                 request.extensions["trace"] = guard
+            elif self.trusted_client is not None:
+                client = self.trusted_client
         try:
-            response = self.client.send(request)
+            response = client.send(request)
         except EgressRefused as exc:  # the connection reached a non-public address (DNS rebinding)
             return Attempt(HttpOutcome(call.id, error=f"fetch failed: refused: {exc}"), Failure("refused"))
         except httpx.TimeoutException as exc:

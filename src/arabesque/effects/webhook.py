@@ -56,8 +56,9 @@ class Delivery:
 
 
 class WebhookSender:
-    def __init__(self, client: httpx.Client, timeout: float = 30.0) -> None:
-        self.client, self.timeout = client, timeout
+    def __init__(self, client: httpx.Client, timeout: float = 30.0, trusted_client: httpx.Client | None = None) -> None:
+        """`trusted_client`, when given, sends the deliveries without a connect guard (see `HttpExecutor`)."""
+        self.client, self.timeout, self.trusted_client = client, timeout, trusted_client
 
     def send(
         self, url: str, webhook_id: str, body: Any, secret: str | None, trace: Callable[..., None] | None = None
@@ -68,10 +69,9 @@ class WebhookSender:
         headers = sign_headers(webhook_id, content, secret, time.time())
         started = time.perf_counter()
         extensions = {"trace": trace} if trace is not None else None
+        client = self.client if trace is not None or self.trusted_client is None else self.trusted_client
         try:
-            response = self.client.post(
-                url, content=content, headers=headers, timeout=self.timeout, extensions=extensions
-            )
+            response = client.post(url, content=content, headers=headers, timeout=self.timeout, extensions=extensions)
         except httpx.TimeoutException as exc:
             return Delivery(None, f"timeout: {type(exc).__name__}", _ms(started), timed_out=True)
         except httpx.HTTPError as exc:

@@ -105,10 +105,12 @@ class Worker:
         self.settings = settings or WorkerSettings.from_env()
         self.id = worker_id or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.stopping = threading.Event()
-        self.client = httpx.Client(
-            limits=httpx.Limits(max_connections=max(10, self.settings.concurrency * 2)), follow_redirects=False
-        )
-        self.webhooks = WebhookSender(self.client)
+        limits = httpx.Limits(max_connections=max(10, self.settings.concurrency * 2))
+        # Two pools: one for targets that must be public (each new connection checked by the egress guard), one
+        # for those the policy lets reach any address, so neither reuses the other's connections.
+        self.client = httpx.Client(limits=limits, follow_redirects=False)
+        self.trusted_client = httpx.Client(limits=limits, follow_redirects=False)
+        self.webhooks = WebhookSender(self.client, trusted_client=self.trusted_client)
         self.secrets = SecretCache(db, self.settings.cache_ttl)
         self.inflight: dict[int, ClaimedEffect] = {}
         self._lock = threading.Lock()
@@ -164,6 +166,7 @@ class Worker:
                 outbox.release(self.db, self.id)
             finally:
                 self.client.close()
+                self.trusted_client.close()
 
     def run_forever(self) -> None:
         self.start()
@@ -315,7 +318,7 @@ class Worker:
         )
         project = effect.project_id
         secrets = Secrets(store=lambda name: self.secrets.project_secret(project, name))
-        executor = HttpExecutor(self.client, secrets, egress=self._egress(project))
+        executor = HttpExecutor(self.client, secrets, egress=self._egress(project), trusted_client=self.trusted_client)
         timeout = float(payload.get("timeoutSeconds") or DEFAULT_TIMEOUT)
         attempt = executor.attempt(call, timeout)
         if attempt.failure is not None:
