@@ -230,12 +230,11 @@ def free_port() -> int:
 
 
 def app_factory() -> Any:
-    """`uvicorn --factory service_bench:app_factory`: the application `arabesque serve` serves."""
-    from arabesque.api import create_app
-    from arabesque.app.serve import open_service
+    """`uvicorn --factory service_bench:app_factory`: the application each process of `arabesque serve` serves
+    (`ARABESQUE_API_THREADS` threads per process when set, as `--threads` sets it)."""
+    from arabesque.api.app import app_from_env
 
-    service = open_service(seed=False)
-    return create_app(service.db, service.files_dir)
+    return app_from_env()
 
 
 class Server:
@@ -287,6 +286,9 @@ class Server:
                 "info",
             ]
             self.describe = f"uvicorn --factory --workers {workers} over arabesque.api.create_app (seeded in-process)"
+            if threads is not None:
+                self.env["ARABESQUE_API_THREADS"] = str(threads)
+                self.describe += f", {threads} threads per process"
             if self.has_no_worker:
                 self.notes.append("serve has --no-worker; the uvicorn factory starts no outbox worker")
 
