@@ -55,7 +55,9 @@ __all__ = [
     "now_ms",
     "persist_runtime",
     "plugin_options",
+    "require_open",
     "retrying",
+    "runtime_in_project",
     "runtime_json",
     "snapshot_of",
     "upsert_entity",
@@ -140,6 +142,19 @@ def _attached(s: Session, row: tuple[Any, ...]) -> WorkflowRuntime:
     make_transient_to_detached(rt)
     s.add(rt)
     return rt
+
+
+def runtime_in_project(s: Session, project_id: str, runtime_id: str) -> WorkflowRuntime | None:
+    """The runtime when it belongs to the project (read, not locked); None otherwise, never another project's."""
+    return s.scalars(
+        select(WorkflowRuntime).where(WorkflowRuntime.id == runtime_id, WorkflowRuntime.project_id == project_id)
+    ).first()
+
+
+def require_open(rt: WorkflowRuntime, defn: Definition, refusal: str) -> None:
+    """409 `Workflow <id> is <status>; <refusal>` unless the runtime is active and not in a final state."""
+    if rt.status != "active" or defn.is_final(rt.state):
+        raise Conflict(f"Workflow {rt.id} is {rt.status}; {refusal}")
 
 
 def checked_step(defn: Definition, snap: Snapshot, event: Event, env: Env) -> Step:

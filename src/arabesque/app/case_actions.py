@@ -21,10 +21,11 @@ from arabesque.app._runtime import (
     definition_of,
     env_of,
     lock_runtime,
+    require_open,
     retrying,
     snapshot_of,
 )
-from arabesque.app.decide_document import DECISIONS, decide_document
+from arabesque.app.decide_document import decide_document, decision_record
 from arabesque.app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from arabesque.app.members import Member, require_role
 from arabesque.app.send_event import send_event
@@ -77,8 +78,7 @@ def document_decision(
     comment: str = "",
 ) -> dict[str, Any]:
     """Approve, reject (reason), ask a revision (reason, comment) or clear (None) one document's decision."""
-    if decision in ("reject", "revision") and not reason.strip():
-        raise InvalidInput("Validation error", [{"path": "reason", "message": "A reason is required."}])
+    _require_reason(decision, reason)
     return decide_document(
         db,
         member.principal,
@@ -89,6 +89,11 @@ def document_decision(
         comment.strip() or None,
         authorize=authorizer(member),
     )
+
+
+def _require_reason(decision: str | None, reason: str) -> None:
+    if decision in ("reject", "revision") and not reason.strip():
+        raise InvalidInput("Validation error", [{"path": "reason", "message": "A reason is required."}])
 
 
 def director_documents(directors: Any) -> list[tuple[int, dict[str, Any], list[dict[str, Any]]]]:
@@ -119,15 +124,8 @@ def director_document_decision(
     position when the directors carry no ids) gets its documents array with the one decision changed (nested
     arrays replace in that merge), and it is audited as a decision like a case document's.
     """
-    if decision in ("reject", "revision") and not reason.strip():
-        raise InvalidInput("Validation error", [{"path": "reason", "message": "A reason is required."}])
-    status = DECISIONS[decision] if decision is not None else None
-    new_decision = {
-        "status": status,
-        "rejectionReason": reason.strip() or None if status == "rejected" else None,
-        "revisionReason": reason.strip() or None if status == "revision" else None,
-        "comment": comment.strip() or None,
-    }
+    _require_reason(decision, reason)
+    new_decision = decision_record(decision, reason.strip() or None, comment.strip() or None)
     check = authorizer(member)
 
     def tx() -> None:
@@ -135,8 +133,7 @@ def director_document_decision(
             rt = lock_runtime(s, member.project_id, runtime_id)
             check(s, rt)
             _, defn = definition_of(s, rt)
-            if rt.status != "active" or defn.is_final(rt.state):
-                raise Conflict(f"Workflow {runtime_id} is {rt.status}; its documents can no longer be decided")
+            require_open(rt, defn, "its documents can no longer be decided")
             entity = (rt.context or {}).get("entity")
             data = entity.get("data") if isinstance(entity, dict) else None
             extra = data.get("additionalInfo") if isinstance(data, dict) else None

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from arabesque.app._runtime import definition_of, snapshot_of
+from arabesque.app._runtime import definition_of, runtime_in_project, snapshot_of
 from arabesque.app.case_actions import director_documents
 from arabesque.app.case_list import sla_due
 from arabesque.app.document_properties import document_form
@@ -419,9 +419,7 @@ def _due(rt: WorkflowRuntime) -> datetime | None:
 
 def _case_row(s: Session, member: Member, runtime_id: str) -> WorkflowRuntime:
     """The case, in the member's project; 404 otherwise (never another project's data)."""
-    rt = s.scalars(
-        select(WorkflowRuntime).where(WorkflowRuntime.id == runtime_id, WorkflowRuntime.project_id == member.project_id)
-    ).first()
+    rt = runtime_in_project(s, member.project_id, runtime_id)
     if rt is None:
         raise NotFound(f"No case with id [{runtime_id}]")
     return rt

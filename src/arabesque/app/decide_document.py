@@ -17,18 +17,30 @@ from arabesque.app._runtime import (
     definition_of,
     env_of,
     lock_runtime,
+    require_open,
     retrying,
     runtime_json,
     snapshot_of,
 )
-from arabesque.app.errors import Conflict, NotFound
+from arabesque.app.errors import NotFound
 from arabesque.app.principal import Principal
 from arabesque.engine import Event
 from arabesque.store import Database, WorkflowRuntime
 
-__all__ = ["DECISIONS", "decide_document"]
+__all__ = ["DECISIONS", "decide_document", "decision_record"]
 
 DECISIONS = {"approve": "approved", "reject": "rejected", "revision": "revision"}
+
+
+def decision_record(decision: str | None, reason: str | None, comment: str | None) -> dict[str, Any]:
+    """A document's `decision` object; `decision` None clears it (undo)."""
+    status = DECISIONS[decision] if decision is not None else None
+    return {
+        "status": status,
+        "rejectionReason": reason if status == "rejected" else None,
+        "revisionReason": reason if status == "revision" else None,
+        "comment": comment,
+    }
 
 
 def decide_document(
@@ -42,13 +54,7 @@ def decide_document(
     authorize: Callable[[Session, WorkflowRuntime], None] | None = None,
 ) -> dict[str, Any]:
     """`decision` None clears the document's decision (undo); `authorize` may refuse the locked runtime."""
-    status = DECISIONS[decision] if decision is not None else None
-    new_decision = {
-        "status": status,
-        "rejectionReason": reason if status == "rejected" else None,
-        "revisionReason": reason if status == "revision" else None,
-        "comment": comment,
-    }
+    new_decision = decision_record(decision, reason, comment)
 
     def tx() -> dict[str, Any]:
         with db.write() as s:
@@ -59,8 +65,7 @@ def decide_document(
             if not any(isinstance(d, dict) and d.get("id") == document_id for d in docs):
                 raise NotFound(f"No document with id [{document_id}] in workflow [{runtime_id}]")
             _, defn = definition_of(s, rt)
-            if rt.status != "active" or defn.is_final(rt.state):
-                raise Conflict(f"Workflow {runtime_id} is {rt.status}; its documents can no longer be decided")
+            require_open(rt, defn, "its documents can no longer be decided")
             payload = {
                 "newContext": {"documents": [{"id": document_id, "decision": new_decision}]},
                 "arrayMergeOption": "by_id",

@@ -17,7 +17,16 @@ from typing import Any
 from jsonschema import Draft7Validator
 from jsonschema.validators import validator_for
 
-from arabesque.app._runtime import apply_step, checked_step, definition_of, env_of, lock_runtime, retrying, snapshot_of
+from arabesque.app._runtime import (
+    apply_step,
+    checked_step,
+    definition_of,
+    env_of,
+    lock_runtime,
+    require_open,
+    retrying,
+    snapshot_of,
+)
 from arabesque.app.case_actions import authorizer
 from arabesque.app.errors import Conflict, InvalidInput, NotFound
 from arabesque.app.members import Member
@@ -134,8 +143,7 @@ def edit_document(db: Database, member: Member, runtime_id: str, document_id: st
             doc = next((d for d in docs if d.get("id") == document_id), None)
             if doc is None:
                 raise NotFound(f"No document with id [{document_id}] in workflow [{runtime_id}]")
-            if rt.status != "active" or defn.is_final(rt.state):
-                raise Conflict(f"Workflow {runtime_id} is {rt.status}; its documents can no longer be edited")
+            require_open(rt, defn, "its documents can no longer be edited")
             if isinstance(doc.get("decision"), dict) and doc["decision"].get("status"):
                 raise Conflict("This document has a decision; undo it to edit the document")
             entries = _entries((row.record or {}).get("documentsSchema"), doc)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from arabesque.app._runtime import definition_of, runtime_json
+from arabesque.app._runtime import definition_of, runtime_in_project, runtime_json
 from arabesque.app.errors import NotFound
 from arabesque.app.principal import Principal
 from arabesque.store import Database, WorkflowRuntime
@@ -25,9 +25,7 @@ ORDER_COLUMNS = {
 
 
 def _get(s: Session, who: Principal, runtime_id: str) -> WorkflowRuntime:
-    rt = s.scalars(
-        select(WorkflowRuntime).where(WorkflowRuntime.id == runtime_id, WorkflowRuntime.project_id == who.project_id)
-    ).first()
+    rt = runtime_in_project(s, who.project_id, runtime_id)
     if rt is None:
         raise NotFound(f"No resource with id [{runtime_id}] was found")
     return rt
