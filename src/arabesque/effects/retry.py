@@ -84,10 +84,7 @@ def plugin_decision(
         return GiveUp(f"not retryable ({failure.kind} {failure.status or ''})".strip())
     if attempt >= max_attempts:
         return GiveUp(f"gave up after {attempt} attempts")
-    delay = backoff_delay(attempt, backoff, jitter)
-    if failure.retry_after is not None:
-        delay = max(delay, failure.retry_after)
-    return Retry(delay)
+    return _retry(attempt, backoff, jitter, failure)
 
 
 def webhook_decision(
@@ -105,7 +102,10 @@ def webhook_decision(
         return GiveUp("target refused by the egress policy")
     if elapsed >= window:
         return GiveUp(f"dead-lettered after {attempt} attempts over {elapsed:.0f} s")
+    return _retry(attempt, backoff, jitter, failure)
+
+
+def _retry(attempt: int, backoff: Backoff, jitter: float, failure: Failure) -> Retry:
+    """The backoff delay, or the failure's `Retry-After` when that is longer."""
     delay = backoff_delay(attempt, backoff, jitter)
-    if failure.retry_after is not None:
-        delay = max(delay, failure.retry_after)
-    return Retry(delay)
+    return Retry(max(delay, failure.retry_after) if failure.retry_after is not None else delay)
