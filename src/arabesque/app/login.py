@@ -9,20 +9,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from arabesque.app.errors import TooManyRequests, Unauthorized
 from arabesque.app.users import verify_login
-from arabesque.store import Database, LoginFailure, Prepared, table
+from arabesque.store import Database, LoginFailure
 
 __all__ = ["LoginThrottle", "login"]
-
-_failures = table(LoginFailure)
-_COUNTS = Prepared(
-    select(_failures.c.key, func.count())
-    .where(_failures.c.key.in_([bindparam("email"), bindparam("client")]), _failures.c.at > bindparam("since"))
-    .group_by(_failures.c.key)
-)
 
 
 class LoginThrottle:
@@ -40,10 +33,12 @@ class LoginThrottle:
         self.db, self.per_email, self.per_client, self.window, self.clock = db, per_email, per_client, window, clock
 
     def check(self, email: str, client: str) -> None:
+        by_email, by_client = f"e:{email}", f"c:{client}"
+        recent = LoginFailure.key.in_((by_email, by_client)), LoginFailure.at > self.clock() - self.window
         with self.db.read() as s:
-            params = {"email": f"e:{email}", "client": f"c:{client}", "since": self.clock() - self.window}
-            counts = dict(_COUNTS.rows(s.connection(), params))
-        if counts.get(f"e:{email}", 0) >= self.per_email or counts.get(f"c:{client}", 0) >= self.per_client:
+            rows = s.execute(select(LoginFailure.key, func.count()).where(*recent).group_by(LoginFailure.key))
+            counts: dict[str, int] = {key: count for key, count in rows}
+        if counts.get(by_email, 0) >= self.per_email or counts.get(by_client, 0) >= self.per_client:
             raise TooManyRequests("Too many failed sign-in attempts; try again in a few minutes")
 
     def failed(self, email: str, client: str) -> None:

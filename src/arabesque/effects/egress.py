@@ -51,7 +51,7 @@ class EgressPolicy:
         host = (parts.hostname or "").lower()
         if not host:
             raise EgressRefused("the URL has no host")
-        if self.allow_private or host in {h.lower() for h in self.allowed_hosts}:
+        if self._exempt(host):
             return
         try:
             addresses = self.resolver(host)
@@ -61,12 +61,16 @@ class EgressPolicy:
             if not _public(address):
                 raise EgressRefused(f"{host} resolves to a non-public address ({address}); not allowed")
 
+    def _exempt(self, host: str) -> bool:
+        """Whether `host` may reach any address: private URLs allowed, or the host on the allow-list."""
+        return self.allow_private or host in {h.lower() for h in self.allowed_hosts}
+
     def connect_guard(self, url: str) -> Callable[[str, dict[str, Any]], None] | None:
         """An httpx `trace` extension for a request to `url` (after `check`): each new connection to the URL's
         host is refused (closed, `EgressRefused`) unless the address it reached is public. None when the
         policy allows the host whatever its address."""
         host = (urlsplit(url).hostname or "").lower()
-        if self.allow_private or host in {h.lower() for h in self.allowed_hosts}:
+        if self._exempt(host):
             return None
         dialled: list[str] = []
 

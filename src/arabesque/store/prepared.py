@@ -29,7 +29,8 @@ class _Compiled:
     sql: str
     positional: tuple[str, ...] | None  # bind names in order for `?` paramstyles, None for named ones
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # (name, processor) for the binds that need one
-    results: tuple[Processor, ...]
+    returns_rows: bool  # a SELECT or RETURNING (psycopg builds `cur.description` anew on each access)
+    results: tuple[Processor, ...] | None  # a processor (or None) per result column; None when none needs one
 
 
 def table(model: type[Any]) -> Table:
@@ -53,13 +54,12 @@ class Prepared:
         try:
             _observe(conn, cur, c.sql, args)
             cur.execute(c.sql, args)
-            # only a statement with result columns has rows (psycopg builds `cur.description` on each access)
-            rows = cur.fetchall() if c.results else []
+            rows = cur.fetchall() if c.returns_rows else []
         except conn.dialect.loaded_dbapi.Error as exc:
             raise _wrapped(conn, dbapi_conn, cur, c.sql, args, exc) from exc
         finally:
             cur.close()
-        if any(c.results):
+        if c.results is not None:
             procs = c.results
             return [tuple(v if p is None else p(v) for p, v in zip(procs, row, strict=True)) for row in rows]
         return [tuple(row) for row in rows]
@@ -94,7 +94,7 @@ class Prepared:
         columns = getattr(self.stmt, "selected_columns", None) or getattr(self.stmt, "_returning", None) or ()
         results = tuple(col.type.dialect_impl(dialect).result_processor(dialect, None) for col in columns)
         positional = tuple(compiled.positiontup) if compiled.positional else None
-        return _Compiled(compiled.string, positional, tuple(binds), results)
+        return _Compiled(compiled.string, positional, tuple(binds), bool(columns), results if any(results) else None)
 
 
 class PreparedInsert:
