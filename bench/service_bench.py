@@ -53,24 +53,9 @@ VENV_BIN = Path(sys.executable).parent
 DB_NAME = "arabesque_bench"
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFINITION = "till_basic_kyb_demo"
-SEED: dict[str, Any] = {
-    "workflowId": DEFINITION,
-    "context": {
-        "entity": {
-            "type": "business",
-            "id": "my-enduser-id111",
-            "data": {
-                "country": "US",
-                "registrationNumber": "756OPOPOP08238",
-                "companyName": "TILL COMPANY LIMITED",
-                "additionalInfo": {
-                    "mainRepresentative": {"email": "email@ballerine.com", "lastName": "Last", "firstName": "First"}
-                },
-            },
-        },
-        "documents": [],
-    },
-}
+# The issue's seed payload (a new `entity.id` per request below); tests/service_fixtures.py reads the same file.
+SEED: dict[str, Any] = json.loads((ROOT / "examples" / "requests" / "run-seed.json").read_text())
+assert SEED["workflowId"] == DEFINITION
 WARMUP = 100  # unmeasured requests before each measured phase (connections, caches, psycopg prepares)
 
 # The statements the API issues for one run and for one event, in order, as captured from the engine's

@@ -35,28 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PG_SERVER = os.environ.get("ARABESQUE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 EXAMPLES = ROOT / "examples" / "definitions"
-SEED = {
-    "workflowId": "till_basic_kyb_demo",
-    "context": {
-        "entity": {
-            "type": "business",
-            "id": "my-enduser-id111",
-            "data": {
-                "country": "US",
-                "registrationNumber": "756OPOPOP08238",
-                "companyName": "TILL COMPANY LIMITED",
-                "additionalInfo": {
-                    "mainRepresentative": {
-                        "email": "email@ballerine.com",
-                        "lastName": "Last",
-                        "firstName": "First",
-                    }
-                },
-            },
-        },
-        "documents": [],
-    },
-}
+# The seed payload for `POST /workflows/run` (also the benchmark's and the README's).
+SEED: dict[str, Any] = json.loads((ROOT / "examples" / "requests" / "run-seed.json").read_text())
 
 
 def pg_url(schema: str) -> str:
