@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import create_engine, event, text
 from starlette.testclient import TestClient
 
+from arabesque.app.master_key import MasterKeys
 from arabesque.app.principal import Principal
 from arabesque.store import Base, Database, upgrade
 
@@ -37,6 +38,11 @@ PG_SERVER = os.environ.get("ARABESQUE_TEST_PG", "postgresql+psycopg://postgres@1
 EXAMPLES = ROOT / "examples" / "definitions"
 # The issue's seed payload for `POST /workflows/run` (also the benchmark's and the README's).
 SEED: dict[str, Any] = json.loads((ROOT / "examples" / "requests" / "run-seed.json").read_text())
+
+
+# The master key of the tests' databases; processes the tests spawn get it as ARABESQUE_SECRET_KEY.
+TEST_SECRET_KEY = "arabesque-tests-only-master-key-0123456789"
+SECRET_BOX = MasterKeys(TEST_SECRET_KEY).secret_box()
 
 
 def pg_url(schema: str) -> str:
@@ -60,7 +66,7 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     except Exception as exc:
         admin.dispose()
         missing_component(f"PostgreSQL is needed at {PG_SERVER}: {type(exc).__name__}")
-    db = Database(pg_url(schema))
+    db = Database(pg_url(schema), secret_box=SECRET_BOX)
     upgrade(db.engine)
     try:
         yield {"kind": "postgresql", "schema": schema, "db": db}
@@ -76,7 +82,7 @@ def db(backend: dict[str, Any], tmp_path: Path) -> Iterator[Database]:
     if backend["kind"] == "sqlite":
         path = tmp_path / "arabesque.db"
         shutil.copy(backend["template"], path)
-        database = Database(f"sqlite:///{path}")
+        database = Database(f"sqlite:///{path}", secret_box=SECRET_BOX)
         yield database
         database.dispose()
         return

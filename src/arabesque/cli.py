@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Arabesque: KYC/KYB workflows.")
+
+class _Cli(typer.Typer):
+    """The command line. A missing or wrong key for secrets at rest (e.g. PostgreSQL without
+    ARABESQUE_SECRET_KEY) ends any command with its one-line message and status 2, not a traceback."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            from arabesque.app.master_key import MasterKeyError  # imported here: most commands never need it
+            from arabesque.store.sealed import SecretKeyError
+
+            if not isinstance(exc, MasterKeyError | SecretKeyError):
+                raise
+            typer.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+
+
+app = _Cli(no_args_is_help=True, add_completion=False, help="Arabesque: KYC/KYB workflows.")
 
 
 @app.command()
@@ -132,11 +151,15 @@ def worker_command(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the migrations to the configured database."""
-    from arabesque.store import make_engine, upgrade
-    from arabesque.store.db import database_url
+    from arabesque.app.master_key import load_master_keys
+    from arabesque.store import Database, data_dir, database_url
 
-    engine = make_engine(database_url())
-    upgrade(engine)
+    url = database_url()
+    db = Database(url, secret_box=load_master_keys(url, data_dir()).secret_box())  # 0007 seals secrets
+    try:
+        db.upgrade()
+    finally:
+        db.dispose()
     typer.echo("database is up to date")
 
 
@@ -202,3 +225,4 @@ def users_create(
     typer.echo(f"user {created.email} ({created.role}) in project {created.project_id}")
     if created.password:
         typer.echo(f"password (shown once): {created.password}")
+

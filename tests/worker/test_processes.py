@@ -21,7 +21,7 @@ from receiver import serve, wait_for
 from sqlalchemy import func, select
 
 from arabesque.store import Database, RuntimeEvent, WorkflowRuntime
-from service_fixtures import Tenant
+from service_fixtures import TEST_SECRET_KEY, Tenant
 
 BIN = Path(sys.executable).parent / "arabesque"
 
@@ -30,6 +30,7 @@ def _env(db: Database, **extra: str) -> dict[str, str]:
     return {
         **os.environ,
         "ARABESQUE_DATABASE_URL": db.url,
+        "ARABESQUE_SECRET_KEY": TEST_SECRET_KEY,  # the key of the fixture's database; required on PostgreSQL
         "ARABESQUE_ALLOW_PRIVATE_URLS": "true",
         "ARABESQUE_WORKER_LEASE_SECONDS": "1",
         "ARABESQUE_WORKER_POLL_SECONDS": "1",

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from arabesque.app.api_keys import create_api_key
 from arabesque.app.create_definition import insert_definition
 from arabesque.app.queues import seed_queues
-from arabesque.store import Customer, Database, Project, User, UserProject, upgrade
+from arabesque.store import Customer, Database, Project, User, UserProject
 
 __all__ = ["ADMIN_EMAIL", "FirstStart", "bootstrap", "create_tenant"]
 
@@ -44,7 +44,7 @@ def create_tenant(db: Database, customer: str, project: str = "default") -> str:
 
 def bootstrap(db: Database, examples_dir: Path | None) -> FirstStart | None:
     """Apply migrations; on a database without customers, seed it and return the one-time credentials."""
-    upgrade(db.engine)
+    db.upgrade()
     with db.read() as s:
         if s.scalars(select(Customer).limit(1)).first() is not None:
             return None

@@ -32,6 +32,7 @@ from arabesque.store import (
     WebhookSubscription,
     utcnow,
 )
+from arabesque.store.webhooks import project_secret_aad, subscription_secret_aad
 
 __all__ = [
     "EGRESS_HOSTS",
@@ -232,9 +233,11 @@ def record_webhook_attempt(
 
 
 def project_secret(db: Database, project_id: str, name: str) -> str | None:
+    """A project's `{secrets.NAME}` value, opened with the database's key (`SecretKeyError` if it cannot be)."""
     with db.read() as s:
         row = s.get(ProjectSecret, (project_id, name))
-        return row.value if row is not None else None
+        sealed = row.value if row is not None else None
+    return db.secret_box.open(sealed, project_secret_aad(project_id, name)) if sealed is not None else None
 
 
 def project_allowed_hosts(db: Database, project_id: str) -> list[str]:
@@ -252,7 +255,7 @@ def webhook_secret(db: Database, effect: ClaimedEffect) -> str | None:
     with db.read() as s:
         if effect.subscription_id:
             sub = s.get(WebhookSubscription, effect.subscription_id)
-            return sub.secret if sub is not None else None
+            return db.secret_box.open(sub.secret, subscription_secret_aad(sub.id)) if sub is not None else None
     return project_secret(db, effect.project_id, SHARED_SECRET)
 
 
@@ -260,6 +263,8 @@ class SecretCache:
     """Signing and plugin secrets, kept for `ttl` seconds per worker process.
 
     `webhook_secrets` looks up everything a claimed batch needs that is not cached in one read transaction.
+    Values are opened with the database's key (`db.secret_box`) as they are read; a value that does not
+    open raises `SecretKeyError` (the worker retries the batch later), never a plain-text fallback.
     A changed secret (`PUT /secrets/...`) reaches the worker within `ttl`; a missing plugin secret is never
     served from the cache (the call would fail at once), it is looked up again.
     """
@@ -307,19 +312,21 @@ class SecretCache:
             fetched: dict[tuple[str, str], str | None] = {k: None for k in missing}
             with self.db.read() as s:
                 if subs:
-                    for sid, secret in s.execute(
+                    for sid, sealed in s.execute(
                         select(WebhookSubscription.id, WebhookSubscription.secret).where(
                             WebhookSubscription.id.in_(subs)
                         )
                     ):
-                        fetched[("subscription", sid)] = secret
+                        fetched[("subscription", sid)] = self.db.secret_box.open(sealed, subscription_secret_aad(sid))
                 if projects:
-                    for pid, value in s.execute(
+                    for pid, sealed in s.execute(
                         select(ProjectSecret.project_id, ProjectSecret.value).where(
                             ProjectSecret.project_id.in_(projects), ProjectSecret.name == SHARED_SECRET
                         )
                     ):
-                        fetched[(pid, SHARED_SECRET)] = value
+                        fetched[(pid, SHARED_SECRET)] = self.db.secret_box.open(
+                            sealed, project_secret_aad(pid, SHARED_SECRET)
+                        )
             self._put(fetched.items(), now)
             for key, items in missing.items():
                 for e in items:

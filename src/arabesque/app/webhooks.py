@@ -2,7 +2,8 @@
 and the project's plugin secrets (write-only).
 
 A subscription's secret (`whsec_<base64>`, Standard Webhooks) is returned once, by `create_subscription`;
-listings never show it. Deliveries are outbox rows; their attempts are `WebhookAttempt` rows.
+listings never show it. Both kinds of secret are stored sealed with the database's `SecretBox`
+(`db.secret_box`, see `store/sealed.py`). Deliveries are outbox rows; their attempts are `WebhookAttempt` rows.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from arabesque.app.outbox import WAKE
 from arabesque.app.principal import Principal
 from arabesque.app.webhook_events import EVENTS
 from arabesque.store import Database, OutboxEffect, ProjectSecret, WebhookAttempt, WebhookSubscription, utcnow
+from arabesque.store.webhooks import project_secret_aad, subscription_secret_aad
 
 __all__ = [
     "create_subscription",
@@ -53,8 +55,15 @@ def create_subscription(
     if errors:
         raise InvalidInput("Validation error", errors)
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    subscription_id = new_id()
+    sealed = db.secret_box.seal(secret, subscription_secret_aad(subscription_id))
     row = WebhookSubscription(
-        id=new_id(), project_id=who.project_id, url=url, events=list(events), secret=secret, description=description
+        id=subscription_id,
+        project_id=who.project_id,
+        url=url,
+        events=list(events),
+        secret=sealed,
+        description=description,
     )
     with db.write() as s:
         s.add(row)
@@ -156,9 +165,10 @@ def set_project_secret(db: Database, who: Principal, name: str, value: str) -> N
     """Store a `{secrets.NAME}` value for the project's plugins (write-only: it is never read back)."""
     if not name or len(name) > 200:
         raise InvalidInput("Validation error", [{"path": "name", "message": "1 to 200 characters"}])
+    sealed = db.secret_box.seal(value, project_secret_aad(who.project_id, name))
     with db.write() as s:
         row = s.get(ProjectSecret, (who.project_id, name))
         if row is None:
-            s.add(ProjectSecret(project_id=who.project_id, name=name, value=value))
+            s.add(ProjectSecret(project_id=who.project_id, name=name, value=sealed))
         else:
-            row.value, row.updated_at = value, utcnow()
+            row.value, row.updated_at = sealed, utcnow()

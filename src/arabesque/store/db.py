@@ -12,11 +12,14 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
+
+if TYPE_CHECKING:
+    from arabesque.store.sealed import SecretBox
 
 __all__ = ["data_dir", "database_url", "is_sqlite", "make_engine", "ping", "upgrade"]
 
@@ -128,8 +131,9 @@ def ping(engine: Engine) -> None:
             conn.execute(text("SELECT 1"))
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply the Alembic migrations up to `revision` on `engine`'s database."""
+def upgrade(engine: Engine, revision: str = "head", secret_box: SecretBox | None = None) -> None:
+    """Apply the Alembic migrations up to `revision` on `engine`'s database. Migrations that seal or open
+    secrets (0007) use `secret_box`, the running service's own; without one they refuse rows to convert."""
     from alembic import command
     from alembic.config import Config
 
@@ -137,4 +141,5 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
+        cfg.attributes["secret_box"] = secret_box
         command.upgrade(cfg, revision)

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Select
 from sqlalchemy.orm import Session, sessionmaker
 
-from arabesque.store.db import is_sqlite, make_engine, ping
+from arabesque.store.db import is_sqlite, make_engine, ping, upgrade
+from arabesque.store.sealed import SecretBox, SecretKeyMissing
 
 __all__ = ["Database", "for_update"]
 
@@ -22,14 +23,32 @@ class Database:
     `write()` takes the database's write lock up front on SQLite (`BEGIN IMMEDIATE`); on PostgreSQL it is
     an ordinary transaction in which `for_update` adds `FOR UPDATE` row locks. Leaving the block commits;
     an exception rolls back.
+
+    It also carries the `SecretBox` that seals and opens the project's secrets (`app/master_key.py` makes it
+    from the master key): the use cases that read or write secrets get it from here, explicitly
+    (`db.secret_box`). A database opened without one works for everything else.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, secret_box: SecretBox | None = None) -> None:
         self.url = url
+        self._secret_box = secret_box
         self.engine = make_engine(url)
         self.sqlite = is_sqlite(self.engine)
         self._write = sessionmaker(bind=self.engine.execution_options(arabesque_write=True), expire_on_commit=False)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    @property
+    def secret_box(self) -> SecretBox:
+        if self._secret_box is None:
+            raise SecretKeyMissing(
+                "this process has no key for secrets at rest (ARABESQUE_SECRET_KEY, or on SQLite the data "
+                "directory's secret_key): open the database through open_service()"
+            )
+        return self._secret_box
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply the migrations; those that seal secrets use this database's key."""
+        upgrade(self.engine, revision, secret_box=self._secret_box)
 
     @contextmanager
     def write(self) -> Iterator[Session]:

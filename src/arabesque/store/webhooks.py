@@ -2,6 +2,9 @@
 
 Deliveries themselves are outbox rows (`OutboxEffect.effect_type == "webhook"`); every attempt at one is a
 `WebhookAttempt`.
+
+Secrets are stored sealed (`store/sealed.py`): `WebhookSubscription.secret` and `ProjectSecret.value` hold
+`arb1:<key id>:<ciphertext>`, never the plain value, each bound to its row by the associated data below.
 """
 
 from __future__ import annotations
@@ -14,7 +17,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from arabesque.store.models import Base, BigId, JSONType, utcnow
 
-__all__ = ["ProjectSecret", "ProjectSetting", "WebhookAttempt", "WebhookSubscription"]
+__all__ = [
+    "ProjectSecret",
+    "ProjectSetting",
+    "WebhookAttempt",
+    "WebhookSubscription",
+    "project_secret_aad",
+    "subscription_secret_aad",
+]
+
+
+def subscription_secret_aad(subscription_id: str) -> str:
+    """The associated data that binds a subscription's sealed secret to that subscription."""
+    return f"webhook_subscription:{subscription_id}"
+
+
+def project_secret_aad(project_id: str, name: str) -> str:
+    """The associated data that binds a sealed `{secrets.NAME}` value to its project and name."""
+    return f"project_secret:{project_id}:{name}"  # the id has no ':', so the name is what follows it
 
 
 class WebhookSubscription(Base):
@@ -26,7 +46,7 @@ class WebhookSubscription(Base):
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))
     url: Mapped[str] = mapped_column(Text)
     events: Mapped[list[Any]] = mapped_column(default=list)
-    secret: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(Text)  # sealed
     description: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]
@@ -55,7 +75,7 @@ class ProjectSecret(Base):
     __tablename__ = "project_secret"
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
+    value: Mapped[str] = mapped_column(Text)  # sealed
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
