@@ -1,6 +1,7 @@
 """Use cases: store an uploaded document file, and fetch one back (same tenant only).
 
-Files live under `<files_dir>/<project id>/<file id>`; the row records name, type, size and SHA-256.
+Files live under `<files_dir>/<project id>/<file id>` (directories 0700, files 0600: identity documents are
+for the service's own user only); the row records name, type, size and SHA-256.
 The declared content type must be one of ALLOWED_TYPES and, for PDF and images, match the file's magic bytes.
 """
 
@@ -17,6 +18,7 @@ from arabesque.app._runtime import new_id
 from arabesque.app.errors import InvalidInput, NotFound, TooLarge
 from arabesque.app.principal import Principal
 from arabesque.store import Database, File
+from arabesque.store.private_files import make_private_dir, write_private_file
 
 __all__ = ["ALLOWED_TYPES", "MAX_FILE_BYTES", "TOO_LARGE", "StoredFile", "get_file", "store_file"]
 
@@ -67,8 +69,8 @@ def store_file(
         raise InvalidInput("Empty file", [{"path": "file", "message": "the file is empty"}])
     file_id = new_id()
     target = files_dir / who.project_id / file_id
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(content)
+    make_private_dir(target.parent)
+    write_private_file(target, content)
     safe_name = Path(file_name or "file").name[:500]
     try:
         with db.write() as s:

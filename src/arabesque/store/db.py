@@ -3,6 +3,9 @@
 `ARABESQUE_DATABASE_URL` selects the database (e.g. `postgresql+psycopg://user@host/db`); without it,
 SQLite at `$ARABESQUE_DATA_DIR/arabesque.db` (default directory `./arabesque-data`).
 
+The SQLite file is created with mode 0600 in a directory created with mode 0700; SQLite gives its `-wal` and
+`-shm` files the database file's mode.
+
 SQLite runs in WAL mode. Write transactions start with `BEGIN IMMEDIATE` (the database write lock), so
 two writers never interleave; read transactions start with a plain `BEGIN`.
 """
@@ -17,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
+
+from arabesque.store.private_files import create_private_file, make_private_dir
 
 if TYPE_CHECKING:
     from arabesque.store.sealed import SecretBox
@@ -48,7 +53,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            path = Path(parsed.database)
+            make_private_dir(path.parent)
+            create_private_file(path)  # before SQLite creates it with the umask's mode (usually 0644)
         engine = create_engine(
             url,
             connect_args={"timeout": 60, "check_same_thread": False},
