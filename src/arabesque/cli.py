@@ -226,3 +226,31 @@ def users_create(
     if created.password:
         typer.echo(f"password (shown once): {created.password}")
 
+
+secrets_app = typer.Typer(no_args_is_help=True, help="Secrets at rest: the master key and its rotation.")
+app.add_typer(secrets_app, name="secrets")
+
+
+@secrets_app.command("generate-key")
+def secrets_generate_key() -> None:
+    """Print a new random key for ARABESQUE_SECRET_KEY."""
+    from arabesque.app.master_key import generate_key
+
+    typer.echo(generate_key())
+
+
+@secrets_app.command("rotate-key")
+def secrets_rotate_key() -> None:
+    """Re-encrypt every project and webhook secret with the current key (ARABESQUE_SECRET_KEY, the previous
+    ones in ARABESQUE_PREVIOUS_SECRET_KEYS); on the embedded default, generate a new key file first."""
+    from arabesque.app.secret_rotation import rotate_key
+    from arabesque.store import data_dir, database_url
+
+    report = rotate_key(database_url(), data_dir())
+    if report.new_key:
+        typer.echo(f"generated a new key in {report.key_file}")
+    typer.echo(f"re-encrypted {report.resealed} secrets ({report.unchanged} already current) with key {report.key_id}")
+    if report.key_file is not None:
+        typer.echo(f"{report.key_file} now holds the new key alone; restart `arabesque serve`")
+    else:
+        typer.echo("every secret uses the current key: remove ARABESQUE_PREVIOUS_SECRET_KEYS and restart the processes")

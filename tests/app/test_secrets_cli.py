@@ -27,3 +27,16 @@ def test_postgresql_without_the_key_refuses_to_start_and_names_the_variable(args
     assert proc.returncode == 2, proc.stderr
     assert "ARABESQUE_SECRET_KEY is required" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "d").exists()  # no key file made up on the side
+
+
+def test_generate_key_prints_a_key_the_service_accepts() -> None:
+    from typer.testing import CliRunner
+
+    from arabesque.app.master_key import load_master_keys
+    from arabesque.cli import app
+
+    out = CliRunner().invoke(app, ["secrets", "generate-key"])
+    assert out.exit_code == 0, out.output
+    [key] = out.output.split()
+    keys = load_master_keys("postgresql+psycopg://u@h/db", Path("/nonexistent"), {"ARABESQUE_SECRET_KEY": key})
+    assert keys.current == key and CliRunner().invoke(app, ["secrets", "generate-key"]).output.strip() != key
