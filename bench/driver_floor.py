@@ -242,7 +242,12 @@ def main() -> int:
     psql(args.admin_url, f"CREATE DATABASE {DB_NAME}")
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            env = {**os.environ, "ARABESQUE_DATABASE_URL": sa_url, "ARABESQUE_DATA_DIR": tmp}
+            env = {
+                **os.environ,
+                "ARABESQUE_DATABASE_URL": sa_url,
+                "ARABESQUE_DATA_DIR": tmp,
+                "ARABESQUE_SECRET_KEY": "driver-floor-benchmark-key-" + uuid.uuid4().hex,  # required on PostgreSQL
+            }
             seed = "from arabesque.app.serve import open_service; open_service().db.dispose()"
             subprocess.run([sys.executable, "-c", seed], env=env, check=True, capture_output=True, timeout=120)
         psql(url, "ANALYZE")

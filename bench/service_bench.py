@@ -34,6 +34,7 @@ import json
 import math
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -231,6 +232,8 @@ class Server:
             **os.environ,
             "ARABESQUE_DATABASE_URL": db_url,
             "ARABESQUE_DATA_DIR": str(tmp / "data"),
+            # required on PostgreSQL (the key for secrets at rest); one per server under test
+            "ARABESQUE_SECRET_KEY": os.environ.get("ARABESQUE_SECRET_KEY") or secrets.token_urlsafe(48),
             "PYTHONUNBUFFERED": "1",
         }
         self.log_path = tmp / "server.log"

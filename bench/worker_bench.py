@@ -38,6 +38,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from arabesque.app.bootstrap import create_tenant
 from arabesque.app.create_definition import insert_definition
+from arabesque.app.master_key import MasterKeys, generate_key
 from arabesque.app.principal import Principal
 from arabesque.app.run_workflow import run_workflow
 from arabesque.app.webhooks import create_subscription
@@ -169,7 +170,8 @@ def main() -> None:
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     url = f"{args.server}?options=-csearch_path%3D{schema}"
-    db = Database(url)
+    key = os.environ.get("ARABESQUE_SECRET_KEY") or generate_key()  # the workers below open the same secrets
+    db = Database(url, secret_box=MasterKeys(key).secret_box())
     procs: list[subprocess.Popen[bytes]] = []
     rows: list[dict[str, Any]] = []
     try:
@@ -199,7 +201,12 @@ def main() -> None:
                 )
             baseline = args.effects / (time.perf_counter() - started)
 
-        env = {**os.environ, "ARABESQUE_DATABASE_URL": url, "ARABESQUE_ALLOW_PRIVATE_URLS": "true"}
+        env = {
+            **os.environ,
+            "ARABESQUE_DATABASE_URL": url,
+            "ARABESQUE_SECRET_KEY": key,
+            "ARABESQUE_ALLOW_PRIVATE_URLS": "true",
+        }
         for workers in (1, 2):
             while len(procs) < workers:
                 procs.append(
