@@ -160,6 +160,9 @@ def test_migration_0007_seals_plaintext_secrets_and_the_worker_still_uses_them(f
             stored = _stored(db)
             assert all(v.startswith(f"arb1:{SECRET_BOX.key_id}:") for v in stored), stored
             assert plugin_secret not in str(stored) and whsec[6:] not in str(stored)
+            if fresh_url.startswith("sqlite:///"):  # nor is any copy left in the file's pages or its WAL
+                files = Path(fresh_url.removeprefix("sqlite:///")).parent.iterdir()
+                assert [p.name for p in files if plugin_secret.encode() in p.read_bytes()] == []
             with db.read() as s:
                 sealed_secret = s.scalar(select(ProjectSecret.value))
                 sealed_whsec = s.scalar(select(WebhookSubscription.secret))

@@ -150,3 +150,17 @@ def upgrade(engine: Engine, revision: str = "head", secret_box: SecretBox | None
         cfg.attributes["connection"] = conn
         cfg.attributes["secret_box"] = secret_box
         command.upgrade(cfg, revision)
+    if is_sqlite(engine):
+        _checkpoint(engine)
+
+
+def _checkpoint(engine: Engine) -> None:
+    """Copy the WAL into the database file and empty it, so pages a migration rewrote (e.g. 0007's plain-text
+    secrets) do not linger in the WAL; outside any transaction, on a pooled connection."""
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cur.close()
+    finally:
+        raw.close()

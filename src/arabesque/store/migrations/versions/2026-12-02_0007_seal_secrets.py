@@ -11,6 +11,10 @@ Create Date: 2026-12-02 09:00:00
 
 A database with secrets to seal and no key is refused (no row is left half-converted). The downgrade opens
 the values back to plain text with the same key.
+
+On SQLite the rows are rewritten with `secure_delete` on, so the pages keep no copy of the plain text, and
+`store.db.upgrade` checkpoints the WAL afterwards. On PostgreSQL the old row versions stay in the table's
+files until it is vacuumed: run `VACUUM FULL project_secret, webhook_subscription` after upgrading.
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ def _convert(direction: str, change: Callable[[SecretBox, str, str], str]) -> No
     if not secrets and not subscriptions:
         return
     box = _box(direction)
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA secure_delete = ON")  # zero the cells the plain text leaves behind
     for project_id, name, value in secrets:
         conn.execute(
             project_secret.update()
@@ -65,6 +71,8 @@ def _convert(direction: str, change: Callable[[SecretBox, str, str], str]) -> No
             .where(webhook_subscription.c.id == subscription_id)
             .values(secret=change(box, secret, subscription_secret_aad(subscription_id)))
         )
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA secure_delete = OFF")  # the pooled connection goes back as it was
 
 
 def upgrade() -> None:
