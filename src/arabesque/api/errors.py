@@ -1,4 +1,8 @@
-"""Every error as `{"statusCode", "message", "errors"?: [{"path", "message"}]}`, and the body size limit."""
+"""Every error as `{"statusCode", "message", "errors"?: [{"path", "message"}]}`, and the body size limit.
+
+A database outage (connection refused or lost, pool exhausted) is a 503 with `Retry-After`, like the
+readiness probe's answer, not a 500: the request was fine and can be sent again.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,14 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from arabesque.app.errors import AppError
+from arabesque.store import UNAVAILABLE_ERRORS, database_unavailable
 
-__all__ = ["BodyLimit", "error_body", "install_error_handlers"]
+__all__ = ["RETRY_AFTER_SECONDS", "BodyLimit", "error_body", "install_error_handlers", "unavailable_response"]
 
 log = logging.getLogger("arabesque.api")
+
+# What a client is told to wait after a 503: a restarting database or a failover is usually back by then.
+RETRY_AFTER_SECONDS = 5
 
 
 def error_body(status: int, message: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
@@ -60,10 +68,28 @@ def install_error_handlers(app: FastAPI) -> None:
             [{"path": _path(e.get("loc", ())), "message": str(e.get("msg"))} for e in errors],
         )
 
+    async def _database_error(_: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):
+            log.warning("database unavailable: %s", exc.__class__.__name__)
+            return unavailable_response()
+        log.exception("unhandled error", exc_info=exc)
+        return _json(500, "Internal server error")
+
+    for error in UNAVAILABLE_ERRORS:
+        app.add_exception_handler(error, _database_error)
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return _json(500, "Internal server error")
+
+
+def unavailable_response() -> JSONResponse:
+    return JSONResponse(
+        error_body(503, "The database is unavailable; retry later"),
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 class BodyLimit:

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from arabesque.api.deps import Db
-from arabesque.api.errors import error_body
+from arabesque.api.errors import RETRY_AFTER_SECONDS, error_body
 from arabesque.app.health import database_ready
 
 router = APIRouter(prefix="/api/v1/_health", tags=["health"])
@@ -21,4 +21,6 @@ def live() -> dict[str, str]:
 def ready(db: Db) -> JSONResponse:
     if database_ready(db):
         return JSONResponse({"status": "ok"})
-    return JSONResponse(error_body(503, "Database unreachable"), status_code=503)
+    return JSONResponse(
+        error_body(503, "Database unreachable"), status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+    )

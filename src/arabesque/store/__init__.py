@@ -1,6 +1,13 @@
 """Storage: SQLAlchemy models, migrations, sessions."""
 
-from arabesque.store.db import data_dir, database_url, make_engine, upgrade
+from arabesque.store.db import (
+    UNAVAILABLE_ERRORS,
+    data_dir,
+    database_unavailable,
+    database_url,
+    make_engine,
+    upgrade,
+)
 from arabesque.store.models import (
     ApiKey,
     Base,
@@ -25,6 +32,7 @@ from arabesque.store.session import Database, for_update
 from arabesque.store.webhooks import ProjectSecret, ProjectSetting, WebhookAttempt, WebhookSubscription
 
 __all__ = [
+    "UNAVAILABLE_ERRORS",
     "ApiKey",
     "Base",
     "Business",
@@ -49,6 +57,7 @@ __all__ = [
     "WorkflowDefinition",
     "WorkflowRuntime",
     "data_dir",
+    "database_unavailable",
     "database_url",
     "for_update",
     "make_engine",

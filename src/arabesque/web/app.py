@@ -1,16 +1,21 @@
 """The Case Management application: server-rendered pages (Jinja2 + htmx) mounted at `/` beside the API.
 
 Handlers parse the request, call `app/` use cases with the signed-in member, and render a template.
-Errors from the use cases become pages with the same status codes the API uses (403, 404, 409...).
+Errors from the use cases become pages with the same status codes the API uses (403, 404, 409...); a
+database outage is a 503 page (with `Retry-After`) rendered without the database. The exception handlers
+run on the event loop, so an error page that shows the queue sidebar (a database read) is rendered in the
+threadpool, like the handlers themselves.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -21,7 +26,7 @@ from arabesque.app.login import LoginThrottle
 from arabesque.app.members import Member
 from arabesque.app.queues import list_queues
 from arabesque.app.users import load_member
-from arabesque.store import Database
+from arabesque.store import UNAVAILABLE_ERRORS, Database, database_unavailable
 from arabesque.web._session import CsrfError, SessionMiddleware, check_csrf, csrf_token, session_of
 
 __all__ = [
@@ -34,6 +39,9 @@ __all__ = [
     "redirect",
     "render",
 ]
+
+RETRY_AFTER_SECONDS = 5  # as the API's 503
+log = logging.getLogger("arabesque.web")
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -130,6 +138,28 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+async def _error_page(request: Request, status: int, message: str) -> Response:
+    """The error page with the member's sidebar, rendered in the threadpool (the sidebar reads the
+    queues); without the sidebar when the database is down meanwhile."""
+
+    def build() -> Response:
+        try:
+            return render(request, "error.html", {"status": status, "message": message}, status)
+        except UNAVAILABLE_ERRORS as exc:
+            if not database_unavailable(exc):
+                raise
+            return _unavailable_page(request)
+
+    return await run_in_threadpool(build)
+
+
+def _unavailable_page(request: Request) -> Response:
+    """503, rendered without the database (no member, so no queue sidebar; the flashes wait for a page)."""
+    ctx = {"status": 503, "message": "The database is unavailable; try again in a few seconds.", "member": None}
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return templates.TemplateResponse(request, "unavailable.html", ctx, status_code=503, headers=headers)
+
+
 def create_web_app(db: Database, files_dir: Path, secret: str) -> FastAPI:
     import arabesque.web.admin as admin
     import arabesque.web.auth as auth
@@ -154,11 +184,11 @@ def create_web_app(db: Database, files_dir: Path, secret: str) -> FastAPI:
 
     @web.exception_handler(CsrfError)
     async def _csrf(request: Request, exc: CsrfError) -> Response:
-        return render(request, "error.html", {"status": 403, "message": str(exc)}, status=403)
+        return await _error_page(request, 403, str(exc))
 
     @web.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
-        return render(request, "error.html", {"status": exc.status_code, "message": exc.message}, exc.status_code)
+        return await _error_page(request, exc.status_code, exc.message)
 
     @web.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
@@ -166,6 +196,18 @@ def create_web_app(db: Database, files_dir: Path, secret: str) -> FastAPI:
             message = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, str(exc.detail))
             return JSONResponse({"statusCode": exc.status_code, "message": message}, status_code=exc.status_code)
         message = {404: "Page not found", 405: "Method not allowed"}.get(exc.status_code, str(exc.detail))
-        return render(request, "error.html", {"status": exc.status_code, "message": message}, exc.status_code)
+        response = await _error_page(request, exc.status_code, message)
+        if exc.headers:
+            response.headers.update(exc.headers)  # the Allow of a 405
+        return response
+
+    async def _database_error(request: Request, exc: Exception) -> Response:
+        if not database_unavailable(exc):
+            raise exc  # a bug: the server's 500
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        return _unavailable_page(request)
+
+    for error in UNAVAILABLE_ERRORS:
+        web.add_exception_handler(error, _database_error)
 
     return web
