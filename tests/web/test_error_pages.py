@@ -1,4 +1,5 @@
-"""Error pages read the database only off the event loop (SQLite and PostgreSQL)."""
+"""Hostile input on the Case Management pages is a 400 naming the field, never a 500 (SQLite and PostgreSQL);
+error pages read the database only off the event loop."""
 
 from __future__ import annotations
 
@@ -11,6 +12,37 @@ from starlette.testclient import TestClient
 from web_helpers import seed_site, sign_in
 
 from arabesque.store import Database
+
+
+def _queue(client: TestClient) -> str:
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 303
+    return str(response.headers["location"])
+
+
+def test_nul_in_the_case_list_search_is_400(client: TestClient, db: Database) -> None:
+    sign_in(client, seed_site(db).admin)
+    queue = _queue(client)
+    page = client.get(f"{queue}?q=acme%00")
+    assert page.status_code == 400, page.text[:300]
+    assert "query.q" in page.text and "NUL" in page.text
+    assert client.get(f"{queue}?q=acme").status_code == 200
+
+
+def test_nul_in_a_form_field_or_a_path_is_400_naming_it(client: TestClient, db: Database) -> None:
+    token = sign_in(client, seed_site(db).admin)
+    page = client.post("/admin/keys", data={"csrf_token": token, "name": "ci\x00"})
+    assert page.status_code == 400 and "name: contains a NUL character" in page.text
+    page = client.post("/admin/queues/new", data={"csrf_token": token, "name": "Q", "definitions": ["a\x00"]})
+    assert page.status_code == 400 and "definitions: contains a NUL character" in page.text
+    page = client.get("/cases/abc%00")
+    assert page.status_code == 400 and "path.case_id" in page.text
+
+
+def test_a_non_ascii_csrf_token_is_refused_not_a_crash(client: TestClient, db: Database) -> None:
+    sign_in(client, seed_site(db).admin)
+    page = client.post("/admin/keys", data={"csrf_token": "é", "name": "ci"})
+    assert page.status_code == 403
 
 
 def test_error_pages_read_the_database_off_the_event_loop(client: TestClient, db: Database) -> None:

@@ -12,6 +12,8 @@ from fastapi import FastAPI
 
 from arabesque import __version__
 from arabesque.api.errors import BodyLimit, install_error_handlers
+from arabesque.api.input_guard import InputGuard
+from arabesque.api.route_table import RouteTable
 from arabesque.api.routes import router
 from arabesque.store import Database
 
@@ -42,6 +44,9 @@ def create_app(
     app.state.db = db
     app.state.files_dir = files_dir
     install_error_handlers(app)
+    # The last added runs first: the body is bounded, then checked for text the database cannot store.
+    # The route table reads `app.router.routes` on first use: the routers and the web mount below fill it in.
+    app.add_middleware(InputGuard, table=RouteTable(app.router.routes))
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.include_router(router)
     from arabesque.web import mount_web  # the Case Management pages, at `/` after the API

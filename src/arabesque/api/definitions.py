@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from arabesque.api.deps import Caller, Db
-from arabesque.api.schemas import UpgradeDefinitionRequest
+from arabesque.api.schemas import MAX_LIMIT, MAX_PAGE, UpgradeDefinitionRequest
 from arabesque.app.create_definition import create_definition
 from arabesque.app.read_definitions import get_definition, list_definitions
 from arabesque.app.upgrade_definition import upgrade_definition
@@ -24,8 +24,8 @@ def create(record: Annotated[dict[str, Any], Body()], who: Caller, db: Db) -> di
 def list_(
     who: Caller,
     db: Db,
-    page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> dict[str, Any]:
     return list_definitions(db, who, page, limit)
 

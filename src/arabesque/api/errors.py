@@ -55,7 +55,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
         messages = {404: "Not Found", 405: "Method Not Allowed"}
         detail = exc.detail if isinstance(exc.detail, str) else messages.get(exc.status_code, "Error")
-        return JSONResponse(error_body(exc.status_code, detail), status_code=exc.status_code, headers=exc.headers)
+        # The framework's own 400s are about the body (not UTF-8, a broken multipart envelope).
+        errors = [{"path": "body", "message": detail}] if exc.status_code == 400 else None
+        return JSONResponse(
+            error_body(exc.status_code, detail, errors), status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -11,12 +11,14 @@ from fastapi.responses import FileResponse
 from arabesque.api.deps import Caller, Db, FilesDir
 from arabesque.app.errors import TooLarge
 from arabesque.app.files import MAX_FILE_BYTES, get_file, store_file
+from arabesque.app.input_text import check_fields
 
 router = APIRouter(prefix="/api/v1/external/files", tags=["files"])
 
 
 @router.post("", status_code=201)
 def upload(file: Annotated[UploadFile, FileParam()], who: Caller, db: Db, files_dir: FilesDir) -> dict[str, Any]:
+    check_fields([("filename", file.filename or ""), ("content-type", file.content_type or "")], prefix="file")
     content = file.file.read(MAX_FILE_BYTES + 1)
     if len(content) > MAX_FILE_BYTES:
         raise TooLarge(

@@ -7,6 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "MAX_LIMIT",
+    "MAX_PAGE",
     "DecisionRequest",
     "EventRequest",
     "PatchWorkflowRequest",
@@ -14,6 +16,11 @@ __all__ = [
     "RunResponse",
     "UpgradeDefinitionRequest",
 ]
+
+# Paging bounds of the list routes: the offset, (page - 1) x limit, stays below 10^8, well within what
+# both databases take (a 64-bit OFFSET), and a request past it is a 400 naming `query.page`.
+MAX_PAGE = 1_000_000
+MAX_LIMIT = 100
 
 
 class RunRequest(BaseModel):

@@ -8,7 +8,15 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from arabesque.api.deps import Caller, Db, IdempotencyKey, KeyCaller
-from arabesque.api.schemas import DecisionRequest, EventRequest, PatchWorkflowRequest, RunRequest, RunResponse
+from arabesque.api.schemas import (
+    MAX_LIMIT,
+    MAX_PAGE,
+    DecisionRequest,
+    EventRequest,
+    PatchWorkflowRequest,
+    RunRequest,
+    RunResponse,
+)
 from arabesque.app.decide_document import decide_document
 from arabesque.app.patch_workflow import patch_workflow
 from arabesque.app.read_workflows import get_context, get_workflow, list_workflows
@@ -34,8 +42,8 @@ def list_(
     status: Annotated[list[Literal["active", "completed", "failed"]] | None, Query()] = None,
     workflowDefinitionId: str | None = None,
     entityId: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     orderBy: OrderBy = "createdAt",
     orderDirection: Literal["asc", "desc"] = "desc",
 ) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from arabesque.app.errors import AppError
+from arabesque.app.input_text import check_fields
 from arabesque.app.login import LoginThrottle
 from arabesque.app.members import Member
 from arabesque.app.queues import list_queues
@@ -94,17 +95,25 @@ async def _form(request: Request) -> dict[str, str]:
     """The submitted form (last value of each field), after the CSRF check."""
     await check_csrf(request)
     form = await request.form()
+    _check_storable(form.multi_items())
     return {k: v for k, v in form.multi_items() if isinstance(v, str)}
 
 
 async def _multi_form(request: Request) -> dict[str, list[str]]:
     await check_csrf(request)
     form = await request.form()
+    _check_storable(form.multi_items())
     out: dict[str, list[str]] = {}
     for k, v in form.multi_items():
         if isinstance(v, str):
             out.setdefault(k, []).append(v)
     return out
+
+
+def _check_storable(items: list[tuple[str, Any]]) -> None:
+    """A NUL in a field (or an uploaded file's name) is refused here, with the field's name: PostgreSQL
+    cannot store it. A file's content may hold any bytes."""
+    check_fields((k, v if isinstance(v, str) else (getattr(v, "filename", None) or "")) for k, v in items)
 
 
 CurrentMember = Annotated[Member, Depends(_member)]
@@ -188,7 +197,8 @@ def create_web_app(db: Database, files_dir: Path, secret: str) -> FastAPI:
 
     @web.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
-        return await _error_page(request, exc.status_code, exc.message)
+        details = "; ".join(f"{e.get('path')}: {e.get('message')}" for e in exc.errors or [])
+        return await _error_page(request, exc.status_code, f"{exc.message} ({details})" if details else exc.message)
 
     @web.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
