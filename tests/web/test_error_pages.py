@@ -1,5 +1,5 @@
 """Hostile input on the Case Management pages is a 400 naming the field, never a 500 (SQLite and PostgreSQL);
-error pages read the database only off the event loop."""
+error pages read the database only off the event loop; a 405 lists every method of the path."""
 
 from __future__ import annotations
 
@@ -66,3 +66,11 @@ def test_error_pages_read_the_database_off_the_event_loop(client: TestClient, db
     assert missing.status_code == 404 and "Businesses" in missing.text
     assert forbidden.status_code == 403
     assert on_loop == []
+
+
+def test_405_on_a_page_lists_every_method_of_the_path(client: TestClient, db: Database) -> None:
+    sign_in(client, seed_site(db).admin)
+    queue = _queue(client)
+    resp = client.delete(f"{queue}/new")
+    assert resp.status_code == 405
+    assert resp.headers["allow"] == "GET, POST"

@@ -10,17 +10,57 @@ __all__ = [
     "MAX_LIMIT",
     "MAX_PAGE",
     "DecisionRequest",
+    "ErrorBody",
+    "ErrorItem",
     "EventRequest",
     "PatchWorkflowRequest",
     "RunRequest",
     "RunResponse",
     "UpgradeDefinitionRequest",
+    "error_responses",
 ]
 
 # Paging bounds of the list routes: the offset, (page - 1) x limit, stays below 10^8, well within what
 # both databases take (a 64-bit OFFSET), and a request past it is a 400 naming `query.page`.
 MAX_PAGE = 1_000_000
 MAX_LIMIT = 100
+
+
+class ErrorItem(BaseModel):
+    path: str = Field(description="Where the problem is: `query.page`, `path.runtime_id`, `context.entity.id`...")
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer of the API."""
+
+    statusCode: int
+    message: str
+    errors: list[ErrorItem] | None = Field(default=None, description="Every problem, when there are several.")
+
+
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
+_MEANINGS = {
+    400: "Invalid input: a malformed body, a value out of range, a NUL character or a lone surrogate; "
+    "`errors` names the path of every problem",
+    401: "Missing or malformed `Authorization` header; unknown, expired or revoked API key",
+    404: "No such resource in the caller's project",
+    409: "The resource's state refuses the request (e.g. an event on a completed workflow), or a concurrent "
+    "change won; retry",
+    413: "The body (or the uploaded file) is over the limit",
+    422: "The `Idempotency-Key` was already used with a different request",
+    503: "The database is unavailable; retry after `Retry-After` seconds",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these error statuses, each with the error shape as its model."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        out[status] = {"model": ErrorBody, "description": _MEANINGS[status]}
+        if status == 503:
+            out[status]["headers"] = _RETRY_AFTER
+    return out
 
 
 class RunRequest(BaseModel):
