@@ -71,3 +71,17 @@ def test_405_lists_every_method_of_the_path(client: TestClient, tenant: Tenant) 
         assert resp.status_code == 405, (method, url)
         assert resp.headers["allow"] == allow, (method, url)
         assert resp.json() == {"statusCode": 405, "message": "Method Not Allowed"}
+
+
+def test_the_documented_run_example_runs_and_links_lead_to_the_runtime(client: TestClient, tenant: Tenant) -> None:
+    spec = client.get("/openapi.json").json()
+    example = spec["components"]["schemas"]["RunRequest"]["examples"][0]
+    resp = client.post("/api/v1/external/workflows/run", json=example, headers=tenant.headers)
+    assert resp.status_code == 200, resp.text
+    link = spec["paths"]["/api/v1/external/workflows/run"]["post"]["responses"]["200"]["links"]["get_resource"]
+    assert link == {
+        "operationRef": "#/paths/~1api~1v1~1external~1workflows~1{runtime_id}/get",
+        "parameters": {"runtime_id": "$response.body#/workflowRuntimeId"},
+    }
+    runtime = resp.json()["workflowRuntimeId"]
+    assert client.get(f"/api/v1/external/workflows/{runtime}", headers=tenant.headers).status_code == 200

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from arabesque.api.deps import Caller, Db
-from arabesque.api.schemas import MAX_LIMIT, MAX_PAGE, UpgradeDefinitionRequest, error_responses
+from arabesque.api.schemas import MAX_LIMIT, MAX_PAGE, UpgradeDefinitionRequest, error_responses, links
 from arabesque.app.create_definition import create_definition
 from arabesque.app.read_definitions import get_definition, list_definitions
 from arabesque.app.upgrade_definition import upgrade_definition
@@ -15,7 +15,16 @@ from arabesque.app.upgrade_definition import upgrade_definition
 router = APIRouter(prefix="/api/v1/workflow-definition", tags=["definitions"], responses=error_responses(400, 401, 503))
 
 
-@router.post("", status_code=201, responses=error_responses(409, 413))
+_TO_DEFINITION = links(
+    201,
+    "id",
+    "definition_id",
+    ("GET", "/api/v1/workflow-definition/{definition_id}"),
+    ("POST", "/api/v1/workflow-definition/{definition_id}/upgrade"),
+)
+
+
+@router.post("", status_code=201, responses=error_responses(409, 413) | _TO_DEFINITION)
 def create(record: Annotated[dict[str, Any], Body()], who: Caller, db: Db) -> dict[str, Any]:
     return create_definition(db, who, record)
 

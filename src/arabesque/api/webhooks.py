@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from arabesque.api.deps import Caller, Db
-from arabesque.api.schemas import error_responses
+from arabesque.api.schemas import error_responses, links
 from arabesque.app.webhooks import (
     create_subscription,
     delete_subscription,
@@ -31,7 +31,16 @@ class SecretRequest(BaseModel):
     value: str = Field(min_length=1)
 
 
-@router.post("/webhooks", status_code=201, responses=error_responses(413))
+_TO_SUBSCRIPTION = links(
+    201,
+    "id",
+    "subscription_id",
+    ("GET", "/api/v1/external/webhooks/{subscription_id}/deliveries"),
+    ("DELETE", "/api/v1/external/webhooks/{subscription_id}"),
+)
+
+
+@router.post("/webhooks", status_code=201, responses=error_responses(413) | _TO_SUBSCRIPTION)
 def create(body: SubscriptionRequest, who: Caller, db: Db) -> dict[str, Any]:
     return create_subscription(db, who, body.url, body.events, body.description)
 

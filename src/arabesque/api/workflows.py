@@ -17,6 +17,7 @@ from arabesque.api.schemas import (
     RunRequest,
     RunResponse,
     error_responses,
+    links,
 )
 from arabesque.app.decide_document import decide_document
 from arabesque.app.patch_workflow import patch_workflow
@@ -31,7 +32,18 @@ OrderBy = Literal["createdAt", "updatedAt", "resolvedAt", "status", "state", "wo
 
 # run and event return a JSONResponse: FastAPI then skips its `jsonable_encoder` walk over the body (a
 # runtime's context can be large) and the response-model check; `response_model` still documents it.
-@router.post("/run", response_model=RunResponse, responses=error_responses(404, 413, 422))
+_TO_RUNTIME = links(
+    200,
+    "workflowRuntimeId",
+    "runtime_id",
+    ("GET", "/api/v1/external/workflows/{runtime_id}"),
+    ("GET", "/api/v1/external/workflows/{runtime_id}/context"),
+    ("POST", "/api/v1/external/workflows/{runtime_id}/event"),
+    ("PATCH", "/api/v1/external/workflows/{runtime_id}"),
+)
+
+
+@router.post("/run", response_model=RunResponse, responses=error_responses(404, 413, 422) | _TO_RUNTIME)
 def run(body: RunRequest, who: KeyCaller, db: Db, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return JSONResponse(run_workflow(db, who, body.model_dump(exclude_unset=True), idempotency_key))
 
