@@ -191,3 +191,10 @@ def test_a_body_that_is_not_utf8_is_400_in_the_error_shape(client: TestClient, t
         RUN, content=b'{"workflowId": "\xff\xfe"}', headers={**tenant.headers, "Content-Type": "application/json"}
     )
     refused(resp, "body")
+
+
+def test_a_body_nested_past_the_parser_limit_is_400_even_with_an_escape(client: TestClient, tenant: Tenant) -> None:
+    headers = {**tenant.headers, "Content-Type": "application/json"}
+    for inner in (b'"x"', b'"\\u0000"'):
+        deep = b'{"workflowId": "x", "context": {"a": ' + b"[" * 100_000 + inner + b"]" * 100_000 + b"}}"
+        refused(client.post(RUN, content=deep, headers=headers), "body")
