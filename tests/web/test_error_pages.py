@@ -39,6 +39,22 @@ def test_nul_in_a_form_field_or_a_path_is_400_naming_it(client: TestClient, db: 
     assert page.status_code == 400 and "path.case_id" in page.text
 
 
+def test_a_value_too_long_for_its_column_is_a_400_page(client: TestClient, db: Database) -> None:
+    token = sign_in(client, seed_site(db).admin)
+    data = {
+        "csrf_token": token,
+        "entity.type": "business",
+        "entity.data.companyName": "C" * 5000,  # varchar(500)
+        "entity.data.country": "GB",
+        "entity.data.registrationNumber": "R-1",
+    }
+    page = client.post(f"{_queue(client)}/new?definition=till_basic_kyb_demo", data=data, follow_redirects=False)
+    if db.sqlite:
+        assert page.status_code == 303
+    else:
+        assert page.status_code == 400 and "too long or out of range" in page.text
+
+
 def test_a_non_ascii_csrf_token_is_refused_not_a_crash(client: TestClient, db: Database) -> None:
     sign_in(client, seed_site(db).admin)
     page = client.post("/admin/keys", data={"csrf_token": "é", "name": "ci"})

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,6 +23,7 @@ __all__ = ["RETRY_AFTER_SECONDS", "BodyLimit", "error_body", "install_error_hand
 
 log = logging.getLogger("arabesque.api")
 
+VALUE_DOES_NOT_FIT = "a value is too long or out of range"
 # What a client is told to wait after a 503: a restarting database or a failover is usually back by then.
 RETRY_AFTER_SECONDS = 5
 
@@ -81,6 +83,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     for error in UNAVAILABLE_ERRORS:
         app.add_exception_handler(error, _database_error)
+
+    @app.exception_handler(DataError)
+    async def _data_error(_: Request, exc: DataError) -> JSONResponse:
+        # SQLSTATE class 22 (PostgreSQL): a value the column cannot hold (too long for its varchar, out of
+        # range). The use cases check the values they know of, with paths; this is the net for the rest.
+        log.warning("value refused by the database: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+        return _json(400, "A value does not fit the database", [{"path": "body", "message": VALUE_DOES_NOT_FIT}])
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -22,9 +22,9 @@ router = APIRouter(prefix="/api/v1/external", tags=["webhooks"], responses=error
 
 
 class SubscriptionRequest(BaseModel):
-    url: str
-    events: list[str]
-    description: str = ""
+    url: str = Field(min_length=1, max_length=2048, description="http(s) URL that receives the events")
+    events: list[str] = Field(description="`workflow.created`, `workflow.state.changed`, ... or `*`")
+    description: str = Field(default="", max_length=500)
 
 
 class SecretRequest(BaseModel):

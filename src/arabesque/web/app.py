@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from arabesque.app.errors import AppError
@@ -219,5 +220,11 @@ def create_web_app(db: Database, files_dir: Path, secret: str) -> FastAPI:
 
     for error in UNAVAILABLE_ERRORS:
         web.add_exception_handler(error, _database_error)
+
+    @web.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> Response:
+        # A value the column cannot hold (PostgreSQL SQLSTATE class 22): the input's fault, not a crash.
+        log.warning("value refused by the database: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+        return await _error_page(request, 400, "A value is too long or out of range; shorten it and try again.")
 
     return web
