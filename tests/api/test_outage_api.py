@@ -61,6 +61,7 @@ def test_only_outages_count_as_unavailable() -> None:
     import sqlite3
 
     import psycopg
+    import sqlalchemy.exc
 
     def wrapped(orig: Exception) -> OperationalError:
         return OperationalError("SELECT 1", {}, orig)
@@ -68,4 +69,6 @@ def test_only_outages_count_as_unavailable() -> None:
     assert database_unavailable(wrapped(psycopg.OperationalError("connection refused")))
     assert database_unavailable(wrapped(sqlite3.OperationalError("database is locked")))
     assert not database_unavailable(wrapped(sqlite3.OperationalError('near "SELEC": syntax error')))
+    assert database_unavailable(sqlalchemy.exc.TimeoutError("QueuePool limit of size 10 overflow 40 reached"))
+    assert database_unavailable(sqlalchemy.exc.DisconnectionError("stale pooled connection"))
     assert not database_unavailable(ValueError("no"))
