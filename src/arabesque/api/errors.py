@@ -17,15 +17,13 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from arabesque.app.errors import AppError
-from arabesque.store import UNAVAILABLE_ERRORS, database_unavailable
+from arabesque.store import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, database_unavailable
 
 __all__ = ["RETRY_AFTER_SECONDS", "BodyLimit", "error_body", "install_error_handlers", "unavailable_response"]
 
 log = logging.getLogger("arabesque.api")
 
 VALUE_DOES_NOT_FIT = "a value is too long or out of range"
-# What a client is told to wait after a 503: a restarting database or a failover is usually back by then.
-RETRY_AFTER_SECONDS = 5
 
 
 def error_body(status: int, message: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:

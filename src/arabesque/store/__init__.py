@@ -1,6 +1,7 @@
 """Storage: SQLAlchemy models, migrations, sessions."""
 
 from arabesque.store.db import (
+    RETRY_AFTER_SECONDS,
     UNAVAILABLE_ERRORS,
     data_dir,
     database_unavailable,
@@ -32,6 +33,7 @@ from arabesque.store.session import Database, for_update
 from arabesque.store.webhooks import ProjectSecret, ProjectSetting, WebhookAttempt, WebhookSubscription
 
 __all__ = [
+    "RETRY_AFTER_SECONDS",
     "UNAVAILABLE_ERRORS",
     "ApiKey",
     "Base",

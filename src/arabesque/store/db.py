@@ -20,6 +20,7 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 __all__ = [
+    "RETRY_AFTER_SECONDS",
     "UNAVAILABLE_ERRORS",
     "data_dir",
     "database_unavailable",
@@ -137,6 +138,10 @@ def ping(engine: Engine) -> None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
+
+# What a client is told to wait (`Retry-After`) when the database is unavailable: a restarting server or a
+# failover is usually back by then.
+RETRY_AFTER_SECONDS = 5
 
 # The exception types a database outage surfaces as (a surface registers its 503 handler for each);
 # `database_unavailable` tells an outage from a bug among them.

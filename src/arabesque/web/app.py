@@ -28,7 +28,7 @@ from arabesque.app.login import LoginThrottle
 from arabesque.app.members import Member
 from arabesque.app.queues import list_queues
 from arabesque.app.users import load_member
-from arabesque.store import UNAVAILABLE_ERRORS, Database, database_unavailable
+from arabesque.store import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, Database, database_unavailable
 from arabesque.web._session import CsrfError, SessionMiddleware, check_csrf, csrf_token, session_of
 
 __all__ = [
@@ -42,7 +42,6 @@ __all__ = [
     "render",
 ]
 
-RETRY_AFTER_SECONDS = 5  # as the API's 503
 log = logging.getLogger("arabesque.web")
 
 HERE = Path(__file__).resolve().parent
