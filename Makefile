@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck conformance bench clean
+.PHONY: run test fuzz lint typecheck conformance bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,24 @@ test: $(STAMP) $(HTMX)
 	$(BIN)/mypy --strict src/arabesque/engine
 	$(BIN)/pytest -q
 
+# Schemathesis against a real `arabesque serve` on SQLite and on PostgreSQL (the service tests' server,
+# ARABESQUE_TEST_PG): every operation of the OpenAPI, 25 examples per operation and phase, fixed seed,
+# all checks; fails on any server error, undocumented status or schema violation. Its own virtualenv:
+# schemathesis pins jsonschema-rs below the version Arabesque needs.
+SCHEMATHESIS_VERSION := 4.32.5
+FUZZ_VENV := .venv-fuzz
+FUZZ_STAMP := $(FUZZ_VENV)/.installed-$(SCHEMATHESIS_VERSION)
+
+$(FUZZ_STAMP):
+	$(PYTHON) -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/pip install --quiet --upgrade pip
+	$(FUZZ_VENV)/bin/pip install --quiet schemathesis==$(SCHEMATHESIS_VERSION)
+	touch $(FUZZ_STAMP)
+
+fuzz: $(STAMP) $(HTMX) $(FUZZ_STAMP)
+	$(BIN)/python tests/fuzz_api.py --database sqlite --st $(FUZZ_VENV)/bin/st
+	$(BIN)/python tests/fuzz_api.py --database postgresql --st $(FUZZ_VENV)/bin/st
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 
@@ -51,4 +69,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine_bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FUZZ_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -6,12 +6,17 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from arabesque import __version__
+from arabesque.api.allow import AllowHeader
 from arabesque.api.errors import BodyLimit, install_error_handlers
+from arabesque.api.input_guard import InputGuard
+from arabesque.api.route_table import RouteTable
 from arabesque.api.routes import router
 from arabesque.store import Database
 
@@ -42,12 +47,36 @@ def create_app(
     app.state.db = db
     app.state.files_dir = files_dir
     install_error_handlers(app)
+    # The last added runs first: the body is bounded, then checked for text the database cannot store.
+    # The route table reads `app.router.routes` on first use: the routers and the web mount below fill it in.
+    table = RouteTable(app.router.routes)
+    app.add_middleware(AllowHeader, table=table)
+    app.add_middleware(InputGuard, table=table)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.include_router(router)
     from arabesque.web import mount_web  # the Case Management pages, at `/` after the API
 
     mount_web(app, db, files_dir)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, less the 422 it adds to every operation with parameters: a validation error is a
+    400 here, in the error shape, which each router documents with the other statuses it answers."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                ref = responses.get("422", {}).get("content", {}).get("application/json", {}).get("schema", {})
+                if ref.get("$ref", "").endswith("/HTTPValidationError"):
+                    del responses["422"]
+        components = schema.get("components", {}).get("schemas", {})
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def app_from_env() -> FastAPI:

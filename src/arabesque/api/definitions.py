@@ -7,15 +7,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from arabesque.api.deps import Caller, Db
-from arabesque.api.schemas import UpgradeDefinitionRequest
+from arabesque.api.schemas import MAX_LIMIT, MAX_PAGE, UpgradeDefinitionRequest, error_responses, links
 from arabesque.app.create_definition import create_definition
 from arabesque.app.read_definitions import get_definition, list_definitions
 from arabesque.app.upgrade_definition import upgrade_definition
 
-router = APIRouter(prefix="/api/v1/workflow-definition", tags=["definitions"])
+router = APIRouter(prefix="/api/v1/workflow-definition", tags=["definitions"], responses=error_responses(400, 401, 503))
 
 
-@router.post("", status_code=201)
+_TO_DEFINITION = links(
+    201,
+    "id",
+    "definition_id",
+    ("GET", "/api/v1/workflow-definition/{definition_id}"),
+    ("POST", "/api/v1/workflow-definition/{definition_id}/upgrade"),
+)
+
+
+@router.post("", status_code=201, responses=error_responses(409, 413) | _TO_DEFINITION)
 def create(record: Annotated[dict[str, Any], Body()], who: Caller, db: Db) -> dict[str, Any]:
     return create_definition(db, who, record)
 
@@ -24,17 +33,17 @@ def create(record: Annotated[dict[str, Any], Body()], who: Caller, db: Db) -> di
 def list_(
     who: Caller,
     db: Db,
-    page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> dict[str, Any]:
     return list_definitions(db, who, page, limit)
 
 
-@router.get("/{definition_id}")
+@router.get("/{definition_id}", responses=error_responses(404))
 def get(definition_id: str, who: Caller, db: Db) -> dict[str, Any]:
     return get_definition(db, who, definition_id)
 
 
-@router.post("/{definition_id}/upgrade", status_code=201)
+@router.post("/{definition_id}/upgrade", status_code=201, responses=error_responses(404, 409, 413))
 def upgrade(definition_id: str, body: UpgradeDefinitionRequest, who: Caller, db: Db) -> dict[str, Any]:
     return upgrade_definition(db, who, definition_id, body.model_dump(exclude_unset=True))

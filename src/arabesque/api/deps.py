@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from arabesque.app.api_keys import authenticate
 from arabesque.app.errors import Unauthorized
@@ -27,13 +28,20 @@ async def _files_dir(request: Request) -> Path:
     return path
 
 
-def _principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
-    return authenticate(request.app.state.db, authorization)
+# Documents the API key as the OpenAPI security scheme (clients and fuzzers then know every operation needs
+# it); it never refuses by itself: the header is read whole below, so each 401 says what is wrong with it.
+_bearer = HTTPBearer(auto_error=False, scheme_name="apiKey", description="An API key: `Authorization: Bearer arb_...`")
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
 
 
-async def _credentials(authorization: Annotated[str | None, Header()] = None) -> ApiKeyCredentials:
+def _principal(request: Request, _documented: Bearer) -> Principal:
+    return authenticate(request.app.state.db, request.headers.get("authorization"))
+
+
+async def _credentials(request: Request, _documented: Bearer) -> ApiKeyCredentials:
     """The header checked for shape only (401 as `authenticate` words it); the key itself is looked up by
     the use case, in its own transaction (run and event: one transaction and one connection per request)."""
+    authorization = request.headers.get("authorization")
     if not authorization:
         raise Unauthorized("Missing Authorization header")
     scheme, _, key = authorization.strip().partition(" ")

@@ -1,4 +1,8 @@
-"""Every error as `{"statusCode", "message", "errors"?: [{"path", "message"}]}`, and the body size limit."""
+"""Every error as `{"statusCode", "message", "errors"?: [{"path", "message"}]}`, and the body size limit.
+
+A database outage (connection refused or lost, pool exhausted) is a 503 with `Retry-After`, like the
+readiness probe's answer, not a 500: the request was fine and can be sent again.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,18 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from arabesque.app.errors import AppError
+from arabesque.store import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, database_unavailable
 
-__all__ = ["BodyLimit", "error_body", "install_error_handlers"]
+__all__ = ["RETRY_AFTER_SECONDS", "BodyLimit", "error_body", "install_error_handlers", "unavailable_response"]
 
 log = logging.getLogger("arabesque.api")
+
+VALUE_DOES_NOT_FIT = "a value is too long or out of range"
 
 
 def error_body(status: int, message: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
@@ -47,7 +55,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
         messages = {404: "Not Found", 405: "Method Not Allowed"}
         detail = exc.detail if isinstance(exc.detail, str) else messages.get(exc.status_code, "Error")
-        return JSONResponse(error_body(exc.status_code, detail), status_code=exc.status_code, headers=exc.headers)
+        # The framework's own 400s are about the body (not UTF-8, a broken multipart envelope).
+        errors = [{"path": "body", "message": detail}] if exc.status_code == 400 else None
+        return JSONResponse(
+            error_body(exc.status_code, detail, errors), status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -60,10 +72,35 @@ def install_error_handlers(app: FastAPI) -> None:
             [{"path": _path(e.get("loc", ())), "message": str(e.get("msg"))} for e in errors],
         )
 
+    async def _database_error(_: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):
+            log.warning("database unavailable: %s", exc.__class__.__name__)
+            return unavailable_response()
+        log.exception("unhandled error", exc_info=exc)
+        return _json(500, "Internal server error")
+
+    for error in UNAVAILABLE_ERRORS:
+        app.add_exception_handler(error, _database_error)
+
+    @app.exception_handler(DataError)
+    async def _data_error(_: Request, exc: DataError) -> JSONResponse:
+        # SQLSTATE class 22 (PostgreSQL): a value the column cannot hold (too long for its varchar, out of
+        # range). The use cases check the values they know of, with paths; this is the net for the rest.
+        log.warning("value refused by the database: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+        return _json(400, "A value does not fit the database", [{"path": "body", "message": VALUE_DOES_NOT_FIT}])
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return _json(500, "Internal server error")
+
+
+def unavailable_response() -> JSONResponse:
+    return JSONResponse(
+        error_body(503, "The database is unavailable; retry later"),
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 class BodyLimit:

@@ -9,14 +9,21 @@ from fastapi.params import File as FileParam
 from fastapi.responses import FileResponse
 
 from arabesque.api.deps import Caller, Db, FilesDir
+from arabesque.api.schemas import error_responses, links
 from arabesque.app.errors import TooLarge
 from arabesque.app.files import MAX_FILE_BYTES, get_file, store_file
+from arabesque.app.input_text import check_fields
 
-router = APIRouter(prefix="/api/v1/external/files", tags=["files"])
+router = APIRouter(prefix="/api/v1/external/files", tags=["files"], responses=error_responses(400, 401, 503))
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    responses=error_responses(413) | links(201, "id", "file_id", ("GET", "/api/v1/external/files/{file_id}")),
+)
 def upload(file: Annotated[UploadFile, FileParam()], who: Caller, db: Db, files_dir: FilesDir) -> dict[str, Any]:
+    check_fields([("filename", file.filename or ""), ("content-type", file.content_type or "")], prefix="file")
     content = file.file.read(MAX_FILE_BYTES + 1)
     if len(content) > MAX_FILE_BYTES:
         raise TooLarge(
@@ -26,7 +33,7 @@ def upload(file: Annotated[UploadFile, FileParam()], who: Caller, db: Db, files_
     return store_file(db, files_dir, who, file.filename or "file", file.content_type or "", content)
 
 
-@router.get("/{file_id}")
+@router.get("/{file_id}", responses=error_responses(404))
 def download(file_id: str, who: Caller, db: Db, files_dir: FilesDir) -> FileResponse:
     stored = get_file(db, files_dir, who, file_id)
     return FileResponse(stored.path, media_type=stored.mime_type, filename=stored.file_name)

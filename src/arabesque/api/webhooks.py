@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from arabesque.api.deps import Caller, Db
+from arabesque.api.schemas import error_responses, links
 from arabesque.app.webhooks import (
     create_subscription,
     delete_subscription,
@@ -17,20 +18,29 @@ from arabesque.app.webhooks import (
     set_project_secret,
 )
 
-router = APIRouter(prefix="/api/v1/external", tags=["webhooks"])
+router = APIRouter(prefix="/api/v1/external", tags=["webhooks"], responses=error_responses(400, 401, 503))
 
 
 class SubscriptionRequest(BaseModel):
-    url: str
-    events: list[str]
-    description: str = ""
+    url: str = Field(min_length=1, max_length=2048, description="http(s) URL that receives the events")
+    events: list[str] = Field(description="`workflow.created`, `workflow.state.changed`, ... or `*`")
+    description: str = Field(default="", max_length=500)
 
 
 class SecretRequest(BaseModel):
     value: str = Field(min_length=1)
 
 
-@router.post("/webhooks", status_code=201)
+_TO_SUBSCRIPTION = links(
+    201,
+    "id",
+    "subscription_id",
+    ("GET", "/api/v1/external/webhooks/{subscription_id}/deliveries"),
+    ("DELETE", "/api/v1/external/webhooks/{subscription_id}"),
+)
+
+
+@router.post("/webhooks", status_code=201, responses=error_responses(413) | _TO_SUBSCRIPTION)
 def create(body: SubscriptionRequest, who: Caller, db: Db) -> dict[str, Any]:
     return create_subscription(db, who, body.url, body.events, body.description)
 
@@ -40,23 +50,25 @@ def list_(who: Caller, db: Db) -> list[dict[str, Any]]:
     return list_subscriptions(db, who)
 
 
-@router.delete("/webhooks/{subscription_id}", status_code=204)
+@router.delete("/webhooks/{subscription_id}", status_code=204, responses=error_responses(404))
 def delete(subscription_id: str, who: Caller, db: Db) -> Response:
     delete_subscription(db, who, subscription_id)
     return Response(status_code=204)
 
 
-@router.get("/webhooks/{subscription_id}/deliveries")
+@router.get("/webhooks/{subscription_id}/deliveries", responses=error_responses(404))
 def deliveries(subscription_id: str, who: Caller, db: Db) -> list[dict[str, Any]]:
     return list_deliveries(db, who, subscription_id)
 
 
-@router.post("/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver", status_code=202)
+@router.post(
+    "/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver", status_code=202, responses=error_responses(404)
+)
 def redeliver_(subscription_id: str, delivery_id: str, who: Caller, db: Db) -> dict[str, Any]:
     return redeliver(db, who, subscription_id, delivery_id)
 
 
-@router.put("/secrets/{name}", status_code=204)
+@router.put("/secrets/{name}", status_code=204, responses=error_responses(413))
 def put_secret(name: str, body: SecretRequest, who: Caller, db: Db) -> Response:
     set_project_secret(db, who, name, body.value)
     return Response(status_code=204)

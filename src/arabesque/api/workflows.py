@@ -8,21 +8,42 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from arabesque.api.deps import Caller, Db, IdempotencyKey, KeyCaller
-from arabesque.api.schemas import DecisionRequest, EventRequest, PatchWorkflowRequest, RunRequest, RunResponse
+from arabesque.api.schemas import (
+    MAX_LIMIT,
+    MAX_PAGE,
+    DecisionRequest,
+    EventRequest,
+    PatchWorkflowRequest,
+    RunRequest,
+    RunResponse,
+    error_responses,
+    links,
+)
 from arabesque.app.decide_document import decide_document
 from arabesque.app.patch_workflow import patch_workflow
 from arabesque.app.read_workflows import get_context, get_workflow, list_workflows
 from arabesque.app.run_workflow import run_workflow
 from arabesque.app.send_event import send_event
 
-router = APIRouter(prefix="/api/v1/external/workflows", tags=["workflows"])
+router = APIRouter(prefix="/api/v1/external/workflows", tags=["workflows"], responses=error_responses(400, 401, 503))
 
 OrderBy = Literal["createdAt", "updatedAt", "resolvedAt", "status", "state", "workflowDefinitionName"]
 
 
 # run and event return a JSONResponse: FastAPI then skips its `jsonable_encoder` walk over the body (a
 # runtime's context can be large) and the response-model check; `response_model` still documents it.
-@router.post("/run", response_model=RunResponse)
+_TO_RUNTIME = links(
+    200,
+    "workflowRuntimeId",
+    "runtime_id",
+    ("GET", "/api/v1/external/workflows/{runtime_id}"),
+    ("GET", "/api/v1/external/workflows/{runtime_id}/context"),
+    ("POST", "/api/v1/external/workflows/{runtime_id}/event"),
+    ("PATCH", "/api/v1/external/workflows/{runtime_id}"),
+)
+
+
+@router.post("/run", response_model=RunResponse, responses=error_responses(404, 413, 422) | _TO_RUNTIME)
 def run(body: RunRequest, who: KeyCaller, db: Db, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     return JSONResponse(run_workflow(db, who, body.model_dump(exclude_unset=True), idempotency_key))
 
@@ -34,8 +55,8 @@ def list_(
     status: Annotated[list[Literal["active", "completed", "failed"]] | None, Query()] = None,
     workflowDefinitionId: str | None = None,
     entityId: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     orderBy: OrderBy = "createdAt",
     orderDirection: Literal["asc", "desc"] = "desc",
 ) -> dict[str, Any]:
@@ -52,35 +73,35 @@ def list_(
     )
 
 
-@router.get("/{runtime_id}")
+@router.get("/{runtime_id}", responses=error_responses(404))
 def get(runtime_id: str, who: Caller, db: Db) -> dict[str, Any]:
     return get_workflow(db, who, runtime_id)
 
 
-@router.get("/{runtime_id}/context")
+@router.get("/{runtime_id}/context", responses=error_responses(404))
 def context(runtime_id: str, who: Caller, db: Db) -> dict[str, Any]:
     return get_context(db, who, runtime_id)
 
 
-@router.post("/{runtime_id}/event")
+@router.post("/{runtime_id}/event", responses=error_responses(404, 409, 413, 422))
 def event(
     runtime_id: str, body: EventRequest, who: KeyCaller, db: Db, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     return JSONResponse(send_event(db, who, runtime_id, body.name, body.payload, idempotency_key))
 
 
-@router.post("/{runtime_id}/send-event")
+@router.post("/{runtime_id}/send-event", responses=error_responses(404, 409, 413, 422))
 def send_event_alias(
     runtime_id: str, body: EventRequest, who: KeyCaller, db: Db, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     return JSONResponse(send_event(db, who, runtime_id, body.name, body.payload, idempotency_key))
 
 
-@router.patch("/{runtime_id}")
+@router.patch("/{runtime_id}", responses=error_responses(404, 409, 413))
 def patch(runtime_id: str, body: PatchWorkflowRequest, who: Caller, db: Db) -> dict[str, Any]:
     return patch_workflow(db, who, runtime_id, body.model_dump(exclude_unset=True))
 
 
-@router.patch("/{runtime_id}/decision/{document_id}")
+@router.patch("/{runtime_id}/decision/{document_id}", responses=error_responses(404, 409, 413))
 def decision(runtime_id: str, document_id: str, body: DecisionRequest, who: Caller, db: Db) -> dict[str, Any]:
     return decide_document(db, who, runtime_id, document_id, body.decision, body.reason, body.comment)

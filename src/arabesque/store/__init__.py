@@ -1,6 +1,14 @@
 """Storage: SQLAlchemy models, migrations, sessions."""
 
-from arabesque.store.db import data_dir, database_url, make_engine, upgrade
+from arabesque.store.db import (
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE_ERRORS,
+    data_dir,
+    database_unavailable,
+    database_url,
+    make_engine,
+    upgrade,
+)
 from arabesque.store.models import (
     ApiKey,
     Base,
@@ -25,6 +33,8 @@ from arabesque.store.session import Database, for_update
 from arabesque.store.webhooks import ProjectSecret, ProjectSetting, WebhookAttempt, WebhookSubscription
 
 __all__ = [
+    "RETRY_AFTER_SECONDS",
+    "UNAVAILABLE_ERRORS",
     "ApiKey",
     "Base",
     "Business",
@@ -49,6 +59,7 @@ __all__ = [
     "WorkflowDefinition",
     "WorkflowRuntime",
     "data_dir",
+    "database_unavailable",
     "database_url",
     "for_update",
     "make_engine",

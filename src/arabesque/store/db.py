@@ -19,14 +19,25 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from arabesque.store.private_files import create_private_file, make_private_dir
 
 if TYPE_CHECKING:
     from arabesque.store.sealed import SecretBox
 
-__all__ = ["data_dir", "database_url", "is_sqlite", "make_engine", "ping", "upgrade"]
+__all__ = [
+    "RETRY_AFTER_SECONDS",
+    "UNAVAILABLE_ERRORS",
+    "data_dir",
+    "database_unavailable",
+    "database_url",
+    "is_sqlite",
+    "make_engine",
+    "ping",
+    "upgrade",
+]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -136,6 +147,43 @@ def ping(engine: Engine) -> None:
             raise
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+
+
+# What a client is told to wait (`Retry-After`) when the database is unavailable: a restarting server or a
+# failover is usually back by then.
+RETRY_AFTER_SECONDS = 5
+
+# The exception types a database outage surfaces as (a surface registers its 503 handler for each);
+# `database_unavailable` tells an outage from a bug among them.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+
+# SQLite's OperationalError also reports bugs (a syntax error, a missing column); these are its outages.
+_SQLITE_OUTAGES = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database",
+    "disk i/o error",
+    "database or disk is full",
+    "attempt to write a readonly database",
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when `exc` says the database cannot be reached or cannot serve now (connection refused or
+    lost, pool exhausted, server shutting down, SQLite busy): the client should retry later."""
+    if isinstance(exc, (DisconnectionError, PoolTimeout)):
+        return True
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        if exc.connection_invalidated:
+            return True
+        orig = exc.orig
+        if orig is not None and type(orig).__module__.startswith("psycopg"):
+            # psycopg's OperationalError is SQLSTATE classes 08 (connection), 53 (resources), 57 (operator
+            # intervention: shutdown, statement timeout), 58; its InterfaceError a closed connection.
+            return True
+        message = str(orig if orig is not None else exc).lower()
+        return any(outage in message for outage in _SQLITE_OUTAGES)
+    return False
 
 
 def upgrade(engine: Engine, revision: str = "head", secret_box: SecretBox | None = None) -> None:

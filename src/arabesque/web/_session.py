@@ -46,7 +46,8 @@ async def check_csrf(request: Request) -> None:
         form = await request.form()
         value = form.get("csrf_token")
         given = value if isinstance(value, str) else None
-    if not expected or not given or not hmac.compare_digest(str(expected), given):
+    # Bytes: `compare_digest` raises TypeError on a str with non-ASCII characters (a hostile token).
+    if not expected or not given or not hmac.compare_digest(str(expected).encode(), given.encode("utf-8", "replace")):
         raise CsrfError("The form expired or did not come from this site (CSRF token missing or wrong)")
 
 

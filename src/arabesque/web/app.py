@@ -1,27 +1,34 @@
 """The Case Management application: server-rendered pages (Jinja2 + htmx) mounted at `/` beside the API.
 
 Handlers parse the request, call `app/` use cases with the signed-in member, and render a template.
-Errors from the use cases become pages with the same status codes the API uses (403, 404, 409...).
+Errors from the use cases become pages with the same status codes the API uses (403, 404, 409...); a
+database outage is a 503 page (with `Retry-After`) rendered without the database. The exception handlers
+run on the event loop, so an error page that shows the queue sidebar (a database read) is rendered in the
+threadpool, like the handlers themselves.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from arabesque.app.errors import AppError
+from arabesque.app.input_text import check_fields
 from arabesque.app.login import LoginThrottle
 from arabesque.app.members import Member
 from arabesque.app.queues import list_queues
 from arabesque.app.users import load_member
-from arabesque.store import Database
+from arabesque.store import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, Database, database_unavailable
 from arabesque.web._session import CsrfError, SessionMiddleware, check_csrf, csrf_token, session_of
 
 __all__ = [
@@ -34,6 +41,8 @@ __all__ = [
     "redirect",
     "render",
 ]
+
+log = logging.getLogger("arabesque.web")
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -86,17 +95,25 @@ async def _form(request: Request) -> dict[str, str]:
     """The submitted form (last value of each field), after the CSRF check."""
     await check_csrf(request)
     form = await request.form()
+    _check_storable(form.multi_items())
     return {k: v for k, v in form.multi_items() if isinstance(v, str)}
 
 
 async def _multi_form(request: Request) -> dict[str, list[str]]:
     await check_csrf(request)
     form = await request.form()
+    _check_storable(form.multi_items())
     out: dict[str, list[str]] = {}
     for k, v in form.multi_items():
         if isinstance(v, str):
             out.setdefault(k, []).append(v)
     return out
+
+
+def _check_storable(items: list[tuple[str, Any]]) -> None:
+    """A NUL in a field (or an uploaded file's name) is refused here, with the field's name: PostgreSQL
+    cannot store it. A file's content may hold any bytes."""
+    check_fields((k, v if isinstance(v, str) else (getattr(v, "filename", None) or "")) for k, v in items)
 
 
 CurrentMember = Annotated[Member, Depends(_member)]
@@ -130,6 +147,28 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+async def _error_page(request: Request, status: int, message: str) -> Response:
+    """The error page with the member's sidebar, rendered in the threadpool (the sidebar reads the
+    queues); without the sidebar when the database is down meanwhile."""
+
+    def build() -> Response:
+        try:
+            return render(request, "error.html", {"status": status, "message": message}, status)
+        except UNAVAILABLE_ERRORS as exc:
+            if not database_unavailable(exc):
+                raise
+            return _unavailable_page(request)
+
+    return await run_in_threadpool(build)
+
+
+def _unavailable_page(request: Request) -> Response:
+    """503, rendered without the database (no member, so no queue sidebar; the flashes wait for a page)."""
+    ctx = {"status": 503, "message": "The database is unavailable; try again in a few seconds.", "member": None}
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return templates.TemplateResponse(request, "unavailable.html", ctx, status_code=503, headers=headers)
+
+
 def create_web_app(db: Database, files_dir: Path, secret: str) -> FastAPI:
     import arabesque.web.admin as admin
     import arabesque.web.auth as auth
@@ -154,11 +193,12 @@ def create_web_app(db: Database, files_dir: Path, secret: str) -> FastAPI:
 
     @web.exception_handler(CsrfError)
     async def _csrf(request: Request, exc: CsrfError) -> Response:
-        return render(request, "error.html", {"status": 403, "message": str(exc)}, status=403)
+        return await _error_page(request, 403, str(exc))
 
     @web.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
-        return render(request, "error.html", {"status": exc.status_code, "message": exc.message}, exc.status_code)
+        details = "; ".join(f"{e.get('path')}: {e.get('message')}" for e in exc.errors or [])
+        return await _error_page(request, exc.status_code, f"{exc.message} ({details})" if details else exc.message)
 
     @web.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
@@ -166,6 +206,24 @@ def create_web_app(db: Database, files_dir: Path, secret: str) -> FastAPI:
             message = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, str(exc.detail))
             return JSONResponse({"statusCode": exc.status_code, "message": message}, status_code=exc.status_code)
         message = {404: "Page not found", 405: "Method not allowed"}.get(exc.status_code, str(exc.detail))
-        return render(request, "error.html", {"status": exc.status_code, "message": message}, exc.status_code)
+        response = await _error_page(request, exc.status_code, message)
+        if exc.headers:
+            response.headers.update(exc.headers)  # the Allow of a 405
+        return response
+
+    async def _database_error(request: Request, exc: Exception) -> Response:
+        if not database_unavailable(exc):
+            raise exc  # a bug: the server's 500
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        return _unavailable_page(request)
+
+    for error in UNAVAILABLE_ERRORS:
+        web.add_exception_handler(error, _database_error)
+
+    @web.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> Response:
+        # A value the column cannot hold (PostgreSQL SQLSTATE class 22): the input's fault, not a crash.
+        log.warning("value refused by the database: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+        return await _error_page(request, 400, "A value is too long or out of range; shorten it and try again.")
 
     return web
