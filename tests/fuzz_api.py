@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -75,7 +76,13 @@ def _database(kind: str, data_dir: Path) -> Iterator[str]:
 @contextmanager
 def _server(url: str, data_dir: Path, port: int) -> Iterator[str]:
     """`arabesque serve` on `port`; yields the API key it printed on first start."""
-    env = {**os.environ, "ARABESQUE_DATABASE_URL": url, "ARABESQUE_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "ARABESQUE_DATABASE_URL": url,
+        "ARABESQUE_DATA_DIR": str(data_dir),
+        "ARABESQUE_SECRET_KEY": secrets.token_urlsafe(48),  # required on PostgreSQL
+        "PYTHONUNBUFFERED": "1",
+    }
     arabesque = str(ROOT / ".venv" / "bin" / "arabesque")
     command = [arabesque, "serve", "--no-worker", "--access-log", "--port", str(port)]
     log = (data_dir / "serve.log").open("w+")
