@@ -13,7 +13,7 @@ from arabesque.app.case_form import build_fields, entity_schema, parse_form, sch
 from arabesque.app.case_list import CaseQuery, parse_case_query
 from arabesque.app.errors import TooManyRequests
 from arabesque.app.login import LoginThrottle
-from arabesque.app.members import Member, top_role
+from arabesque.app.members import Member
 from arabesque.app.queues import entity_of_record
 from arabesque.store import Database, LoginFailure
 from arabesque.web.diagram import layout
@@ -114,7 +114,6 @@ def test_every_process_counts_the_same_failures(db: Database) -> None:
 
 
 def test_roles_and_entities() -> None:
-    assert top_role(["viewer", "admin"]) == "admin" and top_role([]) == "viewer" and top_role(["x"]) == "viewer"
     viewer = Member("u", "v@x", "V", "viewer", "p")
     assert not viewer.can_work and viewer.principal.actor == "user:v@x"
     assert entity_of_record(_record("kyc_document_review")) == "individuals"

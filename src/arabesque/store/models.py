@@ -131,21 +131,26 @@ class ApiKey(Base):
 
 
 class User(Base):
+    """A person who signs in to Case Management. What they may do is per project: `UserProject`."""
+
     __tablename__ = "app_user"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     first_name: Mapped[str] = mapped_column(String(200), default="")
     last_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(Text)
-    roles: Mapped[list[Any]] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class UserProject(Base):
+    """A membership: the user's role (admin, reviewer, viewer) and status (active, disabled) in one project.
+    An admin of a project changes only its memberships (migration 0006 moved both off the user row)."""
+
     __tablename__ = "user_project"
     user_id: Mapped[str] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16), default="viewer", server_default="viewer")
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
 
 
 class LoginFailure(Base):

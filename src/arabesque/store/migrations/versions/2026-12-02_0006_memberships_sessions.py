@@ -1,0 +1,72 @@
+"""memberships: role and status per project
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-02 10:00:00
+
+- Roles and status were columns of the user row, so an admin of one project changed a user's role and status
+  in every project they belong to. They move onto the membership (`user_project.role`, `.status`): each user's
+  highest role and their status are copied to each of their memberships, then dropped from `app_user`.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
+_RANK = {"viewer": 1, "reviewer": 2, "admin": 3}
+
+users = sa.table("app_user", sa.column("id", sa.String), sa.column("roles", JSON), sa.column("status", sa.String))
+memberships = sa.table(
+    "user_project",
+    sa.column("user_id", sa.String),
+    sa.column("role", sa.String),
+    sa.column("status", sa.String),
+)
+
+
+def _top_role(roles: object) -> str:
+    """The highest known role of a user row (`viewer` when none), as the application read it before 0006."""
+    known = [r for r in roles if r in _RANK] if isinstance(roles, list) else []
+    return max(known, key=lambda r: _RANK[r]) if known else "viewer"
+
+
+def upgrade() -> None:
+    op.add_column("user_project", sa.Column("role", sa.String(length=16), server_default="viewer", nullable=False))
+    op.add_column("user_project", sa.Column("status", sa.String(length=16), server_default="active", nullable=False))
+    conn = op.get_bind()
+    for user_id, roles, status in conn.execute(sa.select(users.c.id, users.c.roles, users.c.status)).all():
+        conn.execute(
+            memberships.update()
+            .where(memberships.c.user_id == user_id)
+            .values(role=_top_role(roles), status="disabled" if status == "disabled" else "active")
+        )
+    # Plain `ALTER TABLE ... DROP COLUMN` on SQLite too (3.35+): copying `app_user` into a new table, as batch
+    # mode does, would drop a table other rows reference.
+    op.drop_column("app_user", "roles")
+    op.drop_column("app_user", "status")
+
+
+def downgrade() -> None:
+    # Back to one role and status per user: the highest role of any membership; active if any membership is.
+    op.add_column("app_user", sa.Column("roles", JSON, server_default="[]", nullable=False))
+    op.add_column("app_user", sa.Column("status", sa.String(length=16), server_default="active", nullable=False))
+    conn = op.get_bind()
+    best: dict[str, tuple[str, str]] = {}
+    for user_id, role, status in conn.execute(
+        sa.select(memberships.c.user_id, memberships.c.role, memberships.c.status)
+    ).all():
+        top, state = best.get(user_id, ("viewer", "disabled"))
+        top = role if _RANK.get(role, 0) > _RANK[top] else top
+        best[user_id] = (top, "active" if status == "active" or state == "active" else "disabled")
+    for user_id, (top, state) in best.items():
+        conn.execute(users.update().where(users.c.id == user_id).values(roles=[top], status=state))
+    op.drop_column("user_project", "status")
+    op.drop_column("user_project", "role")
