@@ -241,6 +241,30 @@ def users_list(
         typer.echo(f"{row['email']}\t{row['role']}\t{row['status']}\t{row['name']}")
 
 
+@users_app.command("set-password")
+def users_set_password(
+    email: Annotated[str, typer.Option(help="The user's email.")],
+) -> None:
+    """Set a user's password (ARABESQUE_USER_PASSWORD, else a generated one printed alone on the last line) and
+    sign out all their sessions."""
+    import os
+
+    from arabesque.app.errors import AppError
+    from arabesque.app.serve import open_service
+    from arabesque.app.users import set_password
+
+    given = os.environ.get("ARABESQUE_USER_PASSWORD")
+    service = open_service(seed=False)
+    try:
+        password = set_password(service.db, email, given)
+    except AppError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"password of {email.strip().lower()} changed; their sessions were signed out")
+    if given is None:
+        typer.echo("password (shown once):")
+        typer.echo(password)
+
+
 @projects_app.command("create")
 def projects_create(
     name: Annotated[str, typer.Argument(help="The project's name.")],

@@ -51,6 +51,8 @@ def test_users_create(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_generated_password_is_alone_on_the_last_line(db: Database) -> None:
     lines = _run("users", "create", "--email", "vic@example.com", "--role", "viewer", "--name", "Vic Tor")
     assert verify_login(db, "vic@example.com", lines[-1])
+    lines = _run("users", "set-password", "--email", "vic@example.com")
+    assert verify_login(db, "vic@example.com", lines[-1])
 
 
 def test_projects_and_memberships_with_a_role_each(db: Database) -> None:

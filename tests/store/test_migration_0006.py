@@ -85,6 +85,7 @@ def test_roles_and_status_move_onto_the_memberships(empty: Database) -> None:
     upgrade(empty.engine)
     with empty.engine.connect() as conn:
         rows = conn.execute(text("SELECT user_id, project_id, role, status FROM user_project ORDER BY 1, 2")).all()
+        tables = set(inspect(conn).get_table_names())
         user_columns = {c["name"] for c in inspect(conn).get_columns("app_user")}
     assert [tuple(r) for r in rows] == [
         ("u-admin", "p1", "admin", "active"),
@@ -94,6 +95,7 @@ def test_roles_and_status_move_onto_the_memberships(empty: Database) -> None:
         ("u-viewer", "p1", "viewer", "disabled"),
     ]
     assert "roles" not in user_columns and "status" not in user_columns
+    assert "web_session" in tables
     with empty.engine.begin() as conn:  # a membership added later gets the least role unless told otherwise
         conn.execute(text("INSERT INTO user_project (user_id, project_id) VALUES ('u-alone', 'p1')"))
         assert conn.execute(text("SELECT role, status FROM user_project WHERE user_id = 'u-alone'")).one() == (
@@ -104,6 +106,7 @@ def test_roles_and_status_move_onto_the_memberships(empty: Database) -> None:
     _downgrade(empty, "0005")
     with empty.engine.connect() as conn:
         back = conn.execute(text("SELECT id, roles, status FROM app_user ORDER BY id")).all()
+        tables = set(inspect(conn).get_table_names())
     roles = {user_id: (r if isinstance(r, list) else json.loads(r), s) for user_id, r, s in back}
     assert roles == {
         "u-admin": (["admin"], "active"),
@@ -112,3 +115,4 @@ def test_roles_and_status_move_onto_the_memberships(empty: Database) -> None:
         "u-odd": (["viewer"], "active"),
         "u-viewer": (["viewer"], "disabled"),
     }
+    assert "web_session" not in tables

@@ -101,7 +101,7 @@ def test_an_admin_changes_only_members_of_their_project_and_not_themselves(clien
     assert _set(client, token, _id(db, b.viewer), role="reviewer") == 303
     page = client.get("/admin/users").text
     assert _rows(page)[b.viewer] == ("reviewer", "active") and _flash(page) == [
-        "Membership updated"
+        "Membership updated; their sessions in this project were signed out"
     ]
     client.cookies.clear()
     token = sign_in(client, a.admin)

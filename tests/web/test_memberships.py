@@ -12,6 +12,7 @@ from arabesque.app.admin import create_key
 from arabesque.app.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from arabesque.app.members import Member
 from arabesque.app.users import add_user, create_user, list_members, list_users, load_member, update_user, verify_login
+from arabesque.app.web_sessions import resume_session, start_session, switch_project
 from arabesque.store import Database, User
 
 
@@ -102,18 +103,33 @@ def test_update_user_changes_only_this_projects_members_and_not_ones_own(db: Dat
     assert _member(db, a.viewer, a.project_id).role == "reviewer"
 
 
-def test_sign_in_needs_an_active_membership(db: Database, two: tuple[Site, Site]) -> None:
+def test_sign_in_uses_the_active_memberships(db: Database, two: tuple[Site, Site]) -> None:
     a, b = two
     rita = _id(db, a.reviewer)
     add_user(db, _member(db, b.admin, b.project_id), a.reviewer, "viewer", "")
     update_user(db, _member(db, a.admin, a.project_id), rita, status="disabled")
-    assert verify_login(db, a.reviewer, PASSWORD) == rita  # disabled in A, active in B
-    member = load_member(db, rita)
-    assert member is not None and (member.project_id, member.role) == (b.project_id, "viewer")
-    assert member.projects == ((b.project_id, "default"),)
+    started = start_session(db, verify_login(db, a.reviewer, PASSWORD))  # disabled in A: signed in to B
+    assert (started.session.member.project_id, started.session.member.role) == (b.project_id, "viewer")
+    assert started.session.member.projects == ((b.project_id, "default"),)
+    active = resume_session(db, started.token)
+    assert active is not None and not switch_project(db, active, a.project_id)  # no switching into A
     update_user(db, _member(db, b.admin, b.project_id), rita, status="disabled")
     with pytest.raises(Unauthorized):  # disabled everywhere
         verify_login(db, a.reviewer, PASSWORD)
+
+
+def test_a_role_change_ends_the_members_sessions_in_that_project_only(db: Database, two: tuple[Site, Site]) -> None:
+    a, b = two
+    rita = _id(db, a.reviewer)
+    add_user(db, _member(db, b.admin, b.project_id), a.reviewer, "reviewer", "")
+    in_a, in_b = start_session(db, rita), start_session(db, rita)
+    assert switch_project(db, in_b.session, b.project_id)
+    update_user(db, _member(db, b.admin, b.project_id), rita, role="viewer")
+    assert resume_session(db, in_b.token) is None  # B's admin ended the session in B...
+    still = resume_session(db, in_a.token)  # ...and not the one in A
+    assert still is not None and still.member.role == "reviewer"
+    update_user(db, _member(db, a.admin, a.project_id), rita, role="reviewer")  # no change: nothing ends
+    assert resume_session(db, in_a.token) is not None
 
 
 def test_create_user_from_the_command_line_names_the_project(db: Database, two: tuple[Site, Site]) -> None:

@@ -23,16 +23,20 @@ from sqlalchemy.orm import Session
 from arabesque.app.api_keys import _resolve_project
 from arabesque.app.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from arabesque.app.members import ROLES, STATUSES, Member, member_in, require_role
-from arabesque.store import Database, User, UserProject
+from arabesque.app.web_sessions import end_sessions
+from arabesque.store import Database, Project, User, UserProject
 
 __all__ = [
     "MIN_PASSWORD",
     "CreatedUser",
     "add_user",
+    "change_password",
     "create_user",
     "list_members",
     "list_users",
     "load_member",
+    "my_memberships",
+    "set_password",
     "update_user",
     "verify_login",
 ]
@@ -181,6 +185,18 @@ def list_users(db: Database, member: Member) -> list[dict[str, Any]]:
         return _memberships(s, member.project_id)
 
 
+def my_memberships(db: Database, member: Member) -> list[dict[str, str]]:
+    """The signed-in user's active memberships: every project and their role there."""
+    with db.read() as s:
+        rows = s.execute(
+            select(Project.id, Project.name, UserProject.role)
+            .join(UserProject, UserProject.project_id == Project.id)
+            .where(UserProject.user_id == member.user_id, UserProject.status == "active")
+            .order_by(Project.created_at, Project.id)
+        ).all()
+    return [{"id": pid, "name": name, "role": role} for pid, name, role in rows]
+
+
 def list_members(db: Database, project: str | None) -> list[dict[str, Any]]:
     """The members of `project` (id or name; the only project when omitted), for the command line."""
     with db.read() as s:
@@ -189,7 +205,7 @@ def list_members(db: Database, project: str | None) -> list[dict[str, Any]]:
 
 def update_user(db: Database, member: Member, user_id: str, role: str | None = None, status: str | None = None) -> None:
     """An admin changes a member's role or status (active/disabled) in the current project, not their own, and
-    not anywhere else."""
+    not anywhere else. The member's sessions in this project end: they sign in again with what they now are."""
     require_role(member, "admin")
     errors = []
     if user_id == member.user_id:
@@ -208,3 +224,45 @@ def update_user(db: Database, member: Member, user_id: str, role: str | None = N
             return
         membership.role = role or membership.role
         membership.status = status or membership.status
+        end_sessions(s, user_id, project_id=member.project_id)
+
+
+def change_password(
+    db: Database, member: Member, current: str, new: str, confirm: str, keep_session: str | None = None
+) -> None:
+    """The signed-in user changes their own password; every other session of theirs ends (`keep_session`, the
+    token hash of the session making the change, stays)."""
+    errors = _password_errors(new, "new_password")
+    if new != confirm:
+        errors.append({"path": "confirm_password", "message": "The two new passwords differ."})
+    with db.read() as s:
+        user = s.get(User, member.user_id)
+        stored = user.password_hash if user is not None else _dummy_hash()
+    if not _matches(stored, current) or user is None:
+        errors.insert(0, {"path": "current_password", "message": "Wrong password."})
+    if errors:
+        raise InvalidInput("Validation error", errors)
+    _store_password(db, member.user_id, new, keep_session)
+
+
+def set_password(db: Database, email: str, password: str | None = None) -> str:
+    """Set a user's password from the command line (generated when None; returned) and end all their sessions."""
+    if password is not None and (errors := _password_errors(password, "password")):
+        raise InvalidInput("Validation error", errors)
+    password = password if password is not None else secrets.token_urlsafe(15)
+    with db.read() as s:
+        user_id = s.scalar(select(User.id).where(User.email == email.strip().lower()))
+    if user_id is None:
+        raise NotFound(f"No user {email.strip().lower()!r}")
+    _store_password(db, user_id, password, keep_session=None)
+    return password
+
+
+def _store_password(db: Database, user_id: str, password: str, keep_session: str | None) -> None:
+    hashed = _hasher.hash(password)  # outside the write transaction: argon2 is slow on purpose
+    with db.write() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise NotFound(f"No user with id [{user_id}]")
+        user.password_hash = hashed
+        end_sessions(s, user_id, keep=keep_session)

@@ -42,6 +42,7 @@ __all__ = [
     "RuntimeEvent",
     "User",
     "UserProject",
+    "WebSession",
     "WorkflowDefinition",
     "WorkflowRuntime",
     "utcnow",
@@ -151,6 +152,19 @@ class UserProject(Base):
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"), primary_key=True, index=True)
     role: Mapped[str] = mapped_column(String(16), default="viewer", server_default="viewer")
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+
+
+class WebSession(Base):
+    """A signed-in Case Management session (`app/web_sessions.py`). The cookie carries a random token; only
+    its SHA-256 is stored, so a copy of this table signs nobody in. Deleting the row ends the session."""
+
+    __tablename__ = "web_session"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("app_user.id"), index=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))  # the current project
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class LoginFailure(Base):

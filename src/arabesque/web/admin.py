@@ -74,7 +74,7 @@ def users_create(request: Request, member: CurrentMember, form: Form) -> Respons
 @router.post("/users/{user_id}")
 def users_update(request: Request, user_id: str, member: CurrentMember, form: Form) -> Response:
     update_user(db_of(request), member, user_id, form.get("role") or None, form.get("status") or None)
-    flash(request, "Membership updated")
+    flash(request, "Membership updated; their sessions in this project were signed out")
     return redirect("/admin/users")
 
 

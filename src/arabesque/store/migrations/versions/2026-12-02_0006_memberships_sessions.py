@@ -1,4 +1,4 @@
-"""memberships: role and status per project
+"""memberships, server-side sessions
 
 Revision ID: 0006
 Revises: 0005
@@ -7,6 +7,8 @@ Create Date: 2026-12-02 10:00:00
 - Roles and status were columns of the user row, so an admin of one project changed a user's role and status
   in every project they belong to. They move onto the membership (`user_project.role`, `.status`): each user's
   highest role and their status are copied to each of their memberships, then dropped from `app_user`.
+- `web_session`: the Case Management session lives in the database (the cookie carries a random token whose
+  SHA-256 is the key), so signing out, a password change, a role change or disabling a member ends it.
 """
 
 from __future__ import annotations
@@ -53,8 +55,27 @@ def upgrade() -> None:
     op.drop_column("app_user", "roles")
     op.drop_column("app_user", "status")
 
+    op.create_table(
+        "web_session",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.String(length=64), nullable=False),
+        sa.Column("project_id", sa.String(length=64), nullable=False),
+        sa.Column("csrf", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name="fk_web_session_user_id_app_user"),
+        sa.ForeignKeyConstraint(["project_id"], ["project.id"], name="fk_web_session_project_id_project"),
+        sa.PrimaryKeyConstraint("token_hash", name="pk_web_session"),
+    )
+    op.create_index("ix_web_session_user_id", "web_session", ["user_id"])
+    op.create_index("ix_web_session_expires_at", "web_session", ["expires_at"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_web_session_expires_at", table_name="web_session")
+    op.drop_index("ix_web_session_user_id", table_name="web_session")
+    op.drop_table("web_session")
+
     # Back to one role and status per user: the highest role of any membership; active if any membership is.
     op.add_column("app_user", sa.Column("roles", JSON, server_default="[]", nullable=False))
     op.add_column("app_user", sa.Column("status", sa.String(length=16), server_default="active", nullable=False))
