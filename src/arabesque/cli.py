@@ -79,15 +79,23 @@ def serve(
         bool, typer.Option("--access-log/--no-access-log", help="Log every request (off by default).")
     ] = False,
 ) -> None:
-    """Migrate the database (seed it on first start) and serve the API (with a worker unless --no-worker)."""
+    """Migrate the database (seed it on first start) and serve the API (with a worker unless --no-worker).
+
+    X-Forwarded-For/-Proto are honoured only from ARABESQUE_TRUSTED_PROXIES (addresses or CIDRs, comma-separated;
+    none by default)."""
     import os
 
     import uvicorn
 
     from arabesque.api import create_app
     from arabesque.api.app import THREADS_ENV
-    from arabesque.app.serve import open_service
+    from arabesque.app.errors import AppError
+    from arabesque.app.serve import forwarded_options, open_service
 
+    try:
+        forwarded = forwarded_options()
+    except AppError as exc:
+        raise _fail(exc) from exc
     service = open_service()
     first = service.first_start
     if first is not None:
@@ -115,6 +123,7 @@ def serve(
                 workers=workers,
                 log_level="info",
                 access_log=access_log,
+                **forwarded,
             )
         else:
             uvicorn.run(
@@ -123,6 +132,7 @@ def serve(
                 port=port,
                 log_level="info",
                 access_log=access_log,
+                **forwarded,
             )
     finally:
         if in_process is not None:

@@ -81,6 +81,7 @@ def test_roles_and_status_move_onto_the_memberships(empty: Database) -> None:
             )  # fmt: skip
             for project in projects:
                 conn.execute(text(f"INSERT INTO user_project VALUES ('{user_id}', '{project}')"))
+        conn.execute(text("INSERT INTO login_failure (key, at) VALUES ('e:x@example.com', 1.0)"))
 
     upgrade(empty.engine)
     with empty.engine.connect() as conn:
@@ -95,7 +96,7 @@ def test_roles_and_status_move_onto_the_memberships(empty: Database) -> None:
         ("u-viewer", "p1", "viewer", "disabled"),
     ]
     assert "roles" not in user_columns and "status" not in user_columns
-    assert "web_session" in tables
+    assert {"web_session", "login_counter"} <= tables and "login_failure" not in tables
     with empty.engine.begin() as conn:  # a membership added later gets the least role unless told otherwise
         conn.execute(text("INSERT INTO user_project (user_id, project_id) VALUES ('u-alone', 'p1')"))
         assert conn.execute(text("SELECT role, status FROM user_project WHERE user_id = 'u-alone'")).one() == (
@@ -115,4 +116,4 @@ def test_roles_and_status_move_onto_the_memberships(empty: Database) -> None:
         "u-odd": (["viewer"], "active"),
         "u-viewer": (["viewer"], "disabled"),
     }
-    assert "web_session" not in tables
+    assert "login_failure" in tables and not {"web_session", "login_counter"} & tables

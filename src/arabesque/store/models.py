@@ -36,7 +36,7 @@ __all__ = [
     "File",
     "Filter",
     "IdempotencyRecord",
-    "LoginFailure",
+    "LoginCounter",
     "OutboxEffect",
     "Project",
     "RuntimeEvent",
@@ -167,16 +167,17 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class LoginFailure(Base):
-    """A failed Case Management sign-in, counted per email (`e:<email>`) and per client address (`c:<address>`)
-    over the throttle's window (`app/login.py`): in the database, so every process of a deployment counts the
-    same failures. `at` is wall-clock epoch seconds."""
+class LoginCounter(Base):
+    """A sign-in throttle counter (`app/login.py`), one row per key, updated in the transaction that checks
+    it: failures per client address (`c:...`) in the current window, and consecutive failures per email and
+    client address (`p:...`) for the backoff. In the database, so every process counts the same attempts.
+    Times are wall-clock epoch seconds; `updated_at` lets old rows be pruned by age."""
 
-    __tablename__ = "login_failure"
-    __table_args__ = (Index(None, "key", "at"),)
-    pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(400))
-    at: Mapped[float] = mapped_column(Float, index=True)
+    __tablename__ = "login_counter"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    since: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float, index=True)
 
 
 class WorkflowDefinition(Base):

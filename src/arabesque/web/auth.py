@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from arabesque.app.errors import InvalidInput, TooManyRequests, Unauthorized
 from arabesque.app.login import login
 from arabesque.app.users import change_password, my_memberships
-from arabesque.app.web_sessions import ActiveSession, end_session, start_session, switch_project
+from arabesque.app.web_sessions import ActiveSession, end_session, switch_project
 from arabesque.web._session import check_csrf, session_of
 from arabesque.web.app import CurrentSession, Form, MaybeSession, db_of, flash, redirect, render
 
@@ -25,6 +25,12 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+def client_address(request: Request) -> str:
+    """The peer's address as the server saw it: uvicorn replaces it with the `X-Forwarded-For` client only
+    when the peer is one of `ARABESQUE_TRUSTED_PROXIES`."""
+    return request.client.host if request.client else "?"
+
+
 @router.get("/login")
 def login_page(request: Request, active: MaybeSession, next: Annotated[str | None, Query()] = None) -> Response:
     if active is not None:
@@ -36,10 +42,9 @@ def login_page(request: Request, active: MaybeSession, next: Annotated[str | Non
 def login_submit(request: Request, form: Form) -> Response:
     email = form.get("email", "")
     target = _safe_next(form.get("next"))
-    client = request.client.host if request.client else "?"
+    throttle = request.app.state.throttle
     try:
-        user_id = login(db_of(request), request.app.state.throttle, email, form.get("password", ""), client)
-        started = start_session(db_of(request), user_id)
+        started = login(db_of(request), throttle, email, form.get("password", ""), client_address(request))
     except (Unauthorized, TooManyRequests) as exc:
         ctx = {"next": target, "email": email, "error": exc.message}
         return render(request, "login.html", ctx, status=exc.status_code)
@@ -76,17 +81,26 @@ def _account(request: Request, active: ActiveSession, errors: dict[str, str], st
 
 @router.post("/account/password")
 def account_password(request: Request, active: CurrentSession, form: Form) -> Response:
+    member, throttle, client = active.member, request.app.state.throttle, client_address(request)
     try:
-        change_password(
-            db_of(request),
-            active.member,
-            form.get("current_password", ""),
-            form.get("new_password", ""),
-            form.get("confirm_password", ""),
-            keep_session=active.token_hash,
-        )
-    except InvalidInput as exc:
+        # A wrong current password counts as a failed sign-in: a borrowed session cannot guess it freely.
+        throttle.reserve(member.email, client)
+        try:
+            change_password(
+                db_of(request),
+                member,
+                form.get("current_password", ""),
+                form.get("new_password", ""),
+                form.get("confirm_password", ""),
+                keep_session=active.token_hash,
+            )
+        except InvalidInput as exc:
+            if not any(e.get("path") == "current_password" for e in exc.errors or []):
+                throttle.succeeded(member.email, client)  # the password was right: not a failed attempt
+            raise
+    except (InvalidInput, TooManyRequests) as exc:
         errors = {e["path"]: e["message"] for e in exc.errors or [{"path": "", "message": exc.message}]}
         return _account(request, active, errors, status=exc.status_code)
+    throttle.succeeded(member.email, client)
     flash(request, "Password changed; your other sessions were signed out")
     return redirect("/account")

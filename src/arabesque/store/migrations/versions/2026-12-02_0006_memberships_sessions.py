@@ -1,4 +1,4 @@
-"""memberships, server-side sessions
+"""memberships, server-side sessions, sign-in counters
 
 Revision ID: 0006
 Revises: 0005
@@ -9,6 +9,9 @@ Create Date: 2026-12-02 10:00:00
   highest role and their status are copied to each of their memberships, then dropped from `app_user`.
 - `web_session`: the Case Management session lives in the database (the cookie carries a random token whose
   SHA-256 is the key), so signing out, a password change, a role change or disabling a member ends it.
+- `login_counter` replaces `login_failure`: one counter row per key, updated in the transaction that checks
+  it, so concurrent sign-ins cannot overshoot the limit. The old rows are failures of the last 15 minutes at
+  most; they are dropped.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+BIG = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 _RANK = {"viewer": 1, "reviewer": 2, "admin": 3}
 
@@ -70,8 +74,32 @@ def upgrade() -> None:
     op.create_index("ix_web_session_user_id", "web_session", ["user_id"])
     op.create_index("ix_web_session_expires_at", "web_session", ["expires_at"])
 
+    op.create_table(
+        "login_counter",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("since", sa.Float(), nullable=False),
+        sa.Column("updated_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name="pk_login_counter"),
+    )
+    op.create_index("ix_login_counter_updated_at", "login_counter", ["updated_at"])
+    op.drop_index("ix_login_failure_at", table_name="login_failure")
+    op.drop_index("ix_login_failure_key_at", table_name="login_failure")
+    op.drop_table("login_failure")
+
 
 def downgrade() -> None:
+    op.create_table(
+        "login_failure",
+        sa.Column("pk", BIG, primary_key=True, autoincrement=True),
+        sa.Column("key", sa.String(length=400), nullable=False),
+        sa.Column("at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("pk", name="pk_login_failure"),
+    )
+    op.create_index("ix_login_failure_key_at", "login_failure", ["key", "at"])
+    op.create_index("ix_login_failure_at", "login_failure", ["at"])
+    op.drop_index("ix_login_counter_updated_at", table_name="login_counter")
+    op.drop_table("login_counter")
     op.drop_index("ix_web_session_expires_at", table_name="web_session")
     op.drop_index("ix_web_session_user_id", table_name="web_session")
     op.drop_table("web_session")
