@@ -22,6 +22,7 @@ from arabesque.app.members import Member
 from arabesque.app.queues import list_queues
 from arabesque.app.web_sessions import ActiveSession, resume_session
 from arabesque.store import Database
+from arabesque.web._headers import SecurityHeaders
 from arabesque.web._session import CsrfError, SessionMiddleware, anonymous_csrf, check_csrf, session_of
 
 __all__ = [
@@ -168,6 +169,7 @@ def create_web_app(db: Database, files_dir: Path, secret: str) -> FastAPI:
     web.state.files_dir = files_dir
     web.state.throttle = LoginThrottle(db)
     web.add_middleware(SessionMiddleware, secret=secret)
+    web.add_middleware(SecurityHeaders)
     web.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     web.include_router(auth.router)
     web.include_router(cases.router)
