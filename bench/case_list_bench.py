@@ -52,6 +52,7 @@ warnings.filterwarnings("ignore", message=".*httpx.*")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from argon2 import PasswordHasher  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
@@ -60,7 +61,7 @@ from arabesque.app.bootstrap import create_tenant  # noqa: E402
 from arabesque.app.case_list import CaseQuery, list_cases  # noqa: E402
 from arabesque.app.create_definition import insert_definition  # noqa: E402
 from arabesque.app.queues import list_queues, seed_queues  # noqa: E402
-from arabesque.app.users import create_user, load_member  # noqa: E402
+from arabesque.app.users import load_member  # noqa: E402
 from arabesque.store import Database, WorkflowDefinition, upgrade  # noqa: E402
 
 DB_NAME = "arabesque_case_list_bench"
@@ -135,16 +136,20 @@ class Bench:
                 insert_definition(s, project_id, json.loads(path.read_text()), created_by="SYSTEM")
             s.flush()
             seed_queues(s, project_id)
-        admin = create_user(db, "admin@bench.local", "admin", project_id, PASSWORD, "Ada Admin")
+        # Users as schema 0002 has them (role and status on the user row); migration 0006 moves them onto the
+        # memberships when the bench upgrades to head.
+        admin_id = str(uuid.uuid4())
+        users = [(admin_id, "admin@bench.local", "Ada", "Admin", PasswordHasher().hash(PASSWORD), "admin")]
+        for i in range(20):
+            users.append((str(uuid.uuid4()), f"reviewer{i}@bench.local", FIRST[i], LAST[i], "x", "reviewer"))
         with db.write() as s:
-            for i in range(20):
-                uid = str(uuid.uuid4())
+            for uid, email, first, last, hashed, role in users:
                 s.execute(
                     text(
                         "INSERT INTO app_user (id, email, first_name, last_name, password_hash, roles, status, "
-                        "created_at) VALUES (:id, :email, :first, :last, 'x', '[\"reviewer\"]', 'active', now())"
+                        "created_at) VALUES (:id, :email, :first, :last, :hash, :roles, 'active', now())"
                     ),
-                    {"id": uid, "email": f"reviewer{i}@bench.local", "first": FIRST[i], "last": LAST[i]},
+                    {"id": uid, "email": email, "first": first, "last": last, "hash": hashed, "roles": f'["{role}"]'},
                 )
                 s.execute(text("INSERT INTO user_project VALUES (:u, :p)"), {"u": uid, "p": project_id})
             defs = s.scalars(select(WorkflowDefinition).where(WorkflowDefinition.project_id == project_id)).all()
@@ -159,7 +164,7 @@ class Bench:
                 }
                 for d in defs
             ]
-        return {"project_id": project_id, "admin_id": admin.id, "definitions": definitions}
+        return {"project_id": project_id, "admin_id": admin_id, "definitions": definitions}
 
     def seed(self, setup: dict[str, Any]) -> None:
         n = self.args.runtimes

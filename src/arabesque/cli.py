@@ -58,8 +58,18 @@ db_app = typer.Typer(no_args_is_help=True, help="Database administration.")
 keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="api-keys")
-users_app = typer.Typer(no_args_is_help=True, help="Case Management users.")
+users_app = typer.Typer(no_args_is_help=True, help="Case Management users and their memberships.")
 app.add_typer(users_app, name="users")
+projects_app = typer.Typer(no_args_is_help=True, help="Projects (tenants).")
+app.add_typer(projects_app, name="projects")
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    """Print a use case's error (and the path of each problem) on stderr; exit status 1."""
+    errors = getattr(exc, "errors", None) or []
+    details = "; ".join(f"{e['path']}: {e['message']}" for e in errors)
+    typer.echo(f"{getattr(exc, 'message', exc)}{': ' + details if details else ''}", err=True)
+    return typer.Exit(1)
 
 
 @app.command()
@@ -88,15 +98,23 @@ def serve(
         bool, typer.Option("--access-log/--no-access-log", help="Log every request (off by default).")
     ] = False,
 ) -> None:
-    """Migrate the database (seed it on first start) and serve the API (with a worker unless --no-worker)."""
+    """Migrate the database (seed it on first start) and serve the API (with a worker unless --no-worker).
+
+    X-Forwarded-For/-Proto are honoured only from ARABESQUE_TRUSTED_PROXIES (addresses or CIDRs, comma-separated;
+    none by default)."""
     import os
 
     import uvicorn
 
     from arabesque.api import create_app
     from arabesque.api.app import THREADS_ENV
-    from arabesque.app.serve import open_service
+    from arabesque.app.errors import AppError
+    from arabesque.app.serve import forwarded_options, open_service
 
+    try:
+        forwarded = forwarded_options()
+    except AppError as exc:
+        raise _fail(exc) from exc
     service = open_service()
     first = service.first_start
     if first is not None:
@@ -124,6 +142,7 @@ def serve(
                 workers=workers,
                 log_level="info",
                 access_log=access_log,
+                **forwarded,
             )
         else:
             uvicorn.run(
@@ -132,6 +151,7 @@ def serve(
                 port=port,
                 log_level="info",
                 access_log=access_log,
+                **forwarded,
             )
     finally:
         if in_process is not None:
@@ -208,7 +228,9 @@ def users_create(
     project: Annotated[str | None, typer.Option(help="Project id or name (default: the only one).")] = None,
     name: Annotated[str, typer.Option(help="Full name.")] = "",
 ) -> None:
-    """Create a user (or add an existing one to the project); a generated password is printed once."""
+    """Create a user with a role in the project, or give an existing user a membership there (their password and
+    other memberships stay as they are). A generated password is printed once, alone on the last line;
+    ARABESQUE_USER_PASSWORD sets it instead."""
     import os
 
     from arabesque.app.errors import AppError
@@ -219,12 +241,100 @@ def users_create(
     try:
         created = create_user(service.db, email, role, project, os.environ.get("ARABESQUE_USER_PASSWORD"), name)
     except AppError as exc:
-        details = "; ".join(f"{e['path']}: {e['message']}" for e in exc.errors or [])
-        typer.echo(f"{exc.message}{': ' + details if details else ''}", err=True)
-        raise typer.Exit(1) from exc
-    typer.echo(f"user {created.email} ({created.role}) in project {created.project_id}")
+        raise _fail(exc) from exc
+    existing = "existing user" if created.existing else "user"
+    typer.echo(f"{existing} {created.email} ({created.role}) in project {created.project_id}")
     if created.password:
-        typer.echo(f"password (shown once): {created.password}")
+        typer.echo("password (shown once):")
+        typer.echo(created.password)
+
+
+@users_app.command("list")
+def users_list(
+    project: Annotated[str | None, typer.Option(help="Project id or name (default: the only one).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON array of {email, name, role, status}.")] = False,
+) -> None:
+    """The members of a project, with their role and status there."""
+    import json
+
+    from arabesque.app.errors import AppError
+    from arabesque.app.serve import open_service
+    from arabesque.app.users import list_members
+
+    service = open_service(seed=False)
+    try:
+        members = list_members(service.db, project)
+    except AppError as exc:
+        raise _fail(exc) from exc
+    rows = [{k: m[k] for k in ("email", "name", "role", "status")} for m in members]
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    for row in rows:
+        typer.echo(f"{row['email']}\t{row['role']}\t{row['status']}\t{row['name']}")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    email: Annotated[str, typer.Option(help="The user's email.")],
+) -> None:
+    """Set a user's password (ARABESQUE_USER_PASSWORD, else a generated one printed alone on the last line) and
+    sign out all their sessions."""
+    import os
+
+    from arabesque.app.errors import AppError
+    from arabesque.app.serve import open_service
+    from arabesque.app.users import set_password
+
+    given = os.environ.get("ARABESQUE_USER_PASSWORD")
+    service = open_service(seed=False)
+    try:
+        password = set_password(service.db, email, given)
+    except AppError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"password of {email.strip().lower()} changed; their sessions were signed out")
+    if given is None:
+        typer.echo("password (shown once):")
+        typer.echo(password)
+
+
+@projects_app.command("create")
+def projects_create(
+    name: Annotated[str, typer.Argument(help="The project's name.")],
+    customer: Annotated[
+        str | None, typer.Option(help="The customer it belongs to (created when missing; default: 'default').")
+    ] = None,
+) -> None:
+    """Create a project; its id is printed alone on the last line."""
+    from arabesque.app.errors import AppError
+    from arabesque.app.projects import create_project
+    from arabesque.app.serve import open_service
+
+    service = open_service(seed=False)
+    try:
+        project_id = create_project(service.db, name, customer)
+    except AppError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"created project {name.strip()}")
+    typer.echo(project_id)
+
+
+@projects_app.command("list")
+def projects_list(
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON array of {id, name, customer}.")] = False,
+) -> None:
+    """Every project: id, name and customer."""
+    import json
+
+    from arabesque.app.projects import list_projects
+    from arabesque.app.serve import open_service
+
+    projects = list_projects(open_service(seed=False).db)
+    if as_json:
+        typer.echo(json.dumps(projects))
+        return
+    for p in projects:
+        typer.echo(f"{p['id']}\t{p['name']}\t{p['customer']}")
 
 
 secrets_app = typer.Typer(no_args_is_help=True, help="Secrets at rest: the master key and its rotation.")

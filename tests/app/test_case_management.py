@@ -1,21 +1,15 @@
-"""Pure parts of the Case Management use cases: the generated form, the list query, the login limit,
-the diagram layout, and the assignment rule."""
+"""Pure parts of the Case Management use cases: the generated form, the list query, the diagram layout, and
+the assignment rule (the sign-in throttle: tests/web/test_login_throttle.py)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import pytest
-from sqlalchemy import select
-
 from arabesque.app.case_form import build_fields, entity_schema, parse_form, schema_errors
 from arabesque.app.case_list import CaseQuery, parse_case_query
-from arabesque.app.errors import TooManyRequests
-from arabesque.app.login import LoginThrottle
-from arabesque.app.members import Member, top_role
+from arabesque.app.members import Member
 from arabesque.app.queues import entity_of_record
-from arabesque.store import Database, LoginFailure
 from arabesque.web.diagram import layout
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "definitions"
@@ -81,40 +75,7 @@ def test_the_list_view_round_trips_through_its_url() -> None:
     assert anyone.assignee == "any" and anyone.params() == {"assignee": "any"}
 
 
-def test_failed_logins_are_limited_per_email_and_per_client(db: Database) -> None:
-    now = [1_000.0]
-    throttle = LoginThrottle(db, per_email=3, per_client=5, window=60, clock=lambda: now[0])
-    for _ in range(3):
-        throttle.check("a@x", "1.1.1.1")
-        throttle.failed("a@x", "1.1.1.1")
-    with pytest.raises(TooManyRequests):
-        throttle.check("a@x", "2.2.2.2")
-    throttle.check("b@x", "1.1.1.1")
-    for email in ("b@x", "c@x"):
-        throttle.failed(email, "1.1.1.1")
-    with pytest.raises(TooManyRequests):
-        throttle.check("d@x", "1.1.1.1")
-    throttle.succeeded("a@x")  # a success clears the email's failures, not the client's
-    throttle.check("a@x", "2.2.2.2")
-    now[0] += 61
-    throttle.check("d@x", "1.1.1.1")
-    throttle.failed("e@x", "3.3.3.3")  # and expired failures are deleted
-    with db.read() as s:
-        assert sorted(s.scalars(select(LoginFailure.key))) == ["c:3.3.3.3", "e:e@x"]
-
-
-def test_every_process_counts_the_same_failures(db: Database) -> None:
-    """Two throttles over one database (two API processes behind a load balancer) share the limit."""
-    first, second = LoginThrottle(db, per_email=2), LoginThrottle(db, per_email=2)
-    first.failed("a@x", "1.1.1.1")
-    second.failed("a@x", "2.2.2.2")
-    for throttle in (first, second):
-        with pytest.raises(TooManyRequests):
-            throttle.check("a@x", "3.3.3.3")
-
-
 def test_roles_and_entities() -> None:
-    assert top_role(["viewer", "admin"]) == "admin" and top_role([]) == "viewer" and top_role(["x"]) == "viewer"
     viewer = Member("u", "v@x", "V", "viewer", "p")
     assert not viewer.can_work and viewer.principal.actor == "user:v@x"
     assert entity_of_record(_record("kyc_document_review")) == "individuals"

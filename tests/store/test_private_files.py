@@ -22,7 +22,7 @@ def test_a_new_sqlite_database_its_wal_and_its_directory_are_private(tmp_path: P
     try:
         upgrade(db.engine)
         with db.write() as s:  # a write, so the WAL and its index exist while the pool is open
-            s.execute(text("INSERT INTO login_failure (key, at) VALUES ('e:x', 1.0)"))
+            s.execute(text("INSERT INTO customer (id, name, display_name, created_at) VALUES ('c', 'c', 'c', '2026')"))
         modes = {p.name: _mode(p) for p in data.iterdir()}
     finally:
         db.dispose()

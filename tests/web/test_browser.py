@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from web_helpers import PASSWORD, Site, seed_site
 
 from arabesque.store import Database, upgrade
-from service_fixtures import missing_component
+from service_fixtures import SECRET_BOX, missing_component
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = os.environ.get("ARABESQUE_SCREENSHOTS")
@@ -57,6 +57,7 @@ class Server:
     url: str
     site: Site
     other_case: str  # a case of another project
+    other_project: str
     doc_case: str  # a KYC case with three documents, in manual review
     db: Database
 
@@ -74,7 +75,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     saved = users._hasher
     users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     base = tmp_path_factory.mktemp("browser")
-    db = Database(f"sqlite:///{base / 'arabesque.db'}")
+    db = Database(f"sqlite:///{base / 'arabesque.db'}", secret_box=SECRET_BOX)
     upgrade(db.engine)
     site = seed_site(db)
     other = seed_site(db, "globex", prefix="g-")
@@ -107,7 +108,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
-        yield Server(f"http://127.0.0.1:{port}", site, other_case, doc_case, db)
+        yield Server(f"http://127.0.0.1:{port}", site, other_case, other.project_id, doc_case, db)
     finally:
         uv.should_exit = True
         thread.join(timeout=10)
@@ -132,11 +133,15 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, server: Server) -> Iterator[Any]:
+    """A page in a fresh browser context; the test fails if the page broke the Content-Security-Policy."""
     context = browser.new_context(base_url=server.url, viewport={"width": 1360, "height": 900})
     context.set_default_timeout(15_000)
     pg = context.new_page()
+    violations: list[str] = []
+    pg.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     yield pg
     context.close()
+    assert violations == []
 
 
 def shot(page: Any, name: str) -> None:
@@ -303,3 +308,38 @@ def test_admin_pages(page: Any, server: Server) -> None:
     page.goto("/admin/users")
     expect(page.get_by_role("cell", name=server.site.viewer)).to_be_visible()
     shot(page, "users")
+
+
+def test_the_project_switcher_and_confirmations_work_without_inline_script(page: Any, server: Server) -> None:
+    """The handlers the templates used to carry inline (`onchange`, `onsubmit`) come from /static/app.js."""
+    from playwright.sync_api import expect
+
+    from arabesque.app.users import create_user
+
+    create_user(server.db, "switch@example.com", "reviewer", server.site.project_id, PASSWORD, "Switch Test")
+    create_user(server.db, "switch@example.com", "admin", server.other_project)
+    login(page, "switch@example.com")
+    expect(page.locator(".me .role")).to_have_text("reviewer")
+    page.get_by_label("Project").select_option(server.other_project)  # submits itself
+    expect(page.locator(".me .role")).to_have_text("admin")
+    response = page.goto(f"/cases/{server.other_case}")
+    assert response is not None and response.status == 200
+    expect(page.locator("#case-name")).to_have_text("Globex")
+
+    page.goto("/admin/webhooks")
+    page.get_by_label("URL").fill("https://hooks.example.test/arabesque")
+    page.get_by_label("every event (*)").check()
+    page.get_by_role("button", name="Add subscription").click()
+    expect(page.locator("#new-secret")).to_be_visible()
+    asked: list[str] = []
+
+    def answer(accept: bool) -> None:
+        page.once("dialog", lambda d: (asked.append(d.message), d.accept() if accept else d.dismiss()))
+
+    answer(False)
+    page.get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("link", name="https://hooks.example.test/arabesque")).to_be_visible()
+    answer(True)
+    page.get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("No webhook subscriptions.")).to_be_visible()
+    assert asked == ["Delete this subscription? Pending retries are dead-lettered."] * 2

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import re
+import zlib
 from dataclasses import dataclass
 
 from starlette.testclient import TestClient
@@ -36,6 +38,15 @@ def seed_site(db: Database, name: str = "acme", prefix: str = "") -> Site:
         create_user(db, email, role, tenant.project_id, PASSWORD, who.capitalize() + " Test")
         emails[who] = email
     return Site(tenant.project_id, emails["admin"], emails["rita"], emails["victor"], emails["otto"])
+
+
+def cookie_payload(signed: str) -> str:
+    """The JSON inside the signed session cookie (itsdangerous: `[.]payload.timestamp.signature`, a leading dot
+    when the payload is zlib-compressed), to check what the cookie does and does not carry."""
+    compressed = signed.startswith(".")
+    data = signed.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+    return (zlib.decompress(raw) if compressed else raw).decode()
 
 
 def csrf_of(html: str) -> str:

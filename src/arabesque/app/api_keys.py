@@ -95,10 +95,15 @@ def _aware(value: datetime) -> datetime:
 
 def _resolve_project(s: Session, project: str | None) -> str:
     if project:
-        row = s.scalars(select(Project).where((Project.id == project) | (Project.name == project))).first()
-        if row is None:
-            raise NotFound(f"No project {project!r}")
-        return row.id
+        by_id = s.get(Project, project)
+        if by_id is not None:
+            return by_id.id
+        named = s.scalars(select(Project.id).where(Project.name == project).limit(2)).all()
+        if len(named) != 1:
+            raise NotFound(
+                f"No project {project!r}" if not named else f"Several projects are named {project!r}: give its id"
+            )
+        return named[0]
     rows = s.scalars(select(Project).order_by(Project.created_at).limit(2)).all()
     if len(rows) != 1:
         raise NotFound("Name the project (--project): " + ("none exists" if not rows else "there are several"))

@@ -63,10 +63,9 @@ def bootstrap(db: Database, examples_dir: Path | None) -> FirstStart | None:
             first_name="Admin",
             last_name="",
             password_hash=PasswordHasher().hash(password),
-            roles=["admin"],
         )
         s.add(user)
         s.flush()
-        s.add(UserProject(user_id=user.id, project_id=project_id))
+        s.add(UserProject(user_id=user.id, project_id=project_id, role="admin", status="active"))
     key = create_api_key(db, project_id, name="first start")
     return FirstStart(project_id, ADMIN_EMAIL, password, key.key, loaded)

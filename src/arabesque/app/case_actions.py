@@ -179,7 +179,7 @@ def assign_case(db: Database, member: Member, runtime_id: str, assignee_id: str 
                     .where(
                         User.id == assignee_id,
                         UserProject.project_id == member.project_id,
-                        User.status == "active",
+                        UserProject.status == "active",
                     )
                 ).first()
                 if row is None:

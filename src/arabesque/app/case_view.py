@@ -213,7 +213,7 @@ def get_case(db: Database, member: Member, runtime_id: str) -> dict[str, Any]:
         rt = _case_row(s, member, runtime_id)
         row, defn = definition_of(s, rt)
         users = s.execute(
-            select(User.id, User.email, User.first_name, User.last_name, User.roles, User.status)
+            select(User.id, User.email, User.first_name, User.last_name, UserProject.role, UserProject.status)
             .join(UserProject, UserProject.user_id == User.id)
             .where(UserProject.project_id == member.project_id)
             .order_by(User.email)
@@ -376,7 +376,7 @@ def get_case(db: Database, member: Member, runtime_id: str) -> dict[str, Any]:
         "users": [
             {"id": u[0], "name": by_id[u[0]], "email": u[1]}
             for u in users
-            if u[5] == "active" and set(u[4] or []) & {"admin", "reviewer"}
+            if u[5] == "active" and u[4] in ("admin", "reviewer")
         ],
         "entityBlocks": entity_blocks,
         "uboBlocks": ubo_blocks,

@@ -32,7 +32,9 @@ def patch_workflow(db: Database, who: Principal, runtime_id: str, changes: dict[
                 if assignee is not None:
                     member = s.scalars(
                         select(UserProject).where(
-                            UserProject.user_id == assignee, UserProject.project_id == who.project_id
+                            UserProject.user_id == assignee,
+                            UserProject.project_id == who.project_id,
+                            UserProject.status == "active",
                         )
                     ).first()
                     if member is None:

@@ -6,14 +6,20 @@ process before it does anything."""
 
 from __future__ import annotations
 
+import ipaddress
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from arabesque.app.bootstrap import FirstStart, bootstrap
+from arabesque.app.errors import InvalidInput
 from arabesque.app.master_key import load_master_keys
 from arabesque.store import Database, data_dir, database_url
 
-__all__ = ["Service", "examples_dir", "open_service"]
+__all__ = ["TRUSTED_PROXIES_ENV", "Service", "examples_dir", "forwarded_options", "open_service"]
+
+TRUSTED_PROXIES_ENV = "ARABESQUE_TRUSTED_PROXIES"
 
 
 @dataclass(frozen=True)
@@ -45,3 +51,27 @@ def open_service(seed: bool = True, migrate: bool = True) -> Service:
             db.upgrade()
         first = None
     return Service(db=db, files_dir=data_dir() / "files", first_start=first)
+
+
+def forwarded_options(env: dict[str, str] | None = None) -> dict[str, Any]:
+    """uvicorn's options for `X-Forwarded-For` / `X-Forwarded-Proto`: honoured only from the peers listed in
+    `ARABESQUE_TRUSTED_PROXIES` (comma-separated addresses or CIDRs), ignored from anyone by default. uvicorn's
+    own default trusts every local peer, so anything on the machine could pose as any client address (the
+    sign-in throttle counts per address) or claim https."""
+    env = dict(os.environ) if env is None else env
+    raw = env.get(TRUSTED_PROXIES_ENV, "")
+    trusted, errors = [], []
+    for entry in (e.strip() for e in raw.split(",")):
+        try:
+            # Normalised: uvicorn takes `10.1.2.3/8` (host bits set) for a name, which never matches a peer.
+            trusted.append(
+                str(ipaddress.ip_network(entry, strict=False) if "/" in entry else ipaddress.ip_address(entry))
+            )
+        except ValueError:
+            if entry:
+                errors.append({"path": TRUSTED_PROXIES_ENV, "message": f"{entry!r} is not an IP address or CIDR"})
+    if errors:
+        raise InvalidInput(f"Invalid {TRUSTED_PROXIES_ENV}", errors)
+    if not trusted:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted)}

@@ -1,6 +1,10 @@
-"""Use cases: users of the Case Management application (create, sign in, list, change role or status).
+"""Use cases: users of the Case Management application and their memberships (create, add to a project, sign
+in, list, change a member's role or status, change a password).
 
-Passwords are hashed with argon2id; a failed sign-in never says whether the email exists.
+A user is a person (email, name, password); a membership is that person in one project, with a role and a
+status. An admin sees and changes the memberships of their own project only: adding someone who already has an
+account creates a membership here and changes nothing else about them (not their password, not their other
+memberships). Passwords are hashed with argon2id; a failed sign-in never says whether the email exists.
 """
 
 from __future__ import annotations
@@ -13,19 +17,26 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
 
 from arabesque.app.api_keys import _resolve_project
 from arabesque.app.errors import Conflict, InvalidInput, NotFound, Unauthorized
-from arabesque.app.members import ROLES, Member, require_role, top_role
+from arabesque.app.members import ROLES, STATUSES, Member, member_in, require_role
+from arabesque.app.web_sessions import end_sessions
 from arabesque.store import Database, Project, User, UserProject
 
 __all__ = [
+    "MIN_PASSWORD",
     "CreatedUser",
     "add_user",
+    "change_password",
     "create_user",
+    "list_members",
     "list_users",
     "load_member",
+    "my_memberships",
+    "set_password",
     "update_user",
     "verify_login",
 ]
@@ -49,52 +60,60 @@ MIN_PASSWORD = 10
 class CreatedUser:
     id: str
     email: str
-    role: str
+    role: str  # the role of the new membership: what they are in this project
     project_id: str
-    password: str  # shown once when it was generated
+    password: str  # shown once when it was generated; "" otherwise
+    existing: bool = False  # the account existed: only a membership was added, the password is unchanged
 
 
 def _checked(email: str, role: str, password: str | None) -> tuple[str, list[dict[str, str]]]:
     email = email.strip().lower()
     errors = []
-    if not _EMAIL.match(email):
+    if not _EMAIL.match(email) or len(email) > 320:
         errors.append({"path": "email", "message": "Enter a valid email address."})
     if role not in ROLES:
         errors.append({"path": "role", "message": f"Choose one of {', '.join(ROLES)}."})
-    if password is not None and len(password) < MIN_PASSWORD:
-        errors.append({"path": "password", "message": f"At least {MIN_PASSWORD} characters."})
+    if password is not None:
+        errors.extend(_password_errors(password, "password"))
     return email, errors
+
+
+def _password_errors(password: str, path: str) -> list[dict[str, str]]:
+    if len(password) < MIN_PASSWORD:
+        return [{"path": path, "message": f"At least {MIN_PASSWORD} characters."}]
+    return []
 
 
 def create_user(
     db: Database, email: str, role: str, project: str | None = None, password: str | None = None, name: str = ""
 ) -> CreatedUser:
-    """Create a user in `project` (id or name; the only project when omitted), or add an existing one to it."""
+    """Make `email` a member of `project` (id or name; the only project when omitted) with `role`: a new user,
+    or a new membership of an existing one (whose password, name and other memberships stay as they are)."""
     email, errors = _checked(email, role, password)
     if errors:
         raise InvalidInput("Validation error", errors)
     generated = password is None
     password = password if password is not None else secrets.token_urlsafe(15)
+    hashed = _hasher.hash(password)  # before the write transaction: argon2 is slow on purpose
     with db.write() as s:
         project_id = _resolve_project(s, project)
         user = s.scalars(select(User).where(User.email == email)).first()
         if user is not None:
             if s.get(UserProject, (user.id, project_id)) is not None:
                 raise Conflict(f"{email} already belongs to this project")
-            s.add(UserProject(user_id=user.id, project_id=project_id))
-            return CreatedUser(user.id, email, top_role(user.roles or []), project_id, "")
+            s.add(UserProject(user_id=user.id, project_id=project_id, role=role, status="active"))
+            return CreatedUser(user.id, email, role, project_id, "", existing=True)
         first, _, last = name.strip().partition(" ")
         user = User(
             id=str(uuid.uuid4()),
             email=email,
             first_name=first,
             last_name=last,
-            password_hash=_hasher.hash(password),
-            roles=[role],
+            password_hash=hashed,
         )
         s.add(user)
         s.flush()
-        s.add(UserProject(user_id=user.id, project_id=project_id))
+        s.add(UserProject(user_id=user.id, project_id=project_id, role=role, status="active"))
         return CreatedUser(user.id, email, role, project_id, password if generated else "")
 
 
@@ -105,15 +124,15 @@ def add_user(db: Database, member: Member, email: str, role: str, password: str,
 
 
 def verify_login(db: Database, email: str, password: str) -> str:
-    """The id of the active user with this email and password; Unauthorized otherwise."""
+    """The id of the user with this email and password who is an active member of some project; Unauthorized
+    otherwise (the same message and, with the dummy hash, the same time whether or not the email exists)."""
     with db.read() as s:
         user = s.scalars(select(User).where(User.email == email.strip().lower())).first()
         stored = user.password_hash if user is not None else _dummy_hash()
-    try:
-        _hasher.verify(stored, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        user = None
-    if user is None or user.status != "active":
+        active = user is not None and bool(
+            s.scalar(select(exists().where(UserProject.user_id == user.id, UserProject.status == "active")))
+        )
+    if not _matches(stored, password) or user is None or not active:
         raise Unauthorized("Invalid email or password")
     if _hasher.check_needs_rehash(stored):
         with db.write() as s:
@@ -123,75 +142,127 @@ def verify_login(db: Database, email: str, password: str) -> str:
     return user.id
 
 
-def load_member(db: Database, user_id: str, project_id: str | None = None) -> Member | None:
-    """The signed-in member for a session: None when the user is gone, inactive or in no project.
+def _matches(stored: str, password: str) -> bool:
+    try:
+        _hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    return True
 
-    `project_id` is the session's current project; when the user no longer belongs to it, the first of
-    their projects is used instead.
-    """
+
+def load_member(db: Database, user_id: str, project_id: str | None = None) -> Member | None:
+    """The user as an active member of `project_id` (of their first active project when None); None when the
+    user is gone or that membership is missing or disabled."""
     with db.read() as s:
         user = s.get(User, user_id)
-        if user is None or user.status != "active":
-            return None
-        projects = s.execute(
-            select(Project.id, Project.name)
-            .join(UserProject, UserProject.project_id == Project.id)
-            .where(UserProject.user_id == user_id)
-            .order_by(Project.created_at, Project.id)
-        ).all()
-        if not projects:
-            return None
-        ids = [p[0] for p in projects]
-        current = project_id if project_id in ids else ids[0]
-        name = f"{user.first_name} {user.last_name}".strip() or user.email
-        return Member(
-            user_id=user.id,
-            email=user.email,
-            name=name,
-            role=top_role(user.roles or []),
-            project_id=current,
-            projects=tuple((p[0], p[1]) for p in projects),
-        )
+        return member_in(s, user, project_id) if user is not None else None
+
+
+def _memberships(s: Session, project_id: str) -> list[dict[str, Any]]:
+    rows = s.execute(
+        select(User, UserProject.role, UserProject.status)
+        .join(UserProject, UserProject.user_id == User.id)
+        .where(UserProject.project_id == project_id)
+        .order_by(User.email)
+    ).all()
+    return [
+        {
+            "id": u.id,
+            "email": u.email,
+            "name": f"{u.first_name} {u.last_name}".strip() or u.email,
+            "role": role,
+            "status": status,
+            "createdAt": u.created_at,
+        }
+        for u, role, status in rows
+    ]
 
 
 def list_users(db: Database, member: Member) -> list[dict[str, Any]]:
-    """The users of the current project (every role may read it: the assignee picker needs it)."""
+    """The members of the current project, with their role and status here (every role may read it: the
+    assignee picker needs it)."""
     with db.read() as s:
-        rows = s.scalars(
-            select(User)
-            .join(UserProject, UserProject.user_id == User.id)
-            .where(UserProject.project_id == member.project_id)
-            .order_by(User.email)
+        return _memberships(s, member.project_id)
+
+
+def my_memberships(db: Database, member: Member) -> list[dict[str, str]]:
+    """The signed-in user's active memberships: every project and their role there."""
+    with db.read() as s:
+        rows = s.execute(
+            select(Project.id, Project.name, UserProject.role)
+            .join(UserProject, UserProject.project_id == Project.id)
+            .where(UserProject.user_id == member.user_id, UserProject.status == "active")
+            .order_by(Project.created_at, Project.id)
         ).all()
-        return [
-            {
-                "id": u.id,
-                "email": u.email,
-                "name": f"{u.first_name} {u.last_name}".strip() or u.email,
-                "role": top_role(u.roles or []),
-                "status": u.status,
-                "createdAt": u.created_at,
-            }
-            for u in rows
-        ]
+    return [{"id": pid, "name": name, "role": role} for pid, name, role in rows]
+
+
+def list_members(db: Database, project: str | None) -> list[dict[str, Any]]:
+    """The members of `project` (id or name; the only project when omitted), for the command line."""
+    with db.read() as s:
+        return _memberships(s, _resolve_project(s, project))
 
 
 def update_user(db: Database, member: Member, user_id: str, role: str | None = None, status: str | None = None) -> None:
-    """An admin changes a project user's role or status (active/disabled); not their own."""
+    """An admin changes a member's role or status (active/disabled) in the current project, not their own, and
+    not anywhere else. The member's sessions in this project end: they sign in again with what they now are."""
     require_role(member, "admin")
+    errors = []
     if user_id == member.user_id:
-        raise InvalidInput("Validation error", [{"path": "user", "message": "You cannot change your own account."}])
+        errors.append({"path": "user", "message": "You cannot change your own membership."})
     if role is not None and role not in ROLES:
-        raise InvalidInput("Validation error", [{"path": "role", "message": f"Choose one of {', '.join(ROLES)}."}])
-    if status is not None and status not in ("active", "disabled"):
-        raise InvalidInput("Validation error", [{"path": "status", "message": "Choose active or disabled."}])
+        errors.append({"path": "role", "message": f"Choose one of {', '.join(ROLES)}."})
+    if status is not None and status not in STATUSES:
+        errors.append({"path": "status", "message": "Choose active or disabled."})
+    if errors:
+        raise InvalidInput("Validation error", errors)
     with db.write() as s:
-        if s.get(UserProject, (user_id, member.project_id)) is None:
+        membership = s.get(UserProject, (user_id, member.project_id))
+        if membership is None:
             raise NotFound(f"No user with id [{user_id}] in this project")
+        if (role is None or role == membership.role) and (status is None or status == membership.status):
+            return
+        membership.role = role or membership.role
+        membership.status = status or membership.status
+        end_sessions(s, user_id, project_id=member.project_id)
+
+
+def change_password(
+    db: Database, member: Member, current: str, new: str, confirm: str, keep_session: str | None = None
+) -> None:
+    """The signed-in user changes their own password; every other session of theirs ends (`keep_session`, the
+    token hash of the session making the change, stays)."""
+    errors = _password_errors(new, "new_password")
+    if new != confirm:
+        errors.append({"path": "confirm_password", "message": "The two new passwords differ."})
+    with db.read() as s:
+        user = s.get(User, member.user_id)
+        stored = user.password_hash if user is not None else _dummy_hash()
+    if not _matches(stored, current) or user is None:
+        errors.insert(0, {"path": "current_password", "message": "Wrong password."})
+    if errors:
+        raise InvalidInput("Validation error", errors)
+    _store_password(db, member.user_id, new, keep_session)
+
+
+def set_password(db: Database, email: str, password: str | None = None) -> str:
+    """Set a user's password from the command line (generated when None; returned) and end all their sessions."""
+    if password is not None and (errors := _password_errors(password, "password")):
+        raise InvalidInput("Validation error", errors)
+    password = password if password is not None else secrets.token_urlsafe(15)
+    with db.read() as s:
+        user_id = s.scalar(select(User.id).where(User.email == email.strip().lower()))
+    if user_id is None:
+        raise NotFound(f"No user {email.strip().lower()!r}")
+    _store_password(db, user_id, password, keep_session=None)
+    return password
+
+
+def _store_password(db: Database, user_id: str, password: str, keep_session: str | None) -> None:
+    hashed = _hasher.hash(password)  # outside the write transaction: argon2 is slow on purpose
+    with db.write() as s:
         user = s.get(User, user_id)
         if user is None:
-            raise NotFound(f"No user with id [{user_id}] in this project")
-        if role is not None:
-            user.roles = [role]
-        if status is not None:
-            user.status = status
+            raise NotFound(f"No user with id [{user_id}]")
+        user.password_hash = hashed
+        end_sessions(s, user_id, keep=keep_session)

@@ -36,12 +36,13 @@ __all__ = [
     "File",
     "Filter",
     "IdempotencyRecord",
-    "LoginFailure",
+    "LoginCounter",
     "OutboxEffect",
     "Project",
     "RuntimeEvent",
     "User",
     "UserProject",
+    "WebSession",
     "WorkflowDefinition",
     "WorkflowRuntime",
     "utcnow",
@@ -131,33 +132,52 @@ class ApiKey(Base):
 
 
 class User(Base):
+    """A person who signs in to Case Management. What they may do is per project: `UserProject`."""
+
     __tablename__ = "app_user"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     first_name: Mapped[str] = mapped_column(String(200), default="")
     last_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(Text)
-    roles: Mapped[list[Any]] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class UserProject(Base):
+    """A membership: the user's role (admin, reviewer, viewer) and status (active, disabled) in one project.
+    An admin of a project changes only its memberships (migration 0006 moved both off the user row)."""
+
     __tablename__ = "user_project"
     user_id: Mapped[str] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16), default="viewer", server_default="viewer")
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
 
 
-class LoginFailure(Base):
-    """A failed Case Management sign-in, counted per email (`e:<email>`) and per client address (`c:<address>`)
-    over the throttle's window (`app/login.py`): in the database, so every process of a deployment counts the
-    same failures. `at` is wall-clock epoch seconds."""
+class WebSession(Base):
+    """A signed-in Case Management session (`app/web_sessions.py`). The cookie carries a random token; only
+    its SHA-256 is stored, so a copy of this table signs nobody in. Deleting the row ends the session."""
 
-    __tablename__ = "login_failure"
-    __table_args__ = (Index(None, "key", "at"),)
-    pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(400))
-    at: Mapped[float] = mapped_column(Float, index=True)
+    __tablename__ = "web_session"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("app_user.id"), index=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))  # the current project
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LoginCounter(Base):
+    """A sign-in throttle counter (`app/login.py`), one row per key, updated in the transaction that checks
+    it: failures per client address (`c:...`) in the current window, and consecutive failures per email and
+    client address (`p:...`) for the backoff. In the database, so every process counts the same attempts.
+    Times are wall-clock epoch seconds; `updated_at` lets old rows be pruned by age."""
+
+    __tablename__ = "login_counter"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    since: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float, index=True)
 
 
 class WorkflowDefinition(Base):

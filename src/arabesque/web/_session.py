@@ -1,8 +1,10 @@
-"""Signed cookie sessions and CSRF tokens for the Case Management application.
+"""The session cookie and CSRF tokens of the Case Management application.
 
-The session is a small signed JSON object in one cookie (HttpOnly, SameSite=Lax, Secure over https,
-12 hours): the user id, the current project and the CSRF token. Every unsafe request must carry the
-token, as the `csrf_token` form field or the `X-CSRF-Token` header (htmx), else it is refused (403).
+The cookie (HttpOnly, SameSite=Lax, Secure over https, 12 hours) is a small signed JSON object: the token of
+the signed-in session (`sid`; the session itself is a database row, `app/web_sessions.py`, so it can be
+ended), the flash messages, and before sign-in the CSRF token of the sign-in form. Every unsafe request must
+carry the CSRF token — the session's, or the sign-in form's — as the `csrf_token` form field or the
+`X-CSRF-Token` header (htmx), else it is refused (403).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["COOKIE", "MAX_AGE", "CsrfError", "SessionMiddleware", "check_csrf", "csrf_token", "session_of"]
+__all__ = ["COOKIE", "MAX_AGE", "CsrfError", "SessionMiddleware", "anonymous_csrf", "check_csrf", "session_of"]
 
 COOKIE = "arabesque_session"
 MAX_AGE = 12 * 3600
@@ -27,32 +29,33 @@ class CsrfError(Exception):
 
 
 def session_of(request: Request) -> dict[str, Any]:
+    """The cookie's contents, which the middleware writes back when they changed."""
     session: dict[str, Any] = request.scope["arabesque.session"]
     return session
 
 
-def csrf_token(request: Request) -> str:
+def anonymous_csrf(request: Request) -> str:
+    """The CSRF token of a visitor who is not signed in (the sign-in form's), kept in the cookie."""
     session = session_of(request)
     if not session.get("csrf"):
         session["csrf"] = secrets.token_urlsafe(24)
     return str(session["csrf"])
 
 
-async def check_csrf(request: Request) -> None:
-    """Refuse an unsafe request whose CSRF token is missing or wrong."""
-    expected = session_of(request).get("csrf")
+async def check_csrf(request: Request, expected: str | None) -> None:
+    """Refuse an unsafe request whose CSRF token is missing or is not `expected`."""
     given = request.headers.get("x-csrf-token")
     if given is None:
         form = await request.form()
         value = form.get("csrf_token")
         given = value if isinstance(value, str) else None
     # Bytes: `compare_digest` raises TypeError on a str with non-ASCII characters (a hostile token).
-    if not expected or not given or not hmac.compare_digest(str(expected).encode(), given.encode("utf-8", "replace")):
+    if not expected or not given or not hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")):
         raise CsrfError("The form expired or did not come from this site (CSRF token missing or wrong)")
 
 
 class SessionMiddleware:
-    """Load the session from its cookie into the scope; write the cookie back when it changed."""
+    """Load the cookie's contents into the scope; write the cookie back when they changed."""
 
     def __init__(self, app: ASGIApp, secret: str) -> None:
         self.app = app
@@ -85,7 +88,7 @@ class SessionMiddleware:
                         max_age=MAX_AGE,
                         httponly=True,
                         samesite="lax",
-                        secure=scope.get("scheme") == "https",
+                        secure=scope.get("scheme") == "https",  # uvicorn sets it from a trusted proxy's header
                         path="/",
                     )
                 else:

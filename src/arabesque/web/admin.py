@@ -38,10 +38,15 @@ def _errors(exc: AppError) -> dict[str, str]:
 # --- users -------------------------------------------------------------------------------------------
 
 
+def _users_page(request: Request, member: Any, extra: dict[str, Any] | None = None, status: int = 200) -> Response:
+    ctx = {"users": list_users(db_of(request), member), "roles": ROLES}
+    return render(request, "admin/users.html", ctx | (extra or {}), status=status)
+
+
 @router.get("/users")
 def users_page(request: Request, member: CurrentMember) -> Response:
     require_role(member, "admin")
-    return render(request, "admin/users.html", {"users": list_users(db_of(request), member), "roles": ROLES})
+    return _users_page(request, member)
 
 
 @router.post("/users")
@@ -58,17 +63,18 @@ def users_create(request: Request, member: CurrentMember, form: Form) -> Respons
     except (InvalidInput, AppError) as exc:
         if exc.status_code == 403:
             raise
-        ctx = {"users": list_users(db_of(request), member), "roles": ROLES, "errors": _errors(exc), "values": form}
-        return render(request, "admin/users.html", ctx, status=exc.status_code)
-    note = f" — password (shown once): {created.password}" if created.password else ""
-    flash(request, f"Added {created.email} as {created.role}{note}")
+        return _users_page(request, member, {"errors": _errors(exc), "values": form}, status=exc.status_code)
+    if created.password:  # shown in this response only: never in a cookie or a redirect
+        return _users_page(request, member, {"created": created})
+    existing = " (an existing account: their password is unchanged)" if created.existing else ""
+    flash(request, f"Added {created.email} as {created.role}{existing}")
     return redirect("/admin/users")
 
 
 @router.post("/users/{user_id}")
 def users_update(request: Request, user_id: str, member: CurrentMember, form: Form) -> Response:
     update_user(db_of(request), member, user_id, form.get("role") or None, form.get("status") or None)
-    flash(request, "User updated")
+    flash(request, "Membership updated; their sessions in this project were signed out")
     return redirect("/admin/users")
 
 

@@ -27,14 +27,17 @@ from arabesque.app.input_text import check_fields
 from arabesque.app.login import LoginThrottle
 from arabesque.app.members import Member
 from arabesque.app.queues import list_queues
-from arabesque.app.users import load_member
+from arabesque.app.web_sessions import ActiveSession, resume_session
 from arabesque.store import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, Database, database_unavailable
-from arabesque.web._session import CsrfError, SessionMiddleware, check_csrf, csrf_token, session_of
+from arabesque.web._headers import SecurityHeaders
+from arabesque.web._session import CsrfError, SessionMiddleware, anonymous_csrf, check_csrf, session_of
 
 __all__ = [
     "CurrentMember",
+    "CurrentSession",
     "Form",
     "LoginRequired",
+    "MaybeSession",
     "create_web_app",
     "db_of",
     "flash",
@@ -77,30 +80,54 @@ def db_of(request: Request) -> Database:
     return db
 
 
-def _member(request: Request) -> Member:
-    session = session_of(request)
-    uid = session.get("uid")
-    member = load_member(db_of(request), str(uid), session.get("pid")) if uid else None
-    if member is None:
-        if uid:
-            session.clear()
+def _session(request: Request) -> ActiveSession | None:
+    """The signed-in session of the cookie's token, looked up in the database on every request (so an ended
+    session is refused at once); None for a visitor, whose stale token is dropped from the cookie."""
+    cookie = session_of(request)
+    token = cookie.get("sid")
+    active = resume_session(db_of(request), token) if isinstance(token, str) else None
+    if active is None:
+        cookie.pop("sid", None)
+    else:
+        request.state.member = active.member
+    request.state.session = active
+    return active
+
+
+def _member(active: Annotated[ActiveSession | None, Depends(_session)]) -> Member:
+    if active is None:
         raise LoginRequired()
-    if session.get("pid") != member.project_id:
-        session["pid"] = member.project_id
-    request.state.member = member
-    return member
+    return active.member
 
 
-async def _form(request: Request) -> dict[str, str]:
+def _signed_in(active: Annotated[ActiveSession | None, Depends(_session)]) -> ActiveSession:
+    if active is None:
+        raise LoginRequired()
+    return active
+
+
+def csrf_token(request: Request) -> str:
+    """The token forms must send back: the signed-in session's, else the sign-in form's."""
+    active: ActiveSession | None = getattr(request.state, "session", None)
+    return active.csrf if active is not None else anonymous_csrf(request)
+
+
+async def _checked(request: Request, active: ActiveSession | None) -> None:
+    await check_csrf(request, active.csrf if active is not None else session_of(request).get("csrf"))
+
+
+async def _form(request: Request, active: Annotated[ActiveSession | None, Depends(_session)]) -> dict[str, str]:
     """The submitted form (last value of each field), after the CSRF check."""
-    await check_csrf(request)
+    await _checked(request, active)
     form = await request.form()
     _check_storable(form.multi_items())
     return {k: v for k, v in form.multi_items() if isinstance(v, str)}
 
 
-async def _multi_form(request: Request) -> dict[str, list[str]]:
-    await check_csrf(request)
+async def _multi_form(
+    request: Request, active: Annotated[ActiveSession | None, Depends(_session)]
+) -> dict[str, list[str]]:
+    await _checked(request, active)
     form = await request.form()
     _check_storable(form.multi_items())
     out: dict[str, list[str]] = {}
@@ -117,6 +144,8 @@ def _check_storable(items: list[tuple[str, Any]]) -> None:
 
 
 CurrentMember = Annotated[Member, Depends(_member)]
+CurrentSession = Annotated[ActiveSession, Depends(_signed_in)]
+MaybeSession = Annotated[ActiveSession | None, Depends(_session)]
 Form = Annotated[dict[str, str], Depends(_form)]
 MultiForm = Annotated[dict[str, list[str]], Depends(_multi_form)]
 
@@ -179,6 +208,7 @@ def create_web_app(db: Database, files_dir: Path, secret: str) -> FastAPI:
     web.state.files_dir = files_dir
     web.state.throttle = LoginThrottle(db)
     web.add_middleware(SessionMiddleware, secret=secret)
+    web.add_middleware(SecurityHeaders)
     web.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     web.include_router(auth.router)
     web.include_router(cases.router)

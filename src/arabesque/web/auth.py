@@ -1,17 +1,19 @@
-"""Sign in, sign out, switch project."""
+"""Sign in, sign out, switch project, and the signed-in user's account (change the password)."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
-from arabesque.app.errors import TooManyRequests, Unauthorized
+from arabesque.app.errors import InvalidInput, TooManyRequests, Unauthorized
 from arabesque.app.login import login
-from arabesque.web._session import session_of
-from arabesque.web.app import CurrentMember, Form, db_of, redirect, render
+from arabesque.app.users import change_password, my_memberships
+from arabesque.app.web_sessions import ActiveSession, end_session, switch_project
+from arabesque.web._session import check_csrf, session_of
+from arabesque.web.app import CurrentSession, Form, MaybeSession, db_of, flash, redirect, render
 
 router = APIRouter()
 
@@ -23,9 +25,15 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+def client_address(request: Request) -> str:
+    """The peer's address as the server saw it: uvicorn replaces it with the `X-Forwarded-For` client only
+    when the peer is one of `ARABESQUE_TRUSTED_PROXIES`."""
+    return request.client.host if request.client else "?"
+
+
 @router.get("/login")
-def login_page(request: Request, next: Annotated[str | None, Query()] = None) -> Response:
-    if session_of(request).get("uid"):
+def login_page(request: Request, active: MaybeSession, next: Annotated[str | None, Query()] = None) -> Response:
+    if active is not None:
         return redirect(_safe_next(next))
     return render(request, "login.html", {"next": _safe_next(next), "email": ""})
 
@@ -34,27 +42,65 @@ def login_page(request: Request, next: Annotated[str | None, Query()] = None) ->
 def login_submit(request: Request, form: Form) -> Response:
     email = form.get("email", "")
     target = _safe_next(form.get("next"))
-    client = request.client.host if request.client else "?"
+    throttle = request.app.state.throttle
     try:
-        user_id = login(db_of(request), request.app.state.throttle, email, form.get("password", ""), client)
+        started = login(db_of(request), throttle, email, form.get("password", ""), client_address(request))
     except (Unauthorized, TooManyRequests) as exc:
         ctx = {"next": target, "email": email, "error": exc.message}
         return render(request, "login.html", ctx, status=exc.status_code)
-    session = session_of(request)
-    session.clear()  # a fresh session (and CSRF token) on every sign-in
-    session.update({"uid": user_id, "csrf": secrets.token_urlsafe(24)})
+    cookie = session_of(request)
+    cookie.clear()  # a fresh cookie: the new session's token, no sign-in form token
+    cookie["sid"] = started.token
     return redirect(target)
 
 
 @router.post("/logout")
-def logout(request: Request, _form: Form) -> Response:
+async def logout(request: Request, active: MaybeSession) -> Response:
+    if active is not None:  # an ended or expired session has nothing left to end: back to the sign-in page
+        await check_csrf(request, active.csrf)
+        await run_in_threadpool(end_session, db_of(request), active.token_hash)
     session_of(request).clear()
     return redirect("/login")
 
 
 @router.post("/project")
-def switch_project(request: Request, member: CurrentMember, form: Form) -> Response:
-    wanted = form.get("project", "")
-    if wanted in {p[0] for p in member.projects}:
-        session_of(request)["pid"] = wanted
+def switch(request: Request, active: CurrentSession, form: Form) -> Response:
+    switch_project(db_of(request), active, form.get("project", ""))
     return redirect("/")
+
+
+@router.get("/account")
+def account_page(request: Request, active: CurrentSession) -> Response:
+    return _account(request, active, {})
+
+
+def _account(request: Request, active: ActiveSession, errors: dict[str, str], status: int = 200) -> Response:
+    ctx = {"memberships": my_memberships(db_of(request), active.member), "errors": errors}
+    return render(request, "account.html", ctx, status=status)
+
+
+@router.post("/account/password")
+def account_password(request: Request, active: CurrentSession, form: Form) -> Response:
+    member, throttle, client = active.member, request.app.state.throttle, client_address(request)
+    try:
+        # A wrong current password counts as a failed sign-in: a borrowed session cannot guess it freely.
+        throttle.reserve(member.email, client)
+        try:
+            change_password(
+                db_of(request),
+                member,
+                form.get("current_password", ""),
+                form.get("new_password", ""),
+                form.get("confirm_password", ""),
+                keep_session=active.token_hash,
+            )
+        except InvalidInput as exc:
+            if not any(e.get("path") == "current_password" for e in exc.errors or []):
+                throttle.succeeded(member.email, client)  # the password was right: not a failed attempt
+            raise
+    except (InvalidInput, TooManyRequests) as exc:
+        errors = {e["path"]: e["message"] for e in exc.errors or [{"path": "", "message": exc.message}]}
+        return _account(request, active, errors, status=exc.status_code)
+    throttle.succeeded(member.email, client)
+    flash(request, "Password changed; your other sessions were signed out")
+    return redirect("/account")

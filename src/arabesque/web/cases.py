@@ -293,6 +293,10 @@ def file_content(
         media_type=stored.mime_type,
         filename=stored.file_name,
         content_disposition_type=disposition,
-        headers={"X-Content-Type-Options": "nosniff"}
-        | ({} if stored.mime_type == "application/pdf" else {"Content-Security-Policy": "sandbox"}),
+        # The case page frames PDFs (the browser's viewer breaks in a sandbox); anything else is sandboxed.
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": ("" if stored.mime_type == "application/pdf" else "sandbox; ")
+            + "frame-ancestors 'self'",
+        },
     )

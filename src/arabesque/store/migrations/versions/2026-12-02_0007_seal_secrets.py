@@ -28,7 +28,7 @@ from arabesque.store.sealed import SecretBox
 from arabesque.store.webhooks import project_secret_aad, subscription_secret_aad
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
