@@ -26,6 +26,11 @@ functions in jmespath.js and null here. JavaScript's ordering of integer-like ob
 reproduced. jmespath.js accepts unterminated `'...'`/`` `...` `` literals; here they are syntax errors.
 
 Search results may share structure with the input data: callers must treat both as immutable.
+
+Evaluation is metered (`arabesque.engine.budget`): each projected element is charged the size of the
+expression that runs for it, functions the length of their arguments, and comparisons, `to_string`, `join`,
+`contains` and `sort` the logical size of what they walk. Strings a function builds are checked against the
+value size limit.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from jmespath import lexer as jlexer
 from jmespath import parser as jparser
 from jmespath import visitor as jvisitor
 
+from arabesque.engine.budget import Meter
 from arabesque.engine.js import JS_WHITESPACE, js_entries, js_less_than, js_string, js_to_number, json_stringify
 
 __all__ = [
@@ -216,7 +222,30 @@ def _type_name(value: Any) -> str:
     return "expref"
 
 
+def _weight(node: Any) -> int:
+    """The number of nodes of an AST subtree: what evaluating it once costs, kept in the node."""
+    weight = node.get("_w")
+    if weight is None:
+        weight = 1 + sum(_weight(c) for c in node.get("children", ()) if isinstance(c, dict))
+        node["_w"] = weight
+    return int(weight)
+
+
+def _expref_meter(expref: Any) -> Meter:
+    meter: Meter = expref.interpreter.meter
+    return meter
+
+
+# Functions that walk their arguments entirely (print, join, compare or sort their members).
+_WALKING = frozenset({"to_string", "join", "contains", "sort"})
+
+
 class _JsFunctions(_Functions):  # type: ignore[misc]
+    @_signature({"types": ["expref"]}, {"types": ["array"]})
+    def _func_map(self, expref: Any, arg: list[Any]) -> list[Any]:
+        _expref_meter(expref).tick(len(arg) * _weight(expref.expression))
+        return [expref.visit(expref.expression, element) for element in arg]
+
     @_signature({"types": ["object"], "variadic": True})
     def _func_merge(self, *arguments: Any) -> dict[str, Any]:
         merged: dict[str, Any] = {}
@@ -246,6 +275,7 @@ class _JsFunctions(_Functions):  # type: ignore[misc]
     def _func_sort_by(self, array: list[Any], expref: Any) -> list[Any]:
         if not array:
             return list(array)
+        _expref_meter(expref).tick(len(array) * _weight(expref.expression))
         keys = [expref.visit(expref.expression, item) for item in array]
         required = _type_name(keys[0])
         if required not in ("number", "string"):
@@ -259,6 +289,7 @@ class _JsFunctions(_Functions):  # type: ignore[misc]
     def _by(self, array: list[Any], expref: Any, want_max: bool) -> Any:
         best: Any = -math.inf if want_max else math.inf
         record: Any = None
+        _expref_meter(expref).tick(len(array) * _weight(expref.expression))
         for item in array:
             current = expref.visit(expref.expression, item)
             if _type_name(current) not in ("number", "string"):
@@ -310,9 +341,16 @@ class _JsFunctions(_Functions):  # type: ignore[misc]
 
 
 class _JsInterpreter(_TreeInterpreter):  # type: ignore[misc]
+    def __init__(self, options: Any, meter: Meter) -> None:
+        super().__init__(options)
+        self.meter = meter
+
     def visit_comparator(self, node: dict[str, Any], value: Any) -> bool:
         left = self.visit(node["children"][0], value)
         right = self.visit(node["children"][1], value)
+        meter = self.meter
+        meter.walk(left)
+        meter.walk(right)
         op = node["value"]
         if op == "eq":
             return strict_deep_equal(left, right)
@@ -325,6 +363,84 @@ class _JsInterpreter(_TreeInterpreter):  # type: ignore[misc]
 
     def _is_false(self, value: Any) -> bool:
         return is_falsy(value)
+
+    def visit_function_expression(self, node: dict[str, Any], value: Any) -> Any:
+        args = [self.visit(child, value) for child in node["children"]]
+        name = node["value"]
+        meter = self.meter
+        cost = 1
+        for arg in args:
+            kind = type(arg)
+            if kind is list or kind is dict:
+                cost += len(arg)  # type checks and copies pass over the members once
+                if name in _WALKING:
+                    meter.walk(arg)
+        meter.tick(cost)
+        result = self._functions.call_function(name, args)
+        if type(result) is str:
+            meter.check(result)
+        return result
+
+    def visit_projection(self, node: dict[str, Any], value: Any) -> Any:
+        base = self.visit(node["children"][0], value)
+        if not isinstance(base, list):
+            return None
+        rhs = node["children"][1]
+        self.meter.tick(len(base) * _weight(rhs))
+        collected = []
+        for element in base:
+            current = self.visit(rhs, element)
+            if current is not None:
+                collected.append(current)
+        return collected
+
+    def visit_value_projection(self, node: dict[str, Any], value: Any) -> Any:
+        base = self.visit(node["children"][0], value)
+        if not isinstance(base, dict):
+            return None
+        rhs = node["children"][1]
+        self.meter.tick(len(base) * _weight(rhs))
+        collected = []
+        for element in base.values():
+            current = self.visit(rhs, element)
+            if current is not None:
+                collected.append(current)
+        return collected
+
+    def visit_filter_projection(self, node: dict[str, Any], value: Any) -> Any:
+        base = self.visit(node["children"][0], value)
+        if not isinstance(base, list):
+            return None
+        rhs, condition = node["children"][1], node["children"][2]
+        self.meter.tick(len(base) * (_weight(rhs) + _weight(condition)))
+        collected = []
+        for element in base:
+            if not is_falsy(self.visit(condition, element)):
+                current = self.visit(rhs, element)
+                if current is not None:
+                    collected.append(current)
+        return collected
+
+    def visit_flatten(self, node: dict[str, Any], value: Any) -> Any:
+        base = self.visit(node["children"][0], value)
+        if not isinstance(base, list):
+            return None
+        meter = self.meter
+        meter.tick(len(base))
+        merged: list[Any] = []
+        for element in base:
+            if isinstance(element, list):
+                meter.tick(len(element))
+                merged.extend(element)
+            else:
+                merged.append(element)
+        return merged
+
+    def visit_slice(self, node: dict[str, Any], value: Any) -> Any:
+        if not isinstance(value, list):
+            return None
+        self.meter.tick((len(value) >> 4) + 1)
+        return value[slice(*node["children"])]
 
 
 _OPTIONS = jvisitor.Options(custom_functions=_JsFunctions())
@@ -346,14 +462,18 @@ class CompiledExpression:
         self.expression = expression  # after whitespace collapsing
         self._ast = ast
 
-    def search(self, data: Any) -> Any:
-        """Evaluate against `data`; raises `JmesError` for evaluation errors (bad function arguments...)."""
+    def search(self, data: Any, meter: Meter | None = None) -> Any:
+        """Evaluate against `data`; raises `JmesError` for evaluation errors (bad function arguments...) and
+        `BudgetExceeded` when the evaluation goes over the meter's limits (default: `Limits()`)."""
+        meter = Meter() if meter is None else meter.begin()
         try:
-            return _JsInterpreter(_OPTIONS).visit(self._ast, data)
+            return _JsInterpreter(_OPTIONS, meter).visit(self._ast, data)
         except JmesError:
             raise
         except (jexc.JMESPathError, TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
             raise JmesError(_describe(e)) from None
+        except RecursionError:
+            raise JmesError("Maximum call stack size exceeded") from None
 
     def __repr__(self) -> str:
         return f"CompiledExpression({self.expression!r})"
@@ -365,6 +485,8 @@ def _compile(expression: str) -> CompiledExpression:
         ast = _JsParser()._do_parse(expression)
     except jexc.JMESPathError as e:
         raise JmesError(_describe(e)) from None
+    except RecursionError:
+        raise JmesError("expression nested too deeply") from None
     return CompiledExpression(expression, expression, ast)
 
 
@@ -382,6 +504,6 @@ def compile_expression(expr: str, *, collapse: bool = True) -> CompiledExpressio
     return CompiledExpression(expr, compiled.expression, compiled._ast)
 
 
-def search(expr: str, data: Any) -> Any:
-    """`compile_expression(expr).search(data)`."""
-    return compile_expression(expr).search(data)
+def search(expr: str, data: Any, meter: Meter | None = None) -> Any:
+    """`compile_expression(expr).search(data, meter)`."""
+    return compile_expression(expr).search(data, meter)
