@@ -27,6 +27,7 @@ __all__ = ["bounded_errors", "bounded_validator"]
 
 _meter: ContextVar[Meter | None] = ContextVar("arabesque_schema_meter", default=None)
 _where: ContextVar[str] = ContextVar("arabesque_schema_path", default="contextSchema.schema")
+_root: ContextVar[Any] = ContextVar("arabesque_schema_root", default=None)
 _extend: Any = extend  # untyped in the stubs
 Keyword = Callable[[Any, Any, Any, Any], Any]
 
@@ -42,6 +43,7 @@ def bounded_errors(validator: Validator, instance: Any, meter: Meter, where: str
     """Every error of `instance`; raise `BudgetExceeded` (its path under `where`, the schema's own path)
     when validating goes over the meter's limits."""
     meter_token, where_token = _meter.set(meter.begin()), _where.set(where)
+    root_token = _root.set(validator.schema)
     try:
         return list(validator.iter_errors(instance))
     except RecursionError:
@@ -51,6 +53,7 @@ def bounded_errors(validator: Validator, instance: Any, meter: Meter, where: str
     finally:
         _meter.reset(meter_token)
         _where.reset(where_token)
+        _root.reset(root_token)
 
 
 def _current() -> Meter:
@@ -66,7 +69,7 @@ def _matches(validator: Any, pattern: str, text: str, subschema: Any, keyword: s
     try:
         return compiled.search(text, _current()) is not None
     except BudgetExceeded as exc:
-        raise exc.at(_path_of(validator.schema, subschema, f"{_where.get()}", keyword)) from None
+        raise exc.at(_path_of(_root.get(), subschema, _where.get(), keyword)) from None
 
 
 class _InvalidPattern(Exception):

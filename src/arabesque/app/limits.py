@@ -82,9 +82,7 @@ class ServiceLimits:
             max_context_bytes=_positive(env, "ARABESQUE_MAX_CONTEXT_BYTES", base.max_context_bytes, int),
             max_definition_bytes=_positive(env, "ARABESQUE_MAX_DEFINITION_BYTES", base.max_definition_bytes, int),
             max_definition_states=_positive(env, "ARABESQUE_MAX_DEFINITION_STATES", base.max_definition_states, int),
-            max_definition_plugins=_positive(
-                env, "ARABESQUE_MAX_DEFINITION_PLUGINS", base.max_definition_plugins, int
-            ),
+            max_definition_plugins=_positive(env, "ARABESQUE_MAX_DEFINITION_PLUGINS", base.max_definition_plugins, int),
             step_seconds=step_seconds,
             evaluation=evaluation,
         )

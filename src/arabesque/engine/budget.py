@@ -85,7 +85,6 @@ class BudgetExceeded(StepError):
         return self
 
 
-
 def _number(value: float) -> str:
     if isinstance(value, float) and not value.is_integer():
         return f"{value:g}"

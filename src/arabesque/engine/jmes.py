@@ -231,9 +231,15 @@ def _weight(node: Any) -> int:
     return int(weight)
 
 
-def _expref_meter(expref: Any) -> Meter:
+def _visit_each(expref: Any, items: list[Any]) -> list[Any]:
+    """The expression reference applied to each item, each application counted on the meter."""
     meter: Meter = expref.interpreter.meter
-    return meter
+    weight = _weight(expref.expression)
+    out = []
+    for item in items:
+        meter.tick(weight)
+        out.append(expref.visit(expref.expression, item))
+    return out
 
 
 # Functions that walk their arguments entirely (print, join, compare or sort their members).
@@ -243,8 +249,7 @@ _WALKING = frozenset({"to_string", "join", "contains", "sort"})
 class _JsFunctions(_Functions):  # type: ignore[misc]
     @_signature({"types": ["expref"]}, {"types": ["array"]})
     def _func_map(self, expref: Any, arg: list[Any]) -> list[Any]:
-        _expref_meter(expref).tick(len(arg) * _weight(expref.expression))
-        return [expref.visit(expref.expression, element) for element in arg]
+        return _visit_each(expref, arg)
 
     @_signature({"types": ["object"], "variadic": True})
     def _func_merge(self, *arguments: Any) -> dict[str, Any]:
@@ -275,8 +280,7 @@ class _JsFunctions(_Functions):  # type: ignore[misc]
     def _func_sort_by(self, array: list[Any], expref: Any) -> list[Any]:
         if not array:
             return list(array)
-        _expref_meter(expref).tick(len(array) * _weight(expref.expression))
-        keys = [expref.visit(expref.expression, item) for item in array]
+        keys = _visit_each(expref, array)
         required = _type_name(keys[0])
         if required not in ("number", "string"):
             raise JmesError("TypeError")
@@ -289,8 +293,10 @@ class _JsFunctions(_Functions):  # type: ignore[misc]
     def _by(self, array: list[Any], expref: Any, want_max: bool) -> Any:
         best: Any = -math.inf if want_max else math.inf
         record: Any = None
-        _expref_meter(expref).tick(len(array) * _weight(expref.expression))
+        meter: Meter = expref.interpreter.meter
+        weight = _weight(expref.expression)
         for item in array:
+            meter.tick(weight)
             current = expref.visit(expref.expression, item)
             if _type_name(current) not in ("number", "string"):
                 raise JmesError(f"TypeError: expected one of number,string, received {_type_name(current)}")
@@ -386,9 +392,10 @@ class _JsInterpreter(_TreeInterpreter):  # type: ignore[misc]
         if not isinstance(base, list):
             return None
         rhs = node["children"][1]
-        self.meter.tick(len(base) * _weight(rhs))
+        meter, weight = self.meter, _weight(rhs)
         collected = []
         for element in base:
+            meter.tick(weight)
             current = self.visit(rhs, element)
             if current is not None:
                 collected.append(current)
@@ -399,9 +406,10 @@ class _JsInterpreter(_TreeInterpreter):  # type: ignore[misc]
         if not isinstance(base, dict):
             return None
         rhs = node["children"][1]
-        self.meter.tick(len(base) * _weight(rhs))
+        meter, weight = self.meter, _weight(rhs)
         collected = []
         for element in base.values():
+            meter.tick(weight)
             current = self.visit(rhs, element)
             if current is not None:
                 collected.append(current)
@@ -412,9 +420,10 @@ class _JsInterpreter(_TreeInterpreter):  # type: ignore[misc]
         if not isinstance(base, list):
             return None
         rhs, condition = node["children"][1], node["children"][2]
-        self.meter.tick(len(base) * (_weight(rhs) + _weight(condition)))
+        meter, weight = self.meter, _weight(rhs) + _weight(condition)
         collected = []
         for element in base:
+            meter.tick(weight)
             if not is_falsy(self.visit(condition, element)):
                 current = self.visit(rhs, element)
                 if current is not None:

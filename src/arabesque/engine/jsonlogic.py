@@ -361,14 +361,18 @@ def _compile_and_or(nodes: list[Node], stop_when: bool) -> Node:
     return node
 
 
-def _compile_iteration(op: str, source: Node, logic: Node, initial: Any, weight: int) -> Node:
-    """`weight`: the size of the rule run per item, charged per item before the loop."""
+def _compile_iteration(op: str, source: Node, run: Node, initial: Any, weight: int) -> Node:
+    """`weight`: the size of the rule run per item, counted as each item is taken (so that the host's clock
+    is read during a long loop, not only before it)."""
+
+    def logic(x: Any, meter: Meter) -> Any:
+        meter.tick(weight)
+        return run(x, meter)
 
     def node(data: Any, meter: Meter) -> Any:
         items = source(data, meter)
         if not isinstance(items, list):
             return {"map": [], "filter": [], "reduce": initial, "all": False, "none": True, "some": False}[op]
-        meter.tick(len(items) * weight)
         if op == "map":
             return [logic(x, meter) for x in items]
         if op == "filter":
