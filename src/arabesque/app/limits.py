@@ -27,7 +27,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,7 +91,7 @@ class ServiceLimits:
         """The engine's `Env` for a step starting now: the evaluation limits, and a clock for the time limit."""
         return Env(runtime_id, config, now_ms, self.evaluation, self.time_left())
 
-    def time_left(self) -> Any:
+    def time_left(self) -> Callable[[], float]:
         """A callable returning the seconds left of a step that starts now."""
         deadline = time.monotonic() + self.step_seconds
         return lambda: deadline - time.monotonic()
