@@ -242,6 +242,8 @@ def _visit_each(expref: Any, items: list[Any]) -> list[Any]:
     return out
 
 
+_CONTAINERS = frozenset({list, dict})
+_PREPAID = 1024  # loops cheaper than this many steps are paid for at once
 # Functions that walk their arguments entirely (print, join, compare or sort their members).
 _WALKING = frozenset({"to_string", "join", "contains", "sort"})
 
@@ -347,16 +349,14 @@ class _JsFunctions(_Functions):  # type: ignore[misc]
 
 
 class _JsInterpreter(_TreeInterpreter):  # type: ignore[misc]
-    def __init__(self, options: Any, meter: Meter) -> None:
-        super().__init__(options)
-        self.meter = meter
+    meter: Meter  # set by `search`
 
     def visit_comparator(self, node: dict[str, Any], value: Any) -> bool:
         left = self.visit(node["children"][0], value)
         right = self.visit(node["children"][1], value)
-        meter = self.meter
-        meter.walk(left)
-        meter.walk(right)
+        if type(left) in _CONTAINERS or type(right) in _CONTAINERS:
+            self.meter.walk(left)
+            self.meter.walk(right)
         op = node["value"]
         if op == "eq":
             return strict_deep_equal(left, right)
@@ -374,28 +374,39 @@ class _JsInterpreter(_TreeInterpreter):  # type: ignore[misc]
         args = [self.visit(child, value) for child in node["children"]]
         name = node["value"]
         meter = self.meter
-        cost = 1
+        cost = 0
         for arg in args:
-            kind = type(arg)
-            if kind is list or kind is dict:
+            if type(arg) in _CONTAINERS:
                 cost += len(arg)  # type checks and copies pass over the members once
                 if name in _WALKING:
                     meter.walk(arg)
-        meter.tick(cost)
+        if cost:
+            meter.tick(cost)
         result = self._functions.call_function(name, args)
-        if type(result) is str:
+        if type(result) is str and len(result) > 4096:
             meter.check(result)
         return result
+
+    def prepay(self, items: int, weight: int) -> int:
+        """Pay for a short loop at once and return 0; a long one pays per item (the host's clock is then
+        read during the loop): return what each item costs."""
+        total = items * weight
+        if total < _PREPAID:
+            self.meter.tick(total)
+            return 0
+        return weight
 
     def visit_projection(self, node: dict[str, Any], value: Any) -> Any:
         base = self.visit(node["children"][0], value)
         if not isinstance(base, list):
             return None
         rhs = node["children"][1]
-        meter, weight = self.meter, _weight(rhs)
+        weight = self.prepay(len(base), _weight(rhs))
+        meter = self.meter
         collected = []
         for element in base:
-            meter.tick(weight)
+            if weight:
+                meter.tick(weight)
             current = self.visit(rhs, element)
             if current is not None:
                 collected.append(current)
@@ -406,10 +417,12 @@ class _JsInterpreter(_TreeInterpreter):  # type: ignore[misc]
         if not isinstance(base, dict):
             return None
         rhs = node["children"][1]
-        meter, weight = self.meter, _weight(rhs)
+        weight = self.prepay(len(base), _weight(rhs))
+        meter = self.meter
         collected = []
         for element in base.values():
-            meter.tick(weight)
+            if weight:
+                meter.tick(weight)
             current = self.visit(rhs, element)
             if current is not None:
                 collected.append(current)
@@ -420,10 +433,12 @@ class _JsInterpreter(_TreeInterpreter):  # type: ignore[misc]
         if not isinstance(base, list):
             return None
         rhs, condition = node["children"][1], node["children"][2]
-        meter, weight = self.meter, _weight(rhs) + _weight(condition)
+        weight = self.prepay(len(base), _weight(rhs) + _weight(condition))
+        meter = self.meter
         collected = []
         for element in base:
-            meter.tick(weight)
+            if weight:
+                meter.tick(weight)
             if not is_falsy(self.visit(condition, element)):
                 current = self.visit(rhs, element)
                 if current is not None:
@@ -474,9 +489,10 @@ class CompiledExpression:
     def search(self, data: Any, meter: Meter | None = None) -> Any:
         """Evaluate against `data`; raises `JmesError` for evaluation errors (bad function arguments...) and
         `BudgetExceeded` when the evaluation goes over the meter's limits (default: `Limits()`)."""
-        meter = Meter() if meter is None else meter.begin()
+        interpreter = _JsInterpreter(_OPTIONS)
+        interpreter.meter = Meter() if meter is None else meter.begin()
         try:
-            return _JsInterpreter(_OPTIONS, meter).visit(self._ast, data)
+            return interpreter.visit(self._ast, data)
         except JmesError:
             raise
         except (jexc.JMESPathError, TypeError, ValueError, AttributeError, KeyError, IndexError) as e:

@@ -365,7 +365,7 @@ def _compile_iteration(op: str, source: Node, run: Node, initial: Any, weight: i
     """`weight`: the size of the rule run per item, counted as each item is taken (so that the host's clock
     is read during a long loop, not only before it)."""
 
-    def logic(x: Any, meter: Meter) -> Any:
+    def counted(x: Any, meter: Meter) -> Any:
         meter.tick(weight)
         return run(x, meter)
 
@@ -373,6 +373,10 @@ def _compile_iteration(op: str, source: Node, run: Node, initial: Any, weight: i
         items = source(data, meter)
         if not isinstance(items, list):
             return {"map": [], "filter": [], "reduce": initial, "all": False, "none": True, "some": False}[op]
+        logic: Node = counted
+        if len(items) * weight < _PREPAID:  # a short loop is paid for at once
+            meter.tick(len(items) * weight)
+            logic = run
         if op == "map":
             return [logic(x, meter) for x in items]
         if op == "filter":
@@ -448,7 +452,22 @@ def _compile_operation(op: str, values: list[Any]) -> Node:
         return lambda data, meter: fn([n(data, meter) for n in args], data)
     if op in _BUILDS_STRINGS:
         return lambda data, meter: meter.check(fn(_walked([n(data, meter) for n in args], meter), data))
+    if len(args) == 2:  # comparisons, mostly: the guards' hot path, without the loop of `_walked`
+        first, second = args
+
+        def binary(data: Any, meter: Meter) -> Any:
+            a, b = first(data, meter), second(data, meter)
+            if type(a) in _CONTAINERS or type(b) in _CONTAINERS:
+                meter.walk(a)
+                meter.walk(b)
+            return fn([a, b], data)
+
+        return binary
     return lambda data, meter: fn(_walked([n(data, meter) for n in args], meter), data)
+
+
+_CONTAINERS: Final = frozenset({list, dict})
+_PREPAID: Final = 1024  # loops cheaper than this many steps are paid for at once
 
 
 def _walked(args: list[Any], meter: Meter) -> list[Any]:
@@ -489,7 +508,8 @@ class CompiledRule:
         meter = Meter() if meter is None else meter.begin()
         try:
             result = self._node(data, meter)
-            meter.walk(result)  # the export copies it
+            if type(result) in _CONTAINERS:
+                meter.walk(result)  # the export copies it
             return _export(result)
         except RecursionError as exc:
             raise LogicError("Maximum call stack size exceeded") from exc
