@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from limits_fixtures import limits  # noqa: F401  (the service limits for one test)
 from paths import ORACLE_DIR
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -201,6 +201,19 @@ CASES: list[tuple[Any, Any, dict[str, Any]]] = [
     ({"type": "null"}, 0, {"isValid": False, "errorMessage": " - must be null"}),
     ({"type": "boolean"}, 0, {"isValid": False, "errorMessage": " - must be boolean"}),
     ({"const": {"a": 1}}, {"a": 2}, {"isValid": False, "errorMessage": " - must be equal to constant"}),
+    # ECMAScript pattern semantics (arabesque.engine.jsregex), checked against ajv too
+    (
+        {"type": "string", "pattern": "^[a-z]+$"},
+        "abc\n",
+        {"isValid": False, "errorMessage": ' - must match pattern "^[a-z]+$"'},
+    ),
+    ({"type": "string", "pattern": "^(?<y>\\d{2})-\\k<y>$"}, "12-12", {"isValid": True}),
+    (
+        {"type": "string", "pattern": "^\\d+$"},
+        "\u0661\u0662",
+        {"isValid": False, "errorMessage": ' - must match pattern "^\\d+$"'},
+    ),
+    ({"type": "string", "pattern": "(?<=EUR )\\d+"}, "EUR 5", {"isValid": True}),
 ]
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from arabesque.app._time import iso
 from arabesque.app.errors import InvalidInput, NotFound
+from arabesque.app.limits import check_definition_size
 from arabesque.engine import Definition, DefinitionError, load_definition
 from arabesque.store import Prepared, WorkflowDefinition, table
 
@@ -180,6 +181,8 @@ def remember_for_runtime(s: Session, pk: int, id_: str, version: int, name: str,
 
 
 def load_or_400(record: dict[str, Any]) -> Definition:
+    """Load a definition being created or upgraded: 413 over the size limits, 400 listing every problem."""
+    check_definition_size(record)
     try:
         return load_definition(record)
     except DefinitionError as exc:

@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction, make_tra
 from arabesque.app._definitions import DefinitionRef, compiled, compiled_for_runtime, remember_for_runtime
 from arabesque.app._time import iso
 from arabesque.app.errors import Conflict, InvalidInput, NotFound
+from arabesque.app.limits import budget_error, check_context_size, current_limits
 from arabesque.app.outbox import add_effect_row
 from arabesque.app.webhook_events import document_changed, emit_webhooks
 from arabesque.engine import (
+    BudgetExceeded,
     Definition,
     Env,
     Event,
@@ -158,9 +160,12 @@ def require_open(rt: WorkflowRuntime, defn: Definition, refusal: str) -> None:
 
 
 def checked_step(defn: Definition, snap: Snapshot, event: Event, env: Env) -> Step:
-    """`engine.step`, with a refused event or a failed step turned into a 400 naming what went wrong."""
+    """`engine.step`, with a refused event, a failed step or one over the evaluation budget turned into a
+    400 naming what went wrong (and, for the budget, which limit and where in the definition)."""
     try:
         return step(defn, snap, event, env)
+    except BudgetExceeded as exc:
+        raise budget_error(exc) from exc
     except EventRejected as exc:
         allowed = list(exc.allowed)
         raise InvalidInput(
@@ -208,7 +213,8 @@ def snapshot_of(rt: WorkflowRuntime) -> Snapshot:
 
 
 def env_of(rt: WorkflowRuntime) -> Env:
-    return Env(runtime_id=rt.id, config=rt.config or {}, now_ms=now_ms())
+    """The engine's view of `rt` for a step starting now, with the service's evaluation limits and time."""
+    return current_limits().env(rt.id, rt.config or {}, now_ms())
 
 
 def add_audit(
@@ -325,9 +331,14 @@ def apply_step(
     payload: Any = None,
     kind: str = "event",
 ) -> None:
-    """Write the step's snapshot, one audit record per transition and one outbox row per effect."""
+    """Write the step's snapshot, one audit record per transition and one outbox row per effect.
+
+    Raises `TooLarge` (413), before changing anything, when the new context is over the context limit."""
     before_state, before_context, before_status = rt.state, rt.context, rt.status
     snap = step.snapshot
+    context_changed = snap.context != before_context
+    if context_changed:
+        check_context_size(snap.context)
     now = utcnow()
     rt.state = snap.state
     rt.context = snap.context
@@ -338,7 +349,7 @@ def apply_step(
     rt.updated_at = now
     if snap.status == "completed" and rt.resolved_at is None:
         rt.resolved_at = now
-    details: dict[str, Any] = {"contextChanged": snap.context != before_context}
+    details: dict[str, Any] = {"contextChanged": context_changed}
     if payload is not None:
         details["payload"] = payload
     transitions = step.transitions or ((event, before_state, snap.state),)

@@ -13,6 +13,10 @@ from typing import Any
 from jsonschema import Draft7Validator
 from jsonschema.validators import validator_for
 
+from arabesque.app.bounded_schema import bounded_errors, bounded_validator
+from arabesque.app.limits import budget_error, current_limits
+from arabesque.engine import BudgetExceeded, Meter
+
 __all__ = ["build_fields", "entity_schema", "friendly", "parse_form", "rows_of", "schema_errors"]
 
 _SKIP = {"ballerineEntityId"}
@@ -213,9 +217,14 @@ def friendly(error_validator: str, message: str, instance: Any, schema: Any) -> 
 def schema_errors(schema: dict[str, Any], value: Any, prefix: str = "entity") -> dict[str, list[str]]:
     """Every violation of `schema` by `value`, keyed by field path."""
     cls = validator_for(schema, default=Draft7Validator)
-    validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    validator = bounded_validator(schema, format_checker=cls.FORMAT_CHECKER)
     out: dict[str, list[str]] = {}
-    for err in validator.iter_errors(value):
+    limits = current_limits()
+    try:
+        found = bounded_errors(validator, value, Meter(limits.evaluation, limits.time_left()), "inputSchema")
+    except BudgetExceeded as exc:
+        raise budget_error(exc, "inputSchema") from exc
+    for err in found:
         parts = [prefix, *(str(p) for p in err.absolute_path)]
         if err.validator == "required" and isinstance(err.instance, dict):
             wanted: list[Any] = list(err.validator_value) if isinstance(err.validator_value, list) else []

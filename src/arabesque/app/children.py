@@ -25,9 +25,10 @@ from arabesque.app._runtime import (
     snapshot_of,
     upsert_entity,
 )
-from arabesque.app.errors import AppError
+from arabesque.app.errors import AppError, TooLarge
+from arabesque.app.limits import check_context_size, current_limits
 from arabesque.app.outbox import ClaimedEffect, owned_row
-from arabesque.engine import Definition, Event, StepError, start, step
+from arabesque.engine import BudgetExceeded, Definition, Event, Meter, StepError, start, step
 from arabesque.engine.child_callback import child_callback_actions
 from arabesque.engine.transformers import TransformError
 from arabesque.store import Database, WorkflowRuntime, for_update, utcnow
@@ -83,6 +84,7 @@ def _create_child(s: Session, parent: WorkflowRuntime, effect: ClaimedEffect) ->
         entity_id = upsert_entity(s, parent.project_id, etype, entity)
         context["entity"] = {**entity, "ballerineEntityId": entity_id}
         business_id, end_user_id = (entity_id, None) if etype == "business" else (None, entity_id)
+    check_context_size(context)
     snap = start(defn, context)
     config = merge_objects(defn.config, options.get("config") or {})
     actor = f"worker:{effect.worker}"
@@ -134,6 +136,7 @@ def propagate_to_parent(s: Session, child: WorkflowRuntime, child_defn: Definiti
             WorkflowRuntime.parent_runtime_id == parent.id, WorkflowRuntime.definition_id == child.definition_id
         )
     )
+    limits = current_limits()
     parent_view = {
         "id": parent.id,
         "projectId": parent.project_id,
@@ -160,8 +163,9 @@ def propagate_to_parent(s: Session, child: WorkflowRuntime, child_defn: Definiti
             child_runtime_state=child.state,
             is_final=child_defn.is_final(child.state),
             now_ms=now_ms(),
+            meter=Meter(limits.evaluation, limits.time_left()),
         )
-    except TransformError as exc:
+    except (TransformError, BudgetExceeded) as exc:
         add_audit(s, parent, "child callback failed", "system", None, details={"error": str(exc)})
         return
     actor = f"child:{child.id}"
@@ -169,14 +173,13 @@ def propagate_to_parent(s: Session, child: WorkflowRuntime, child_defn: Definiti
         event = Event(str(action["event"]), action.get("payload"))
         try:
             result = step(parent_defn, snapshot_of(parent), event, env_of(parent))
-        except StepError as exc:
+            apply_step(s, parent, parent_defn, result, actor, event.type, kind="child callback")
+        except (StepError, TooLarge) as exc:
             add_audit(
                 s,
                 parent,
                 "child callback refused",
                 actor,
                 event.type,
-                details={"childRuntimeId": child.id, "error": str(exc)},
+                details={"childRuntimeId": child.id, "error": getattr(exc, "message", None) or str(exc)},
             )
-            continue
-        apply_step(s, parent, parent_defn, result, actor, event.type, kind="child callback")

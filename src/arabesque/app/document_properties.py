@@ -14,9 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft7Validator
-from jsonschema.validators import validator_for
-
 from arabesque.app._runtime import (
     apply_step,
     checked_step,
@@ -27,10 +24,12 @@ from arabesque.app._runtime import (
     retrying,
     snapshot_of,
 )
+from arabesque.app.bounded_schema import bounded_errors, bounded_validator
 from arabesque.app.case_actions import authorizer
 from arabesque.app.errors import Conflict, InvalidInput, NotFound
+from arabesque.app.limits import budget_error, current_limits
 from arabesque.app.members import Member
-from arabesque.engine import Event
+from arabesque.engine import BudgetExceeded, Event, Meter
 from arabesque.store import Database
 
 __all__ = ["document_form", "edit_document"]
@@ -160,9 +159,14 @@ def edit_document(db: Database, member: Member, runtime_id: str, document_id: st
                 raw = form.get(f"prop.{name}", "").strip()
                 if isinstance(prop, dict) and (raw or prop.get("type") == "boolean"):
                     props[name] = _coerce(prop, raw)
-            validator = validator_for(schema, default=Draft7Validator)(schema)
+            limits = current_limits()
+            meter = Meter(limits.evaluation, limits.time_left())
+            try:
+                found = bounded_errors(bounded_validator(schema), props, meter, "documentsSchema.propertiesSchema")
+            except BudgetExceeded as exc:
+                raise budget_error(exc, "documentsSchema") from exc
             errors = []
-            for err in validator.iter_errors(props):
+            for err in found:
                 if err.validator == "required":
                     missing = str(err.message).split("'")[1] if "'" in err.message else ""
                     errors.append({"path": f"prop.{missing}", "message": "This field is required."})

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from arabesque.app._runtime import add_audit, apply_step, definition_of, env_of, lock_runtime, retrying, snapshot_of
 from arabesque.app.outbox import ClaimedEffect
-from arabesque.engine import HttpOutcome, apply_outcome
+from arabesque.app.outcomes import outcome_within_limits
+from arabesque.engine import HttpOutcome
 from arabesque.store import (
     Database,
     OutboxEffect,
@@ -96,7 +97,7 @@ def apply_http_result(db: Database, effect: ClaimedEffect, outcome: HttpOutcome)
                 add_audit(s, rt, "plugin outcome", actor, effect.plugin, details=details)
                 return "applied"
             _, defn = definition_of(s, rt)
-            result = apply_outcome(defn, snapshot_of(rt), outcome, env_of(rt))
+            result = outcome_within_limits(defn, snapshot_of(rt), outcome, env_of(rt))
             if result.duplicate:
                 add_audit(s, rt, "plugin outcome", actor, effect.plugin, details={**details, "duplicate": True})
                 return "duplicate"

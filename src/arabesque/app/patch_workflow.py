@@ -13,6 +13,7 @@ from sqlalchemy import select
 from arabesque.app._merge import merge_objects
 from arabesque.app._runtime import add_audit, definition_of, lock_runtime, retrying, runtime_json
 from arabesque.app.errors import InvalidInput
+from arabesque.app.limits import check_context_size
 from arabesque.app.principal import Principal
 from arabesque.store import Database, UserProject, utcnow
 
@@ -46,7 +47,9 @@ def patch_workflow(db: Database, who: Principal, runtime_id: str, changes: dict[
                 rt.assigned_at = utcnow() if assignee else None
                 details["assigneeId"] = assignee
             if changes.get("context") is not None:
-                rt.context = merge_objects(rt.context, changes["context"])
+                merged = merge_objects(rt.context, changes["context"])
+                check_context_size(merged)
+                rt.context = merged
                 details["context"] = changes["context"]
             rt.updated_at = utcnow()
             add_audit(s, rt, "patch", who.actor, None, rt.state, rt.state, details)

@@ -12,9 +12,7 @@ import copy
 from typing import Any
 
 import jsonschema_rs
-from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
-from jsonschema.validators import validator_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,10 +30,12 @@ from arabesque.app._runtime import (
     snapshot_of,
     upsert_entity,
 )
+from arabesque.app.bounded_schema import bounded_errors, bounded_validator
 from arabesque.app.errors import InvalidInput
 from arabesque.app.idempotency import fingerprint, idempotent
+from arabesque.app.limits import budget_error, check_context_size, current_limits
 from arabesque.app.principal import ApiKeyCredentials, Principal, resolve
-from arabesque.engine import Event, start
+from arabesque.engine import BudgetExceeded, Event, Meter, start
 from arabesque.store import Database, WorkflowRuntime, for_update
 
 __all__ = ["context_errors", "run_workflow"]
@@ -62,8 +62,14 @@ def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
     row = resolve_latest(s, who.project_id, str(body["workflowId"]))
     defn = compiled_ref(s, row)
     remember_for_runtime(s, row.pk, row.id, row.version, row.name, defn)  # for this runtime's events
+    limits = current_limits()
+    check_context_size(body.get("context") or {}, limits=limits)
     context = copy.deepcopy(body.get("context") or {})
-    errors = context_errors(defn.context_schema, context)
+    meter = Meter(limits.evaluation, limits.time_left())
+    try:
+        errors = context_errors(defn.context_schema, context, meter)
+    except BudgetExceeded as exc:
+        raise budget_error(exc, "contextSchema") from exc
     # The service's own entity rules, only where the definition's schema has not already reported the path.
     reported = {e["path"] for e in errors}
     errors += [e for e in _entity_errors(context) if e["path"] not in reported]
@@ -141,16 +147,18 @@ _VALIDATORS_MAX = 512
 
 def _validators_for(schema: dict[str, Any]) -> tuple[Any, Any]:
     """(fast, full): `jsonschema-rs` to tell a valid context in about a microsecond (None when it cannot
-    compile the schema), `jsonschema` for the error messages (ajv-like wording, every error)."""
+    compile the schema), `jsonschema` (with bounded patterns) for the error messages (every error)."""
     entry = _validators.get(id(schema))
     if entry is not None and entry[0] is schema:
         return entry[1], entry[2]
-    full = validator_for(schema, default=Draft7Validator)(schema)
+    full = bounded_validator(schema)
     make = jsonschema_rs.validator_for if "$schema" in schema else jsonschema_rs.Draft7Validator
     try:
         # offline: a `$ref` to a URL is never fetched (as `jsonschema`, which resolves no remote refs);
-        # formats unchecked, as `jsonschema` without a format checker
-        fast = make(schema, validate_formats=False, offline=True)
+        # formats unchecked, as `jsonschema` without a format checker. Patterns run on the linear-time
+        # engine (no catastrophic backtracking, ECMAScript's `\d`/`\w`/`$`); one it cannot compile (lookaround,
+        # backreferences) leaves the schema to the bounded `jsonschema` path.
+        fast = make(schema, validate_formats=False, offline=True, pattern_options=jsonschema_rs.RegexOptions())
     except Exception:  # a schema it cannot compile (remote ref, regex dialect): `jsonschema` alone
         fast = None
     if len(_validators) >= _VALIDATORS_MAX:
@@ -159,8 +167,12 @@ def _validators_for(schema: dict[str, Any]) -> tuple[Any, Any]:
     return fast, full
 
 
-def context_errors(schema: dict[str, Any] | None, context: dict[str, Any]) -> list[dict[str, str]]:
-    """Every violation of the definition's context schema, as `{path, message}` (paths start at `context`)."""
+def context_errors(
+    schema: dict[str, Any] | None, context: dict[str, Any], meter: Meter | None = None
+) -> list[dict[str, str]]:
+    """Every violation of the definition's context schema, as `{path, message}` (paths start at `context`).
+
+    Raises `BudgetExceeded` (its path in `contextSchema`) when validating goes over the meter's limits."""
     if not schema:
         return []
     try:
@@ -169,8 +181,9 @@ def context_errors(schema: dict[str, Any] | None, context: dict[str, Any]) -> li
         return [{"path": "contextSchema", "message": exc.message}]
     if fast is not None and fast.is_valid(context):
         return []
+    found = bounded_errors(validator, context, meter or Meter(), "contextSchema.schema")
     out = []
-    for err in sorted(validator.iter_errors(context), key=lambda e: [str(p) for p in e.absolute_path]):
+    for err in sorted(found, key=lambda e: [str(p) for p in e.absolute_path]):
         parts = ["context", *(str(p) for p in err.absolute_path)]
         if err.validator == "required" and isinstance(err.instance, dict):
             required: list[Any] = err.validator_value if isinstance(err.validator_value, list) else []

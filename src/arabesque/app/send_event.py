@@ -24,6 +24,7 @@ from arabesque.app._runtime import (
 )
 from arabesque.app.errors import Conflict
 from arabesque.app.idempotency import fingerprint, idempotent
+from arabesque.app.limits import check_context_size
 from arabesque.app.principal import ApiKeyCredentials, Principal, resolve
 from arabesque.engine import Event
 from arabesque.store import Database, WorkflowRuntime
@@ -42,6 +43,8 @@ def send_event(
 ) -> dict[str, Any]:
     """`authorize`, when given, sees the locked runtime first and raises to refuse (e.g. not the assignee).
     `who` may be an API key not checked yet: it is then checked first, in this use case's transaction."""
+    if payload:
+        check_context_size(payload, "payload")  # it is merged into, or stored beside, the context
     print_ = "" if idempotency_key is None else fingerprint(f"event:{runtime_id}", {"name": name, "payload": payload})
 
     def work() -> dict[str, Any]:

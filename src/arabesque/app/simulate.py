@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 import httpx
 
+from arabesque.app.limits import current_limits
 from arabesque.effects.http import HttpExecutor, Secrets
 from arabesque.engine import (
     Definition,
@@ -75,7 +76,10 @@ def simulate_files(
     with httpx.Client() as client:
         executor = HttpExecutor(client, Secrets(environ=os.environ, store=store.get if store is not None else None))
         for event in events:
-            env = Env(RUNTIME_ID, config if isinstance(config, dict) else None, int(time.time() * 1000))
+            # The service's evaluation limits and step time apply here too: a runaway guard ends the event
+            # with its budget error on the event's line.
+            runtime_config = config if isinstance(config, dict) else None
+            env = current_limits().env(RUNTIME_ID, runtime_config, int(time.time() * 1000))
             error = None
             try:
                 snapshot = run_event(definition, snapshot, event, env, executor)

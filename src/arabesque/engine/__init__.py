@@ -7,6 +7,7 @@ result.snapshot, result.effects                   # the new state, and the work 
 apply_outcome(definition, result.snapshot, HttpOutcome(effect_id, ...), env)
 """
 
+from arabesque.engine.budget import BudgetExceeded, Limits, Meter
 from arabesque.engine.definition import Definition, load_definition
 from arabesque.engine.errors import (
     DefinitionError,
@@ -32,6 +33,7 @@ from arabesque.engine.types import (
 )
 
 __all__ = [
+    "BudgetExceeded",
     "ChildStart",
     "Definition",
     "DefinitionError",
@@ -43,6 +45,8 @@ __all__ = [
     "HttpCall",
     "HttpOutcome",
     "HttpRequest",
+    "Limits",
+    "Meter",
     "Notification",
     "Problem",
     "Snapshot",

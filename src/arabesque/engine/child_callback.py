@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from arabesque.engine.budget import Meter
 from arabesque.engine.transformers import TransformError, compile_transformers
 
 __all__ = ["child_callback_actions"]
@@ -42,6 +43,7 @@ def child_callback_actions(
     child_runtime_state: str,
     is_final: bool,
     now_ms: int = 0,
+    meter: Meter | None = None,
 ) -> list[dict[str, Any]]:
     """The host actions for the parent, in order: `{"event": "DEEP_MERGE_CONTEXT", "payload": {...}}` and/or
     `{"event": <deliverEvent>}`.
@@ -49,8 +51,10 @@ def child_callback_actions(
     `parent_runtime` is `{id, projectId, status, context, childWorkflowsRuntimeData: [{id,
     workflowDefinitionId, status, tags, state, context}]}` (the children as re-read by the host);
     `child_definition` needs `id`; `child_runtime` is the child that changed (kept for the host's
-    signature; its row is among `childWorkflowsRuntimeData`). Transformer failures raise `TransformError`.
+    signature; its row is among `childWorkflowsRuntimeData`). Transformer failures raise `TransformError`,
+    transformers that go over the meter's limits (default: `Limits()`) `BudgetExceeded`.
     """
+    meter = Meter() if meter is None else meter
     config = parent_definition.get("config") if isinstance(parent_definition.get("config"), dict) else {}
     entries = config.get("childCallbackResults") if isinstance(config, dict) else None
     definition_id = child_definition.get("id", child_runtime.get("workflowDefinitionId"))
@@ -73,7 +77,8 @@ def child_callback_actions(
             child_context = child.get("context") if isinstance(child.get("context"), dict) else {}
             assert isinstance(child_context, dict)
             entity = child_context.get("entity")
-            result = transformers.apply({**child_context, "projectId": parent_runtime.get("projectId")}, now_ms)
+            result = transformers.apply({**child_context, "projectId": parent_runtime.get("projectId")}, now_ms, meter)
+            meter.begin().check(result)
             children[str(child.get("id"))] = {
                 "entityId": entity.get("id") if isinstance(entity, dict) else None,
                 "status": child.get("status"),

@@ -221,7 +221,7 @@ class _Loader:
         if "cond" in raw or "guard" in raw:
             key = "cond" if "cond" in raw else "guard"
             try:
-                guard = compile_guard(raw[key])
+                guard = compile_guard(raw[key], f"{path}.{key}")
             except GuardSyntaxError as exc:
                 self.error(f"{path}.{key}", str(exc))
             if isinstance(guard, NamedGuard):

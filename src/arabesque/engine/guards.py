@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from arabesque.engine.budget import BudgetExceeded, Meter
 from arabesque.engine.errors import StepFailed
 from arabesque.engine.jmes import CompiledExpression, JmesError, compile_expression
 from arabesque.engine.js import js_truthy
@@ -25,14 +26,17 @@ class Guard:
     kind: str
     rule: Any
     compiled: CompiledRule | CompiledExpression
+    path: str = ""  # where the definition holds it, for errors
 
-    def passes(self, data: dict[str, Any]) -> bool:
+    def passes(self, data: dict[str, Any], meter: Meter) -> bool:
         try:
             if isinstance(self.compiled, CompiledExpression):
-                return js_truthy(self.compiled.search(data))
-            return js_truthy(self.compiled.evaluate(data))
+                return js_truthy(self.compiled.search(data, meter))
+            return js_truthy(self.compiled.evaluate(data, meter))
         except (LogicError, JmesError) as exc:
             raise StepFailed(f"Guard {self.kind} {_short(self.rule)} failed: {exc}") from exc
+        except BudgetExceeded as exc:
+            raise exc.at(self.path or f"{self.kind} guard {_short(self.rule)}") from None
 
 
 @dataclass(frozen=True)
@@ -44,11 +48,11 @@ class NamedGuard:
 
     name: str
 
-    def passes(self, data: dict[str, Any]) -> bool:
+    def passes(self, data: dict[str, Any], meter: Meter) -> bool:
         raise StepFailed(f"Unable to evaluate guard '{self.name}': guard '{self.name}' is not implemented")
 
 
-def compile_guard(cond: Any) -> Guard | NamedGuard:
+def compile_guard(cond: Any, path: str = "") -> Guard | NamedGuard:
     if isinstance(cond, str):
         return NamedGuard(cond)
     if not isinstance(cond, dict):
@@ -63,8 +67,8 @@ def compile_guard(cond: Any) -> Guard | NamedGuard:
         if kind == "jmespath":
             if not isinstance(rule, str):
                 raise GuardSyntaxError("a jmespath rule must be a string")
-            return Guard(kind, rule, compile_expression(rule))
-        return Guard(kind, rule, compile_rule(rule))
+            return Guard(kind, rule, compile_expression(rule), path)
+        return Guard(kind, rule, compile_rule(rule), path)
     except (LogicError, JmesError) as exc:
         raise GuardSyntaxError(f"invalid {kind} rule: {exc}") from exc
 

@@ -15,12 +15,12 @@ Methods: `regex` (first match or null), `remove` (the key disappears), `omit` (a
 from __future__ import annotations
 
 import copy
-import re
-from functools import lru_cache
 from typing import Any
 
+from arabesque.engine.budget import Meter
 from arabesque.engine.jmes import JmesError, compile_expression
 from arabesque.engine.js import js_property, js_string, js_truthy
+from arabesque.engine.jsregex import PatternError, compile_js
 
 __all__ = ["HELPER_METHODS", "TransformError", "apply_helpers", "validate_helpers"]
 
@@ -46,12 +46,6 @@ class TransformError(Exception):
 
 
 _REMOVED = object()  # `undefined`: the key is deleted when written into an object
-
-
-@lru_cache(maxsize=256)
-def _js_regex(source: str) -> re.Pattern[str]:
-    """`new RegExp(source)` (no flags) with Python's `re`: named groups translated, `\\d`/`\\w` ASCII."""
-    return re.compile(re.sub(r"\(\?<(?![=!])", "(?P<", source), re.ASCII)
 
 
 def _get_nested(data: Any, path: list[str]) -> Any:
@@ -118,28 +112,30 @@ def _lodash_merge(target: Any, source: Any) -> Any:
     return target
 
 
-def _regex(data: Any, v: Any, value: Any, options: Any, now_ms: int) -> Any:
+def _regex(data: Any, v: Any, value: Any, options: Any, now_ms: int, meter: Meter) -> Any:
     if not isinstance(v, str):
         if v is None:
             raise TransformError("Cannot read properties of undefined (reading 'match')")
         raise TransformError("attribute.match is not a function")
     pattern = "(?:)" if value is None else js_string(value)
     try:
-        match = _js_regex(pattern).search(v)
-    except re.error as e:
+        compiled = compile_js(pattern)
+    except PatternError as e:
         raise TransformError(f"Invalid regular expression: /{pattern}/: {e}") from None
+    match = compiled.search(v, meter)
     return match.group(0) if match else None
 
 
-def _remove(data: Any, v: Any, value: Any, options: Any, now_ms: int) -> Any:
+def _remove(data: Any, v: Any, value: Any, options: Any, now_ms: int, meter: Meter) -> Any:
     return _REMOVED
 
 
-def _omit(data: Any, v: Any, value: Any, options: Any, now_ms: int) -> Any:
+def _omit(data: Any, v: Any, value: Any, options: Any, now_ms: int, meter: Meter) -> Any:
     if v is None:
         raise TransformError("Cannot convert undefined or null to object")
     if not isinstance(value, list):
         raise TransformError("value is not iterable")
+    meter.walk(v)
     result = copy.deepcopy(v)
     for key in value:
         if isinstance(result, dict):
@@ -151,37 +147,41 @@ def _omit(data: Any, v: Any, value: Any, options: Any, now_ms: int) -> Any:
     return result
 
 
-def _copy(data: Any, v: Any, value: Any, options: Any, now_ms: int) -> Any:
+def _copy(data: Any, v: Any, value: Any, options: Any, now_ms: int, meter: Meter) -> Any:
     return v
 
 
-def _set_time(data: Any, v: Any, value: Any, options: Any, now_ms: int) -> Any:
+def _set_time(data: Any, v: Any, value: Any, options: Any, now_ms: int, meter: Meter) -> Any:
     return now_ms
 
 
-def _search(data: Any, expression: Any) -> Any:
+def _search(data: Any, expression: Any, meter: Meter) -> Any:
     if not isinstance(expression, str):
         raise TransformError(f"mergeArrayEachItemWithValue: a jmespath expression is required, got {expression!r}")
     try:
-        return compile_expression(expression, collapse=False).search(data)
+        return compile_expression(expression, collapse=False).search(data, meter)
     except JmesError as e:
         raise TransformError(e.message) from None
 
 
-def _merge_each(data: Any, v: Any, value: Any, options: Any, now_ms: int) -> Any:
+def _merge_each(data: Any, v: Any, value: Any, options: Any, now_ms: int, meter: Meter) -> Any:
     opts = options if isinstance(options, dict) else {}
-    items = _search(data, opts.get("mapJmespath"))
-    merge_with = _search(data, opts.get("mergeWithJmespath"))
+    items = _search(data, opts.get("mapJmespath"), meter)
+    merge_with = _search(data, opts.get("mergeWithJmespath"), meter)
     if not js_truthy(items) or not js_truthy(merge_with):
         return v
     if isinstance(items, list) and len(items) == 0:
         return v
     if not isinstance(items, list):
         raise TransformError("jmespathResult.map is not a function")
+    # Each item gets its own copy of `merge_with`: the work and the result grow with both.
+    meter.begin()
+    cost = meter.size(merge_with)
+    meter.tick(len(items) * ((cost >> 4) + 1))
     return [_lodash_merge(item, merge_with) for item in items]
 
 
-def _image(data: Any, v: Any, value: Any, options: Any, now_ms: int) -> Any:
+def _image(data: Any, v: Any, value: Any, options: Any, now_ms: int, meter: Meter) -> Any:
     raise TransformError("imageUrlToBase64 is not supported by the pure engine")
 
 
@@ -196,8 +196,11 @@ _METHODS = {
 }
 
 
-def apply_helpers(mapping: list[dict[str, Any]], data: Any, now_ms: int) -> Any:
-    """Apply the helper `mapping` to a deep copy of `data` and return the copy; raise `TransformError`."""
+def apply_helpers(mapping: list[dict[str, Any]], data: Any, now_ms: int, meter: Meter | None = None) -> Any:
+    """Apply the helper `mapping` to a deep copy of `data` and return the copy; raise `TransformError`, or
+    `BudgetExceeded` when the meter's limits (default: `Limits()`) are reached."""
+    meter = Meter() if meter is None else meter.begin()
+    meter.walk(data)
     result = copy.deepcopy(data)
     for entry in mapping:
         if not isinstance(entry, dict):
@@ -209,7 +212,7 @@ def apply_helpers(mapping: list[dict[str, Any]], data: Any, now_ms: int) -> Any:
         if function is None:
             raise TransformError(f"instanceMethodToInvoke is not a function (unknown helper method {method!r})")
         options = entry.get("options") or {}
-        value = function(result, _get_nested(result, source.split(".")), entry.get("value"), options, now_ms)
+        value = function(result, _get_nested(result, source.split(".")), entry.get("value"), options, now_ms, meter)
         _set_nested(result, target.split("."), value)
     return result
 
@@ -234,8 +237,8 @@ def validate_helpers(mapping: Any) -> list[str]:
             problems.append(f"{where}: unknown helper method {method!r}")
         elif method == "regex":
             try:
-                _js_regex("(?:)" if entry.get("value") is None else js_string(entry.get("value")))
-            except re.error as e:
+                compile_js("(?:)" if entry.get("value") is None else js_string(entry.get("value")))
+            except PatternError as e:
                 problems.append(f"{where}: invalid regex {entry.get('value')!r}: {e}")
         elif method == "omit" and not isinstance(entry.get("value"), list):
             problems.append(f"{where}: omit needs value: an array of keys")

@@ -26,6 +26,11 @@ functions in jmespath.js and null here. JavaScript's ordering of integer-like ob
 reproduced. jmespath.js accepts unterminated `'...'`/`` `...` `` literals; here they are syntax errors.
 
 Search results may share structure with the input data: callers must treat both as immutable.
+
+Evaluation is metered (`arabesque.engine.budget`): each projected element is charged the size of the
+expression that runs for it, functions the length of their arguments, and comparisons, `to_string`, `join`,
+`contains` and `sort` the logical size of what they walk. Strings a function builds are checked against the
+value size limit.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from jmespath import lexer as jlexer
 from jmespath import parser as jparser
 from jmespath import visitor as jvisitor
 
+from arabesque.engine.budget import Meter
 from arabesque.engine.js import JS_WHITESPACE, js_entries, js_less_than, js_string, js_to_number, json_stringify
 
 __all__ = [
@@ -216,7 +222,37 @@ def _type_name(value: Any) -> str:
     return "expref"
 
 
+def _weight(node: Any) -> int:
+    """The number of nodes of an AST subtree: what evaluating it once costs, kept in the node."""
+    weight = node.get("_w")
+    if weight is None:
+        weight = 1 + sum(_weight(c) for c in node.get("children", ()) if isinstance(c, dict))
+        node["_w"] = weight
+    return int(weight)
+
+
+def _visit_each(expref: Any, items: list[Any]) -> list[Any]:
+    """The expression reference applied to each item, each application counted on the meter."""
+    meter: Meter = expref.interpreter.meter
+    weight = _weight(expref.expression)
+    out = []
+    for item in items:
+        meter.tick(weight)
+        out.append(expref.visit(expref.expression, item))
+    return out
+
+
+_CONTAINERS = frozenset({list, dict})
+_PREPAID = 1024  # loops cheaper than this many steps are paid for at once
+# Functions that walk their arguments entirely (print, join, compare or sort their members).
+_WALKING = frozenset({"to_string", "join", "contains", "sort"})
+
+
 class _JsFunctions(_Functions):  # type: ignore[misc]
+    @_signature({"types": ["expref"]}, {"types": ["array"]})
+    def _func_map(self, expref: Any, arg: list[Any]) -> list[Any]:
+        return _visit_each(expref, arg)
+
     @_signature({"types": ["object"], "variadic": True})
     def _func_merge(self, *arguments: Any) -> dict[str, Any]:
         merged: dict[str, Any] = {}
@@ -246,7 +282,7 @@ class _JsFunctions(_Functions):  # type: ignore[misc]
     def _func_sort_by(self, array: list[Any], expref: Any) -> list[Any]:
         if not array:
             return list(array)
-        keys = [expref.visit(expref.expression, item) for item in array]
+        keys = _visit_each(expref, array)
         required = _type_name(keys[0])
         if required not in ("number", "string"):
             raise JmesError("TypeError")
@@ -259,7 +295,10 @@ class _JsFunctions(_Functions):  # type: ignore[misc]
     def _by(self, array: list[Any], expref: Any, want_max: bool) -> Any:
         best: Any = -math.inf if want_max else math.inf
         record: Any = None
+        meter: Meter = expref.interpreter.meter
+        weight = _weight(expref.expression)
         for item in array:
+            meter.tick(weight)
             current = expref.visit(expref.expression, item)
             if _type_name(current) not in ("number", "string"):
                 raise JmesError(f"TypeError: expected one of number,string, received {_type_name(current)}")
@@ -310,9 +349,14 @@ class _JsFunctions(_Functions):  # type: ignore[misc]
 
 
 class _JsInterpreter(_TreeInterpreter):  # type: ignore[misc]
+    meter: Meter  # set by `search`
+
     def visit_comparator(self, node: dict[str, Any], value: Any) -> bool:
         left = self.visit(node["children"][0], value)
         right = self.visit(node["children"][1], value)
+        if type(left) in _CONTAINERS or type(right) in _CONTAINERS:
+            self.meter.walk(left)
+            self.meter.walk(right)
         op = node["value"]
         if op == "eq":
             return strict_deep_equal(left, right)
@@ -325,6 +369,102 @@ class _JsInterpreter(_TreeInterpreter):  # type: ignore[misc]
 
     def _is_false(self, value: Any) -> bool:
         return is_falsy(value)
+
+    def visit_function_expression(self, node: dict[str, Any], value: Any) -> Any:
+        args = [self.visit(child, value) for child in node["children"]]
+        name = node["value"]
+        meter = self.meter
+        cost = 0
+        for arg in args:
+            if type(arg) in _CONTAINERS:
+                cost += len(arg)  # type checks and copies pass over the members once
+                if name in _WALKING:
+                    meter.walk(arg)
+        if cost:
+            meter.tick(cost)
+        result = self._functions.call_function(name, args)
+        if type(result) is str and len(result) > 4096:
+            meter.check(result)
+        return result
+
+    def prepay(self, items: int, weight: int) -> int:
+        """Pay for a short loop at once and return 0; a long one pays per item (the host's clock is then
+        read during the loop): return what each item costs."""
+        total = items * weight
+        if total < _PREPAID:
+            self.meter.tick(total)
+            return 0
+        return weight
+
+    def visit_projection(self, node: dict[str, Any], value: Any) -> Any:
+        base = self.visit(node["children"][0], value)
+        if not isinstance(base, list):
+            return None
+        rhs = node["children"][1]
+        weight = self.prepay(len(base), _weight(rhs))
+        meter = self.meter
+        collected = []
+        for element in base:
+            if weight:
+                meter.tick(weight)
+            current = self.visit(rhs, element)
+            if current is not None:
+                collected.append(current)
+        return collected
+
+    def visit_value_projection(self, node: dict[str, Any], value: Any) -> Any:
+        base = self.visit(node["children"][0], value)
+        if not isinstance(base, dict):
+            return None
+        rhs = node["children"][1]
+        weight = self.prepay(len(base), _weight(rhs))
+        meter = self.meter
+        collected = []
+        for element in base.values():
+            if weight:
+                meter.tick(weight)
+            current = self.visit(rhs, element)
+            if current is not None:
+                collected.append(current)
+        return collected
+
+    def visit_filter_projection(self, node: dict[str, Any], value: Any) -> Any:
+        base = self.visit(node["children"][0], value)
+        if not isinstance(base, list):
+            return None
+        rhs, condition = node["children"][1], node["children"][2]
+        weight = self.prepay(len(base), _weight(rhs) + _weight(condition))
+        meter = self.meter
+        collected = []
+        for element in base:
+            if weight:
+                meter.tick(weight)
+            if not is_falsy(self.visit(condition, element)):
+                current = self.visit(rhs, element)
+                if current is not None:
+                    collected.append(current)
+        return collected
+
+    def visit_flatten(self, node: dict[str, Any], value: Any) -> Any:
+        base = self.visit(node["children"][0], value)
+        if not isinstance(base, list):
+            return None
+        meter = self.meter
+        meter.tick(len(base))
+        merged: list[Any] = []
+        for element in base:
+            if isinstance(element, list):
+                meter.tick(len(element))
+                merged.extend(element)
+            else:
+                merged.append(element)
+        return merged
+
+    def visit_slice(self, node: dict[str, Any], value: Any) -> Any:
+        if not isinstance(value, list):
+            return None
+        self.meter.tick((len(value) >> 4) + 1)
+        return value[slice(*node["children"])]
 
 
 _OPTIONS = jvisitor.Options(custom_functions=_JsFunctions())
@@ -346,14 +486,19 @@ class CompiledExpression:
         self.expression = expression  # after whitespace collapsing
         self._ast = ast
 
-    def search(self, data: Any) -> Any:
-        """Evaluate against `data`; raises `JmesError` for evaluation errors (bad function arguments...)."""
+    def search(self, data: Any, meter: Meter | None = None) -> Any:
+        """Evaluate against `data`; raises `JmesError` for evaluation errors (bad function arguments...) and
+        `BudgetExceeded` when the evaluation goes over the meter's limits (default: `Limits()`)."""
+        interpreter = _JsInterpreter(_OPTIONS)
+        interpreter.meter = Meter() if meter is None else meter.begin()
         try:
-            return _JsInterpreter(_OPTIONS).visit(self._ast, data)
+            return interpreter.visit(self._ast, data)
         except JmesError:
             raise
         except (jexc.JMESPathError, TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
             raise JmesError(_describe(e)) from None
+        except RecursionError:
+            raise JmesError("Maximum call stack size exceeded") from None
 
     def __repr__(self) -> str:
         return f"CompiledExpression({self.expression!r})"
@@ -365,6 +510,8 @@ def _compile(expression: str) -> CompiledExpression:
         ast = _JsParser()._do_parse(expression)
     except jexc.JMESPathError as e:
         raise JmesError(_describe(e)) from None
+    except RecursionError:
+        raise JmesError("expression nested too deeply") from None
     return CompiledExpression(expression, expression, ast)
 
 
@@ -382,6 +529,6 @@ def compile_expression(expr: str, *, collapse: bool = True) -> CompiledExpressio
     return CompiledExpression(expr, compiled.expression, compiled._ast)
 
 
-def search(expr: str, data: Any) -> Any:
-    """`compile_expression(expr).search(data)`."""
-    return compile_expression(expr).search(data)
+def search(expr: str, data: Any, meter: Meter | None = None) -> Any:
+    """`compile_expression(expr).search(data, meter)`."""
+    return compile_expression(expr).search(data, meter)

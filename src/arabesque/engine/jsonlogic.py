@@ -21,6 +21,11 @@ Deliberate differences from json-logic-js (KNOWN_DIFFERENCES in the differential
 - Members inherited from JavaScript prototypes are not data: `{"var": "toString"}` is null, and an object
   with own keys named `toString`, `valueOf` or `indexOf` is still treated as plain data.
 - `log` returns its argument without printing it: the engine does no I/O.
+
+Evaluation is metered (`arabesque.engine.budget`): an iteration (`map`, `filter`, `reduce`, `all`, `some`,
+`none`) is charged, per item, the size of the rule it runs; an operation that converts, compares, joins or
+copies its arguments (all but `===`, `!==`, `!!`, `!`, `log`) is charged the logical size of the arrays and
+objects it is given; the strings `cat` and `substr` build and the result are checked against the limits.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
+from arabesque.engine.budget import Meter
 from arabesque.engine.js import (
     UNDEFINED,
     js_join,
@@ -54,7 +60,7 @@ class LogicError(Exception):
 _INF: Final = math.inf
 _NAN: Final = math.nan
 
-Node = Callable[[Any], Any]
+Node = Callable[[Any, Meter], Any]
 Operation = Callable[[list[Any], Any], Any]
 
 
@@ -145,26 +151,29 @@ def _var(args: list[Any], data: Any) -> Any:
     return data
 
 
-def _apply_value(value: Any, data: Any) -> Any:
+def _apply_value(value: Any, data: Any, meter: Meter) -> Any:
     """jsonLogic.apply on a computed value: `missing` re-applies its keys as rules."""
-    return _compile(value)(data) if isinstance(value, dict | list) else value
+    if isinstance(value, dict | list):
+        meter.walk(value)  # compiled here, from data
+        return _compile(value)(data, meter)
+    return value
 
 
-def _missing(args: list[Any], data: Any) -> list[Any]:
+def _missing(args: list[Any], data: Any, meter: Meter) -> list[Any]:
     keys = args[0] if args and isinstance(args[0], list) else args
     missing = []
     for key in keys:
         var_args = key if isinstance(key, list) else [key]
-        value = _var([_apply_value(a, data) for a in var_args], data)
+        value = _var([_apply_value(a, data, meter) for a in var_args], data)
         if value is None or value == "":
             missing.append(key)
     return missing
 
 
-def _missing_some(args: list[Any], data: Any) -> list[Any]:
+def _missing_some(args: list[Any], data: Any, meter: Meter) -> list[Any]:
     need, options = _arg(args, 0), _arg(args, 1)
     values = options if isinstance(options, list) else [options]
-    are_missing = _missing([_apply_value(v, data) for v in values], data)
+    are_missing = _missing([_apply_value(v, data, meter) for v in values], data, meter)
     if options is None or options is UNDEFINED:
         raise LogicError(f"Cannot read properties of {js_string(options)} (reading 'length')")
     present = js_to_number(_get(options, "length")) - len(are_missing)
@@ -315,31 +324,36 @@ _OPERATIONS: Final[dict[str, Operation]] = {
     "max": _extreme(pick_min=False),
     "merge": _merge,
     "var": _var,
+}
+_METERED_OPERATIONS: Final[dict[str, Callable[[list[Any], Any, Meter], Any]]] = {
     "missing": _missing,
     "missing_some": _missing_some,
 }
+# Operations that never convert or copy their arguments: no walk to pay for.
+_SHALLOW: Final = frozenset({"===", "!==", "!!", "!", "log"})
+_BUILDS_STRINGS: Final = frozenset({"cat", "substr"})
 
 
 # --- compilation -------------------------------------------------------------------------------------
 
 
 def _compile_if(nodes: list[Node]) -> Node:
-    def node(data: Any) -> Any:
+    def node(data: Any, meter: Meter) -> Any:
         i = 0
         while i < len(nodes) - 1:
-            if _truthy(nodes[i](data)):
-                return nodes[i + 1](data)
+            if _truthy(nodes[i](data, meter)):
+                return nodes[i + 1](data, meter)
             i += 2
-        return nodes[i](data) if len(nodes) == i + 1 else None
+        return nodes[i](data, meter) if len(nodes) == i + 1 else None
 
     return node
 
 
 def _compile_and_or(nodes: list[Node], stop_when: bool) -> Node:
-    def node(data: Any) -> Any:
+    def node(data: Any, meter: Meter) -> Any:
         current: Any = UNDEFINED
         for n in nodes:
-            current = n(data)
+            current = n(data, meter)
             if _truthy(current) is stop_when:
                 return current
         return current
@@ -347,28 +361,48 @@ def _compile_and_or(nodes: list[Node], stop_when: bool) -> Node:
     return node
 
 
-def _compile_iteration(op: str, source: Node, logic: Node, initial: Any) -> Node:
-    def node(data: Any) -> Any:
-        items = source(data)
+def _compile_iteration(op: str, source: Node, run: Node, initial: Any, weight: int) -> Node:
+    """`weight`: the size of the rule run per item, counted as each item is taken (so that the host's clock
+    is read during a long loop, not only before it)."""
+
+    def counted(x: Any, meter: Meter) -> Any:
+        meter.tick(weight)
+        return run(x, meter)
+
+    def node(data: Any, meter: Meter) -> Any:
+        items = source(data, meter)
         if not isinstance(items, list):
             return {"map": [], "filter": [], "reduce": initial, "all": False, "none": True, "some": False}[op]
+        logic: Node = counted
+        if len(items) * weight < _PREPAID:  # a short loop is paid for at once
+            meter.tick(len(items) * weight)
+            logic = run
         if op == "map":
-            return [logic(x) for x in items]
+            return [logic(x, meter) for x in items]
         if op == "filter":
-            return [x for x in items if _truthy(logic(x))]
+            return [x for x in items if _truthy(logic(x, meter))]
         if op == "reduce":
             acc = initial
             for x in items:
-                acc = logic({"current": x, "accumulator": acc})
+                acc = logic({"current": x, "accumulator": acc}, meter)
             return acc
         if not items:
             return op == "none"
         if op == "all":
-            return all(_truthy(logic(x)) for x in items)
-        hit = any(_truthy(logic(x)) for x in items)
+            return all(_truthy(logic(x, meter)) for x in items)
+        hit = any(_truthy(logic(x, meter)) for x in items)
         return hit if op == "some" else not hit
 
     return node
+
+
+def _rule_size(rule: Any) -> int:
+    """How many nodes a rule has: what running it once costs."""
+    if isinstance(rule, list):
+        return 1 + sum(_rule_size(r) for r in rule)
+    if isinstance(rule, dict):
+        return 1 + sum(_rule_size(r) for r in rule.values())
+    return 1
 
 
 _ITERATIONS: Final = frozenset({"map", "filter", "reduce", "all", "none", "some"})
@@ -377,7 +411,7 @@ _ITERATIONS: Final = frozenset({"map", "filter", "reduce", "all", "none", "some"
 def _compile(rule: Any) -> Node:
     if isinstance(rule, list):
         items = [_compile(r) for r in rule]
-        return lambda data: [n(data) for n in items]
+        return lambda data, meter: [n(data, meter) for n in items]
     if isinstance(rule, dict):
         if any(not isinstance(k, str) for k in rule):
             raise LogicError(f"object keys must be strings: {rule!r}")
@@ -386,7 +420,7 @@ def _compile(rule: Any) -> Node:
             return _compile_operation(op, values if isinstance(values, list) else [values])
     elif not (rule is None or isinstance(rule, str | bool) or _is_number(rule)):
         raise LogicError(f"not a JSON value: {rule!r}")
-    return lambda data: rule  # a literal: scalar, {} or an object with several keys
+    return lambda data, meter: rule  # a literal: scalar, {} or an object with several keys
 
 
 def _compile_operation(op: str, values: list[Any]) -> Node:
@@ -395,21 +429,57 @@ def _compile_operation(op: str, values: list[Any]) -> Node:
         logic = _compile(values[1]) if len(values) > 1 else _literal(UNDEFINED)
         # reduce's initial value is used as written, never evaluated; other extra arguments are ignored
         initial = values[2] if op == "reduce" and len(values) > 2 else None
-        return _compile_iteration(op, source, logic, initial)
+        weight = _rule_size(values[1]) if len(values) > 1 else 1
+        return _compile_iteration(op, source, logic, initial, weight)
+    if op == "var" and all(v is None or isinstance(v, str | int | float) for v in values):
+        # The usual `{"var": "a.b"}`: its arguments are literals, nothing to evaluate or to pay for.
+        literal_args = list(values)
+        return lambda data, meter: _var(literal_args, data)
     args = [_compile(v) for v in values]
     if op in ("if", "?:"):
         return _compile_if(args)
     if op in ("and", "or"):
         return _compile_and_or(args, stop_when=op == "or")
+    metered = _METERED_OPERATIONS.get(op)
+    if metered is not None:
+        run = metered
+        return lambda data, meter: run(_walked([n(data, meter) for n in args], meter), data, meter)
     operation = _OPERATIONS.get(op)
     if operation is None:
         raise LogicError(f"Unrecognized operation {op}")
     fn = operation
-    return lambda data: fn([n(data) for n in args], data)
+    if op in _SHALLOW:
+        return lambda data, meter: fn([n(data, meter) for n in args], data)
+    if op in _BUILDS_STRINGS:
+        return lambda data, meter: meter.check(fn(_walked([n(data, meter) for n in args], meter), data))
+    if len(args) == 2:  # comparisons, mostly: the guards' hot path, without the loop of `_walked`
+        first, second = args
+
+        def binary(data: Any, meter: Meter) -> Any:
+            a, b = first(data, meter), second(data, meter)
+            if type(a) in _CONTAINERS or type(b) in _CONTAINERS:
+                meter.walk(a)
+                meter.walk(b)
+            return fn([a, b], data)
+
+        return binary
+    return lambda data, meter: fn(_walked([n(data, meter) for n in args], meter), data)
+
+
+_CONTAINERS: Final = frozenset({list, dict})
+_PREPAID: Final = 1024  # loops cheaper than this many steps are paid for at once
+
+
+def _walked(args: list[Any], meter: Meter) -> list[Any]:
+    """`args`, once the walk of each array and object among them is paid for."""
+    for a in args:
+        if type(a) is list or type(a) is dict:
+            meter.walk(a)
+    return args
 
 
 def _literal(value: Any) -> Node:
-    return lambda data: value
+    return lambda data, meter: value
 
 
 def _export(value: Any) -> Any:
@@ -432,9 +502,15 @@ class CompiledRule:
         self.rule = rule
         self._node = node
 
-    def evaluate(self, data: Any) -> Any:
+    def evaluate(self, data: Any, meter: Meter | None = None) -> Any:
+        """The rule's result for `data`; raises `LogicError`, or `BudgetExceeded` when the evaluation goes
+        over the meter's limits (default: `Limits()`)."""
+        meter = Meter() if meter is None else meter.begin()
         try:
-            return _export(self._node(data))
+            result = self._node(data, meter)
+            if type(result) in _CONTAINERS:
+                meter.walk(result)  # the export copies it
+            return _export(result)
         except RecursionError as exc:
             raise LogicError("Maximum call stack size exceeded") from exc
 

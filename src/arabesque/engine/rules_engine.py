@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from arabesque.engine.budget import Meter
 from arabesque.engine.jmes import JmesError, compile_expression
 from arabesque.engine.jsonlogic import LogicError, compile_rule
 
 __all__ = ["JmesError", "LogicError", "evaluate_rule"]
 
 
-def evaluate_rule(provider: str, rule: Any, data: Any) -> Any:
-    """Evaluate `rule` against `data`; raises `JmesError`/`LogicError` where the provider's library throws."""
+def evaluate_rule(provider: str, rule: Any, data: Any, meter: Meter | None = None) -> Any:
+    """Evaluate `rule` against `data`; raises `JmesError`/`LogicError` where the provider's library throws,
+    `BudgetExceeded` over the meter's limits (default: `Limits()`)."""
     if provider == "jmespath":
         if not isinstance(rule, str):
             raise JmesError(f"a jmespath rule must be a string, got {type(rule).__name__}")
-        return compile_expression(rule, collapse=False).search(data)
-    return compile_rule(rule).evaluate(data)
+        return compile_expression(rule, collapse=False).search(data, meter)
+    return compile_rule(rule).evaluate(data, meter)

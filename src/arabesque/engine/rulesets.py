@@ -26,6 +26,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from arabesque.engine.budget import Meter
 from arabesque.engine.js import js_less_than, js_property, js_strict_equal, js_truthy
 
 __all__ = ["OPERATIONS", "RuleError", "get_path", "risk_score", "run_rule_set"]
@@ -342,7 +343,7 @@ def _operand_check(operator: str, data_value: Any, condition: Any) -> None:
             raise _validation_failed(operator, "Invalid data value", data_issues)
 
 
-def _aml_values(data: Any, rule: dict[str, Any]) -> list[Any]:
+def _aml_values(data: Any, rule: dict[str, Any], meter: Meter) -> list[Any]:
     if not isinstance(data, dict):
         raise _validation_failed("extract", "parsing failed", [_issue_type("object", data, [])])
     name = rule["value"]["childWorkflowName"]
@@ -358,6 +359,7 @@ def _aml_values(data: Any, rule: dict[str, Any]) -> list[Any]:
                 hits.extend(found)
             else:
                 hits.append(found)
+    meter.tick(len(hits))
     hits = [h for h in hits if js_truthy(h)]
     if not hits:
         raise RuleError("DataValueNotFoundError", f"Field {rule['key']} is missing or null")
@@ -378,7 +380,7 @@ def _aml_evaluate(values: list[Any], condition: dict[str, Any], now_ms: int) -> 
     return any(check(v) for v in values)
 
 
-def _run_rule(rule: dict[str, Any], data: Any, now_ms: int) -> bool:
+def _run_rule(rule: dict[str, Any], data: Any, now_ms: int, meter: Meter) -> bool:
     issues = _rule_issues(rule)
     if issues:
         raise _validation_failed("rule", "parsing failed", issues)
@@ -386,7 +388,7 @@ def _run_rule(rule: dict[str, Any], data: Any, now_ms: int) -> bool:
     if operator not in _IMPLEMENTED:
         raise RuleError("OperatorNotFoundError", f"Unknown operator {operator}")
     if operator == "AML_CHECK":
-        return _aml_evaluate(_aml_values(data, rule), rule["value"], now_ms)
+        return _aml_evaluate(_aml_values(data, rule, meter), rule["value"], now_ms)
     value = get_path(data, rule["key"])
     if value is None:
         raise RuleError("DataValueNotFoundError", f"Field {rule['key']} is missing or null")
@@ -394,8 +396,11 @@ def _run_rule(rule: dict[str, Any], data: Any, now_ms: int) -> bool:
     return _evaluate(operator, value, rule["value"], now_ms)
 
 
-def run_rule_set(rule_set: dict[str, Any], data: Any, now_ms: int) -> list[dict[str, Any]]:
-    """`runRuleSet(ruleSet, data)`: one result per top-level entry (the top-level operator is not applied)."""
+def run_rule_set(rule_set: dict[str, Any], data: Any, now_ms: int, meter: Meter | None = None) -> list[dict[str, Any]]:
+    """`runRuleSet(ruleSet, data)`: one result per top-level entry (the top-level operator is not applied).
+
+    `meter` (default: `Limits()`) counts the hits an AML rule goes through."""
+    meter = Meter() if meter is None else meter
     rules = rule_set.get("rules") if isinstance(rule_set, dict) else None
     if not isinstance(rules, list):
         raise TypeError("Cannot read properties of undefined (reading 'map')")
@@ -403,7 +408,7 @@ def run_rule_set(rule_set: dict[str, Any], data: Any, now_ms: int) -> list[dict[
     for rule in rules:
         if isinstance(rule, dict) and "key" in rule:
             try:
-                status = "PASSED" if _run_rule(rule, data, now_ms) else "FAILED"
+                status = "PASSED" if _run_rule(rule, data, now_ms, meter) else "FAILED"
                 results.append({"status": status, "rule": rule})
             except RuleError as e:
                 results.append(
@@ -415,7 +420,7 @@ def run_rule_set(rule_set: dict[str, Any], data: Any, now_ms: int) -> list[dict[
                     }
                 )
         else:
-            nested = run_rule_set(rule, data, now_ms)
+            nested = run_rule_set(rule, data, now_ms, meter)
             op = rule.get("operator") if isinstance(rule, dict) else None
             passed = [r["status"] == "PASSED" for r in nested]
             ok = all(passed) if op == "and" else any(passed)
@@ -423,7 +428,7 @@ def run_rule_set(rule_set: dict[str, Any], data: Any, now_ms: int) -> list[dict[
     return results
 
 
-def risk_score(rules: list[dict[str, Any]], data: Any, now_ms: int) -> dict[str, Any]:
+def risk_score(rules: list[dict[str, Any]], data: Any, now_ms: int, meter: Meter | None = None) -> dict[str, Any]:
     """The riskRules plugin response (§3.9) for rule items `{id, domain, indicator, riskLevel, baseRiskScore,
     additionalRiskScore, ruleset}`.
 
@@ -435,7 +440,7 @@ def risk_score(rules: list[dict[str, Any]], data: Any, now_ms: int) -> dict[str,
     kept: list[dict[str, Any]] = []
     for item in rules:
         ruleset: Any = item.get("ruleset")
-        result = item["result"] if "result" in item else run_rule_set(ruleset, data, now_ms)
+        result = item["result"] if "result" in item else run_rule_set(ruleset, data, now_ms, meter)
         full = {**item, "result": result}
         if not isinstance(result, list):
             continue

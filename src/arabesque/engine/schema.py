@@ -15,8 +15,11 @@ Schemas ajv refuses to compile (meta-schema violations, unknown keywords in stri
 since Ballerine registers no formats, unresolvable `$ref`) make `validate` raise `SchemaError` with ajv's
 message; `check_schema` returns that message instead.
 
+Patterns are ECMAScript regular expressions (`arabesque.engine.jsregex`), matched within the meter's time;
+every keyword applied to a value counts a step, so a schema's work is bounded like any evaluation's.
+
 Not replicated: remote/`$id`-based `$ref`s, `strict mode` checks other than unknown keywords/formats,
-`$data`, JavaScript-only regular expression syntax (`pattern` is compiled with Python's `re`).
+`$data`, the JavaScript regular-expression syntax listed in `arabesque.engine.jsregex`.
 """
 
 from __future__ import annotations
@@ -24,14 +27,15 @@ from __future__ import annotations
 import copy
 import json
 import math
-import re
 from functools import lru_cache
 from typing import Any
 
 import jsonschema
 
+from arabesque.engine.budget import Meter
 from arabesque.engine.jmes import strict_deep_equal
 from arabesque.engine.js import js_number_to_string
+from arabesque.engine.jsregex import JsPattern, PatternError, compile_js
 
 __all__ = ["SchemaError", "check_schema", "validate"]
 
@@ -113,10 +117,8 @@ def _always_valid(schema: Any) -> bool:
     return schema is True or (isinstance(schema, dict) and not any(k in _KNOWN_KEYWORDS for k in schema))
 
 
-@lru_cache(maxsize=512)
-def _regex(pattern: str) -> re.Pattern[str]:
-    # JS named groups `(?<n>...)` → Python `(?P<n>...)`; `\d`/`\w` are ASCII in JS.
-    return re.compile(re.sub(r"\(\?<(?![=!])", "(?P<", pattern), re.ASCII)
+def _regex(pattern: str) -> JsPattern:
+    return compile_js(pattern)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -125,9 +127,10 @@ def _regex(pattern: str) -> re.Pattern[str]:
 
 
 class _Validator:
-    def __init__(self, root: Any, *, meta: bool = False) -> None:
+    def __init__(self, root: Any, *, meta: bool = False, meter: Meter | None = None) -> None:
         self.root = root
         self.meta = meta  # validating against the meta-schema: `format` is ignored
+        self.meter = Meter() if meter is None else meter
 
     def resolve(self, ref: str) -> Any:
         if not ref.startswith("#"):
@@ -146,6 +149,7 @@ class _Validator:
     def run(self, schema: Any, data: Any, path: str, errors: Errors) -> bool:
         """Validate `data` at `path` against `schema`, appending errors; True when valid."""
         start = len(errors)
+        self.meter.tick()
         if schema is True:
             return True
         if schema is False:
@@ -258,7 +262,7 @@ class _Validator:
                 word = "more" if kw == "maxLength" else "fewer"
                 errors.append((path, f"must NOT have {word} than {_num(value)} characters"))
         elif kw == "pattern":
-            if isinstance(value, str) and not _regex(value).search(data):
+            if isinstance(value, str) and not _regex(value).search(data, self.meter):
                 errors.append((path, f'must match pattern "{value}"'))
         elif kw in ("maxItems", "minItems", "maxProperties", "minProperties"):
             if _is_num(value):
@@ -311,7 +315,7 @@ class _Validator:
             props: dict[str, Any] = raw_props if isinstance(raw_props, dict) else {}
             patterns = [p for p in schema.get("patternProperties") or {} if isinstance(p, str)]
             for key in data:
-                if key in props or any(_regex(p).search(key) for p in patterns):
+                if key in props or any(_regex(p).search(key, self.meter) for p in patterns):
                     continue
                 if value is False:
                     errors.append((path, "must NOT have additional properties"))
@@ -342,7 +346,7 @@ class _Validator:
         elif kw == "patternProperties" and isinstance(value, dict):
             for pattern, sub in value.items():
                 for key in data:
-                    if _regex(pattern).search(key):
+                    if _regex(pattern).search(key, self.meter):
                         self.run(sub, data[key], path + _ptr(key), errors)
 
     def unique(self, schema: dict[str, Any], data: list[Any], path: str, errors: Errors) -> None:
@@ -366,6 +370,7 @@ class _Validator:
                 indices[key] = i
             return
         for i in range(len(data) - 1, -1, -1):
+            self.meter.tick(i + 1)
             for j in range(i - 1, -1, -1):
                 if strict_deep_equal(data[i], data[j]):
                     errors.append((path, f"must NOT have duplicate items (items ## {j} and {i} are identical)"))
@@ -442,7 +447,7 @@ def _check_text(schema_text: str) -> str | None:
             _regex(pattern)
     except SchemaError as e:
         return str(e)
-    except re.error as e:
+    except PatternError as e:
         return f"Invalid regular expression: {e}"
     return None
 
@@ -477,15 +482,19 @@ def check_schema(schema: Any) -> str | None:
         return str(e)
 
 
-def validate(schema: Any, data: Any) -> str | None:
+def validate(schema: Any, data: Any, meter: Meter | None = None) -> str | None:
     """None when `data` is valid, else ajv's joined error text (`"<instancePath> - <message> | ..."`).
 
-    Raises `SchemaError` (with ajv's compile message) when the schema itself is invalid.
+    Raises `SchemaError` (with ajv's compile message) when the schema itself is invalid, `BudgetExceeded`
+    when validating goes over the meter's limits (default: `Limits()`).
     """
     problem = check_schema(schema)
     if problem is not None:
         raise SchemaError(problem)
     errors: Errors = []
-    if _Validator(schema).run(schema, data, "", errors):
-        return None
+    try:
+        if _Validator(schema, meter=meter).run(schema, data, "", errors):
+            return None
+    except RecursionError:
+        return "Maximum call stack size exceeded"  # a schema that refers to itself without descending
     return " | ".join(f"{path} - {message}" for path, message in errors)

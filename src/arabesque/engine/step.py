@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from arabesque.engine.budget import Meter
 from arabesque.engine.definition import (
     BUILTIN_EVENTS,
     DEEP_MERGE_CONTEXT,
@@ -86,6 +87,7 @@ class _Run:
         self.seq = snapshot.seq
         self.effects: list[Effect] = []
         self.transitions: list[tuple[str, str, str]] = []
+        self.meter = Meter(env.limits, env.time_left)
 
     def new_effect_id(self) -> str:
         self.seq += 1
@@ -132,7 +134,7 @@ class _Run:
         for candidate in candidates:
             if candidate.forbidden:
                 continue
-            if candidate.guard is None or candidate.guard.passes(data):
+            if candidate.guard is None or candidate.guard.passes(data, self.meter):
                 return candidate
         return None
 
@@ -141,7 +143,8 @@ class _Run:
         for _ in range(MAX_ALWAYS_HOPS):
             node = self.definition.states[state]
             taken = next(
-                (c for c in node.always if c.target and (c.guard is None or c.guard.passes(self.context))), None
+                (c for c in node.always if c.target and (c.guard is None or c.guard.passes(self.context, self.meter))),
+                None,
             )
             if taken is None or taken.target is None:
                 return state

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from arabesque.engine.budget import Meter
 from arabesque.engine.helpers import TransformError, apply_helpers, validate_helpers
 from arabesque.engine.jmes import CompiledExpression, JmesError, compile_expression
 from arabesque.engine.js import js_string
@@ -33,19 +34,21 @@ class CompiledTransformers:
 
     steps: tuple[_Step, ...]
 
-    def apply(self, data: Any, now_ms: int) -> Any:
-        """The output of the last transformer (the input for an empty list); raise `TransformError`.
+    def apply(self, data: Any, now_ms: int, meter: Meter | None = None) -> Any:
+        """The output of the last transformer (the input for an empty list); raise `TransformError`, or
+        `BudgetExceeded` when the meter's limits (default: `Limits()`) are reached.
 
         The result may share structure with `data`; neither is mutated.
         """
+        meter = Meter() if meter is None else meter
         for step in self.steps:
             if step.expression is not None:
                 try:
-                    data = step.expression.search(data)
+                    data = step.expression.search(data, meter)
                 except JmesError as e:
                     raise TransformError(e.message) from None
             else:
-                data = apply_helpers(step.mapping, data, now_ms)
+                data = apply_helpers(step.mapping, data, now_ms, meter)
         return data
 
     def __len__(self) -> int:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
+from arabesque.engine.budget import DEFAULT_LIMITS, Limits, TimeLeft
+
 __all__ = [
     "JSON",
     "ChildStart",
@@ -43,14 +45,18 @@ class Event:
 
 @dataclass(frozen=True)
 class Env:
-    """What a step may know of the world: the instance's id and runtime config, and the time.
+    """What a step may know of the world: the instance's id and runtime config, the time, and its budget.
 
-    The engine reads no clock; the host passes `now_ms` (epoch milliseconds) in.
+    The engine reads no clock; the host passes `now_ms` (epoch milliseconds) in, and `time_left`, a callable
+    returning the seconds left for the step (the step fails with `BudgetExceeded` once it is not positive).
+    `limits` bounds the work the definition's guards, transformers, rules and schemas may do in the step.
     """
 
     runtime_id: str = ""
     config: dict[str, JSON] | None = None
     now_ms: int = 0
+    limits: Limits = DEFAULT_LIMITS
+    time_left: TimeLeft | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from arabesque.engine import schema
+from arabesque.engine.budget import BudgetExceeded, Meter
 from arabesque.engine.js import js_spread, js_string, js_truthy, json_stringify
 from arabesque.engine.merge import merge_to_context
 from arabesque.engine.plugins.base import (
@@ -64,6 +65,7 @@ class ApiPlugin:
     success_action: str | None
     error_action: str | None
     persist_to: str | None
+    path: str = ""  # where the definition holds it, for errors
 
     @property
     def awaits_outcome(self) -> bool:
@@ -76,7 +78,7 @@ class ApiPlugin:
 
     def run(self, session: Session) -> None:
         try:
-            request = self.build_request(invocation_context(session), session.env.now_ms)
+            request = self.build_request(invocation_context(session), session.env.now_ms, session.meter)
         except PluginError as exc:
             callback = self.record_error(session, str(exc))
             if callback:
@@ -84,12 +86,15 @@ class ApiPlugin:
             return
         session.emit(HttpCall(session.new_effect_id(), self.name, request, self.awaits_outcome))
 
-    def build_request(self, data: dict[str, Any], now_ms: int) -> HttpRequest:
+    def build_request(self, data: dict[str, Any], now_ms: int, meter: Meter) -> HttpRequest:
         if self.request_transform is None:
             raise PluginError("No transformers were provided")
-        payload = self.request_transform.apply(data, now_ms)
+        payload = self.request_transform.apply(data, now_ms, meter)
         if self.request_schema is not None:
-            problem = schema.validate(self.request_schema, payload)
+            try:
+                problem = schema.validate(self.request_schema, payload, meter)
+            except BudgetExceeded as exc:
+                raise exc.at(f"{self.path}.request.schema") from None
             if problem:
                 raise PluginError(problem)
         url = self.url
@@ -118,17 +123,20 @@ class ApiPlugin:
         return "webhookSharedSecret" if self.kind == "webhook" else None
 
     def record_outcome(self, session: Session, outcome: HttpOutcome) -> str | None:
-        """Persist the result of the call; return the callback event to send, if any."""
+        """Persist the result of the call; return the callback event to send, if any.
+
+        A response whose handling goes over the evaluation budget is the plugin's error (errorAction):
+        the effect it answers is settled either way."""
         try:
-            body = self.read_response(outcome, session.env.now_ms)
-        except PluginError as exc:
+            body = self.read_response(outcome, session.env.now_ms, session.meter)
+        except (PluginError, BudgetExceeded) as exc:
             return self.record_error(session, str(exc))
         if not self.awaits_outcome:
             return None
         session.context = merge_to_context(session.context, js_spread(body), self.persist_to or self.output_path)
         return self.success_action
 
-    def read_response(self, outcome: HttpOutcome, now_ms: int) -> Any:
+    def read_response(self, outcome: HttpOutcome, now_ms: int, meter: Meter) -> Any:
         if outcome.error is not None or outcome.status is None:
             raise PluginError(outcome.error or "no response")
         if outcome.status in (202, 204):
@@ -138,11 +146,14 @@ class ApiPlugin:
         elif not 200 <= outcome.status < 300:
             raise PluginError(f"Request Failed: {outcome.status_text} Error: {json_stringify(outcome.body)}")
         else:
-            body = outcome.body
+            body = meter.begin().check(outcome.body)  # persisted as it is when no transform reshapes it
         if self.response_transform is not None:
-            body = self.response_transform.apply(body, now_ms)
+            body = self.response_transform.apply(body, now_ms, meter)
             if self.response_schema is not None:
-                problem = schema.validate(self.response_schema, body)
+                try:
+                    problem = schema.validate(self.response_schema, body, meter)
+                except BudgetExceeded as exc:
+                    raise exc.at(f"{self.path}.response.schema") from None
                 if problem:
                     raise PluginError(problem)
         return body
@@ -213,6 +224,7 @@ def compile_api_plugin(raw: dict[str, Any], path: str, problems: Problems) -> Ap
         success_action=raw.get("successAction") or None,
         error_action=raw.get("errorAction") or None,
         persist_to=persist_to,
+        path=path,
     )
 
 

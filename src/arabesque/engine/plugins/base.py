@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from arabesque.engine.budget import BudgetExceeded, Meter
 from arabesque.engine.errors import Problem
 from arabesque.engine.js import json_stringify
 from arabesque.engine.jsonlogic import CompiledRule, LogicError, compile_rule
@@ -24,6 +25,7 @@ class Session(Protocol):
     env: Env
     state: str
     context: dict[str, Any]
+    meter: Meter
 
     def new_effect_id(self) -> str: ...
 
@@ -69,6 +71,7 @@ class Problems:
 class _Link:
     mapping: Any
     compiled: CompiledTransformers | CompiledRule
+    path: str
 
 
 @dataclass(frozen=True)
@@ -92,21 +95,27 @@ class TransformChain:
             except (TransformError, LogicError) as exc:
                 problems.error(where, str(exc))
                 continue
-            links.append(_Link(mapping, compiled))
+            links.append(_Link(mapping, compiled, where))
         return cls(tuple(links))
 
-    def apply(self, data: Any, now_ms: int) -> Any:
-        """Run the chain; raise PluginError with Ballerine's wording on the first failure."""
+    def apply(self, data: Any, now_ms: int, meter: Meter) -> Any:
+        """Run the chain; raise PluginError with Ballerine's wording on the first failure, `BudgetExceeded`
+        (naming the transformer) when one goes over the meter's limits.
+
+        Each output is checked against the value limits: it is handed on, and may be persisted or sent."""
         for link in self.links:
             try:
                 if isinstance(link.compiled, CompiledRule):
-                    data = link.compiled.evaluate(data)
+                    data = link.compiled.evaluate(data, meter)
                 else:
-                    data = link.compiled.apply(data, now_ms)
+                    data = link.compiled.apply(data, now_ms, meter)
+                meter.begin().check(data)
             except (TransformError, LogicError) as exc:
                 raise PluginError(
                     f"Error transforming data: {exc} for transformer mapping: {json_stringify(link.mapping)}"
                 ) from exc
+            except BudgetExceeded as exc:
+                raise exc.at(link.path) from None
         return data
 
 

@@ -38,7 +38,7 @@ class ChildPlugin:
     def start_child(self, session: Session, data: dict[str, Any]) -> None:
         """Emit the child start; the transformed context is what the child begins with."""
         try:
-            context = self.transformers.apply(data, session.env.now_ms)
+            context = self.transformers.apply(data, session.env.now_ms, session.meter)
         except PluginError as exc:
             raise StepFailed(f"child workflow plugin {self.name}: {exc}") from exc
         config = session.env.config or {}

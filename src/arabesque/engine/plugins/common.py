@@ -44,7 +44,7 @@ class IterativePlugin:
     def run(self, session: Session) -> None:
         env = session.env
         try:
-            items = self.iterate_on.apply(invocation_context(session), env.now_ms)
+            items = self.iterate_on.apply(invocation_context(session), env.now_ms, session.meter)
         except PluginError as exc:
             raise StepFailed(f"iterative plugin {self.name}: {exc}") from exc
         for item in items if isinstance(items, list) else ():
@@ -54,7 +54,7 @@ class IterativePlugin:
                 continue
             # An API action's result is discarded, as in the reference: the call is fire-and-forget.
             try:
-                request = self.action.build_request(data, env.now_ms)
+                request = self.action.build_request(data, env.now_ms, session.meter)
             except PluginError:
                 continue
             session.emit(HttpCall(session.new_effect_id(), self.action.name, request, awaits_outcome=False))
@@ -72,7 +72,7 @@ class TransformerPlugin:
 
     def run(self, session: Session) -> None:
         try:
-            result = self.transformers.apply(invocation_context(session), session.env.now_ms)
+            result = self.transformers.apply(invocation_context(session), session.env.now_ms, session.meter)
         except PluginError as exc:
             raise StepFailed(f"transformer plugin {self.name}: {exc}") from exc
         if not isinstance(result, dict):
@@ -95,7 +95,7 @@ class RiskRulesPlugin:
             }
         else:
             try:
-                output = risk_score(self.rules, invocation_context(session), session.env.now_ms)
+                output = risk_score(self.rules, invocation_context(session), session.env.now_ms, session.meter)
             except (ValueError, TypeError, KeyError) as exc:
                 output = {"error": str(exc)}
         outputs = session.context.get("pluginsOutput")

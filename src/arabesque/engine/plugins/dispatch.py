@@ -25,7 +25,7 @@ class DispatchPlugin:
     def run(self, session: Session) -> None:
         # Dispatch plugins see the context itself (no runtime id or config), merged with their payload.
         try:
-            payload = self.transformers.apply({**session.context, **self.payload}, session.env.now_ms)
+            payload = self.transformers.apply({**session.context, **self.payload}, session.env.now_ms, session.meter)
         except PluginError as exc:
             raise StepFailed(f"dispatch event plugin {self.name}: {exc}") from exc
         state = self.state_names[0] if self.state_names else ""
