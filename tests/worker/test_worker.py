@@ -295,3 +295,48 @@ def test_kyb_parent_with_three_ubo_children(db: Database, tenant: Tenant, worker
         expected = "manual_review" if i == 2 else "pending_kyc_response_to_finish"
         assert parent["state"] == expected
     assert len(parent["context"]["childWorkflows"]["kyc_ubo_child"]) == 3
+
+
+@pytest.mark.parametrize("max_attempts", [1, None], ids=["maxAttempts-1", "default-maxAttempts"])
+def test_an_unparsable_plugin_url_takes_the_error_action_after_one_attempt(
+    db: Database, tenant: Tenant, worker: Worker, max_attempts: int | None
+) -> None:
+    """`0177.0.0.1` (octal) cannot be parsed: refused, not retried, whatever `maxAttempts` allows."""
+    install(db, tenant.project_id, vendor_check("http://0177.0.0.1:3210/x", max_attempts=max_attempts))
+    rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
+    wf = wait_for(lambda: _completed(db, tenant, rid), what="the runtime to reach its errorAction")
+    assert wf["state"] == "failed"
+    [outcome] = [e for e in _audit(db, rid) if e.kind == "plugin outcome"]
+    assert "invalid request" in outcome.details["payload"]["error"]
+    with db.read() as s:
+        row = s.scalars(select(OutboxEffect).where(OutboxEffect.runtime_id == rid)).one()
+    assert (row.status, row.attempts) == ("done", 1)
+    assert row.last_error and "0177.0.0.1" in row.last_error
+
+
+def test_a_webhook_to_a_host_that_does_not_resolve_is_retried_not_dead_lettered(
+    db: Database, tenant: Tenant, rx: Receiver
+) -> None:
+    strict = Worker(
+        db,
+        WorkerSettings(concurrency=1, lease=5.0, poll=0.5, webhook_backoff=Backoff(0.02, 0.05), allow_private=False),
+    )
+    sub = create_subscription(db, tenant.who, "http://nowhere.invalid/hook", ["workflow.completed"])
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor"))  # refused (private): the case fails, completed
+    strict.start()
+    try:
+        run_workflow(db, tenant.who, run_body("vendor_check", "e1"))
+
+        def delivery() -> OutboxEffect | None:
+            with db.read() as s:
+                row = s.scalars(select(OutboxEffect).where(OutboxEffect.subscription_id == sub["id"])).first()
+            return row if row is not None and (row.status == "dead" or row.attempts >= 3) else None
+
+        row = wait_for(delivery, what="three attempts at the delivery (or its dead-lettering)")
+    finally:
+        strict.stop()
+    assert row.status != "dead", row.last_error
+    assert row.last_error and "cannot resolve nowhere.invalid" in row.last_error
+    with db.read() as s:
+        errors = list(s.scalars(select(WebhookAttempt.error).where(WebhookAttempt.outbox_pk == row.pk)))
+    assert len(errors) >= 2 and all("cannot resolve" in (e or "") for e in errors)

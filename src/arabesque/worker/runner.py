@@ -37,7 +37,7 @@ import httpx
 from arabesque.app import children, effect_results, outbox
 from arabesque.app.effect_results import SecretCache, WebhookResult
 from arabesque.app.outbox import WAKE, ClaimedEffect
-from arabesque.effects.egress import EgressPolicy, EgressRefused, allow_private_from_env
+from arabesque.effects.egress import EgressPolicy, EgressRefused, Unresolved, allow_private_from_env
 from arabesque.effects.http import DEFAULT_TIMEOUT, HttpExecutor, Secrets
 from arabesque.effects.retry import (
     DEFAULT_MAX_ATTEMPTS,
@@ -47,7 +47,7 @@ from arabesque.effects.retry import (
     plugin_decision,
     webhook_decision,
 )
-from arabesque.effects.webhook import WebhookSender
+from arabesque.effects.webhook import Delivery, WebhookSender
 from arabesque.engine import HttpCall, HttpRequest
 from arabesque.store import Database, utcnow
 from arabesque.worker.listener import Listener
@@ -97,6 +97,12 @@ class WorkerSettings:
 
 
 _STOP = object()
+
+
+def idempotency_key(effect: ClaimedEffect) -> str:
+    """The `Idempotency-Key` of a plugin call: the same on every retry of one effect. Plugin effect ids count
+    per runtime (`e1`, `e2`...), so the runtime's id makes the key unique across cases."""
+    return f"{effect.runtime_id}:{effect.effect_id}"
 
 
 class Worker:
@@ -320,7 +326,7 @@ class Worker:
         secrets = Secrets(store=lambda name: self.secrets.project_secret(project, name))
         executor = HttpExecutor(self.client, secrets, egress=self._egress(project), trusted_client=self.trusted_client)
         timeout = float(payload.get("timeoutSeconds") or DEFAULT_TIMEOUT)
-        attempt = executor.attempt(call, timeout)
+        attempt = executor.attempt(call, timeout, idempotency_key(effect))
         if attempt.failure is not None:
             limit = effect.max_attempts or DEFAULT_MAX_ATTEMPTS
             decision = plugin_decision(effect.attempts, limit, attempt.failure, self.settings.backoff, random.random())
@@ -339,8 +345,12 @@ class Worker:
             delivery = self.webhooks.send(url, effect.effect_id, effect.payload.get("body"), secret, guard)
         except EgressRefused as exc:
             return WebhookResult(effect, None, f"refused: {exc}", 0, None, dead=True)
+        except Unresolved as exc:  # DNS fails transiently too: retried like a connection error
+            delivery = Delivery(None, str(exc), 0)
         if delivery.ok:
             return WebhookResult(effect, delivery.status_code, None, delivery.latency_ms)
+        if delivery.invalid:
+            return WebhookResult(effect, None, delivery.error, delivery.latency_ms, None, dead=True)
         failure = (
             Failure("status", delivery.status_code, delivery.retry_after)
             if delivery.status_code is not None
