@@ -20,6 +20,7 @@ from arabesque.app.run_workflow import run_workflow
 from arabesque.app.send_event import send_event
 from arabesque.app.webhooks import create_subscription
 from arabesque.effects.retry import Backoff
+from arabesque.effects.webhook import WebhookSender
 from arabesque.engine import HttpOutcome
 from arabesque.store import Database, OutboxEffect, RuntimeEvent, WebhookAttempt, WorkflowRuntime
 from arabesque.worker import Worker, WorkerSettings
@@ -340,3 +341,120 @@ def test_a_webhook_to_a_host_that_does_not_resolve_is_retried_not_dead_lettered(
     with db.read() as s:
         errors = list(s.scalars(select(WebhookAttempt.error).where(WebhookAttempt.outbox_pk == row.pk)))
     assert len(errors) >= 2 and all("cannot resolve" in (e or "") for e in errors)
+
+
+def test_an_unexpected_error_executing_a_plugin_call_is_a_failed_attempt(
+    db: Database, tenant: Tenant, rx: Receiver
+) -> None:
+    """A corrupt outbox row (its request has no method) raises in the worker: each try is an attempt, with
+    `last_error`, and after `maxAttempts` the plugin's `errorAction` — not a claim left to run out for ever."""
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor", max_attempts=2))
+    rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
+    with db.write() as s:
+        row = s.scalars(select(OutboxEffect).where(OutboxEffect.runtime_id == rid)).one()
+        row.payload = {**row.payload, "request": {"url": rx.url + "/vendor"}}
+    w = Worker(db, FAST)
+    w.start()
+    try:
+        wf = wait_for(lambda: _completed(db, tenant, rid), what="the runtime to reach its errorAction")
+    finally:
+        w.stop()
+    assert wf["state"] == "failed" and rx.on("/vendor") == []
+    audit = _audit(db, rid)
+    attempts = [e.details for e in audit if e.kind == "plugin attempt"]
+    attempts += [e.details["payload"] for e in audit if e.kind == "plugin outcome"]
+    assert [a["attempt"] for a in attempts] == [1, 2]
+    assert all(a["error"] == "internal error: KeyError: 'method'" for a in attempts)
+    with db.read() as s:
+        row = s.scalars(select(OutboxEffect).where(OutboxEffect.runtime_id == rid)).one()
+    assert (row.status, row.attempts, row.last_error) == ("done", 2, "internal error: KeyError: 'method'")
+
+
+def test_an_answer_the_database_cannot_store_takes_the_error_action(
+    db: Database, tenant: Tenant, rx: Receiver, worker: Worker, backend: dict[str, Any]
+) -> None:
+    """PostgreSQL's jsonb refuses `\\u0000`: applying such an answer fails every time. It counts as a failed
+    attempt (the vendor is called `maxAttempts` times, not for ever), then the `errorAction`."""
+    rx.rule = lambda r, n: (200, {"name": "a\u0000b"}, {})
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor", max_attempts=2))
+    rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
+    wf = wait_for(lambda: _completed(db, tenant, rid), what="the runtime to complete")
+    if backend["kind"] == "sqlite":  # SQLite stores it
+        assert wf["state"] == "approved" and len(rx.on("/vendor")) == 1
+        return
+    assert wf["state"] == "failed" and len(rx.on("/vendor")) == 2
+    with db.read() as s:
+        row = s.scalars(select(OutboxEffect).where(OutboxEffect.runtime_id == rid)).one()
+    assert row.status == "done" and row.last_error and row.last_error.startswith("internal error: ")
+
+
+def test_an_unexpected_error_sending_a_webhook_is_a_failed_attempt_and_retried(
+    db: Database, tenant: Tenant, rx: Receiver, worker: Worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_send = WebhookSender.send
+    failures = {"left": 2}
+
+    def flaky(self: WebhookSender, *args: Any, **kwargs: Any) -> Any:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("signing bug")
+        return real_send(self, *args, **kwargs)
+
+    monkeypatch.setattr(WebhookSender, "send", flaky)
+    sub = create_subscription(db, tenant.who, rx.url + "/hook", ["workflow.completed"])
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor"))
+    run_workflow(db, tenant.who, run_body("vendor_check", "e1"))
+
+    def delivered() -> OutboxEffect | None:
+        with db.read() as s:
+            row = s.scalars(select(OutboxEffect).where(OutboxEffect.subscription_id == sub["id"])).first()
+        return row if row is not None and row.status in ("done", "dead") else None
+
+    row = wait_for(delivered, what="the delivery to be settled")
+    with db.read() as s:
+        log = list(
+            s.scalars(select(WebhookAttempt).where(WebhookAttempt.outbox_pk == row.pk).order_by(WebhookAttempt.pk))
+        )
+    assert row.status == "done" and row.attempts == 3
+    assert [(a.attempt, a.error, a.status_code) for a in log] == [
+        (1, "internal error: RuntimeError: signing bug", None),
+        (2, "internal error: RuntimeError: signing bug", None),
+        (3, None, 200),
+    ]
+    assert len(rx.on("/hook")) == 1
+
+
+def test_a_child_start_that_fails_unexpectedly_is_retried_then_dead_lettered(
+    db: Database, tenant: Tenant, worker: Worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arabesque.app import children
+
+    def broken(db: Database, effect: Any) -> None:
+        raise RuntimeError("child bug")
+
+    monkeypatch.setattr(children, "start_child", broken)
+    ubos = [{"id": "ubo-0", "firstName": "F", "lastName": "L"}]
+    body = {
+        "workflowId": "kyb_with_ubos_demo",
+        "context": {
+            "entity": {
+                "type": "business",
+                "id": "kyb-1",
+                "data": {"companyName": "Acme", "additionalInfo": {"ubos": ubos}},
+            }
+        },
+    }
+    parent_id = run_workflow(db, tenant.who, body)["workflowRuntimeId"]
+
+    def dead() -> OutboxEffect | None:
+        with db.read() as s:
+            row = s.scalars(
+                select(OutboxEffect).where(OutboxEffect.runtime_id == parent_id, OutboxEffect.effect_type == "child")
+            ).first()
+        return row if row is not None and row.status == "dead" else None
+
+    row = wait_for(dead, what="the child start to be dead-lettered")
+    assert row.attempts == 5 and row.last_error == "internal error: RuntimeError: child bug"
+    failed = [e.details for e in _audit(db, parent_id) if e.kind == "effect failed"]
+    assert [f["attempt"] for f in failed] == [1, 2, 3, 4, 5]
+    assert "retryInSeconds" not in failed[-1]

@@ -1,6 +1,6 @@
 """Storage: SQLAlchemy models, migrations, sessions."""
 
-from arabesque.store.db import data_dir, database_url, make_engine, upgrade
+from arabesque.store.db import data_dir, database_url, make_engine, unavailable, upgrade
 from arabesque.store.models import (
     ApiKey,
     Base,
@@ -53,6 +53,7 @@ __all__ = [
     "for_update",
     "make_engine",
     "table",
+    "unavailable",
     "upgrade",
     "utcnow",
 ]

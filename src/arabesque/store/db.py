@@ -16,9 +16,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-__all__ = ["data_dir", "database_url", "is_sqlite", "make_engine", "ping", "upgrade"]
+__all__ = ["data_dir", "database_url", "is_sqlite", "make_engine", "ping", "unavailable", "upgrade"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -126,6 +127,23 @@ def ping(engine: Engine) -> None:
             raise
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether `exc`, or an exception it was raised from (`raise ... from`), says the database cannot do the work
+    now (connection refused or lost, server shutting down, pool exhausted, database locked, serialization
+    failure) rather than that the work itself is wrong (a constraint, a type, a bug): the first is worth trying
+    again later, the second is not."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        seen = seen.__cause__
+    return False
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
