@@ -19,9 +19,7 @@ from arabesque.store import Database, OutboxEffect, utcnow
 __all__ = ["fail_effect"]
 
 
-def fail_effect(
-    db: Database, effect: ClaimedEffect, error: str, retry_in: float | None, audit: bool = True
-) -> bool:
+def fail_effect(db: Database, effect: ClaimedEffect, error: str, retry_in: float | None, audit: bool = True) -> bool:
     """Release the claim of `effect` as a failed attempt: due again in `retry_in` seconds, or dead (None). With
     `audit`, the attempt is also in the runtime's audit log (`effect failed`). False if the claim was lost."""
     now = utcnow()
