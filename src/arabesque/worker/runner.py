@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, timedelta
 from functools import partial
 from typing import TypeVar
 
@@ -46,6 +46,7 @@ import httpx
 from arabesque.app import children, effect_failures, effect_results, outbox
 from arabesque.app.effect_results import SecretCache, WebhookResult
 from arabesque.app.outbox import WAKE, ClaimedEffect
+from arabesque.app.retention import Retention
 from arabesque.effects.egress import EgressPolicy, EgressRefused, Unresolved, allow_private_from_env
 from arabesque.effects.http import DEFAULT_TIMEOUT, Attempt, HttpExecutor, Secrets, describe
 from arabesque.effects.retry import (
@@ -61,6 +62,7 @@ from arabesque.engine import HttpCall, HttpOutcome, HttpRequest
 from arabesque.store import Database, unavailable, utcnow
 from arabesque.worker.gate import DatabaseGate
 from arabesque.worker.listener import Listener
+from arabesque.worker.retention import RetentionJob
 
 __all__ = ["Worker", "WorkerSettings"]
 
@@ -87,6 +89,8 @@ class WorkerSettings:
     batch: int = 32  # most rows claimed per transaction
     capacity: int = 0  # most effects held at once (claimed, not yet recorded); 0: max(4 x concurrency, 2 x batch)
     cache_ttl: float = 5.0  # seconds secrets and egress settings are cached
+    retention: Retention = field(default_factory=Retention)  # what the periodic pruning keeps, for how long
+    retention_interval: float = 3600.0  # seconds between prunings; 0: never prune
 
     @property
     def held(self) -> int:
@@ -105,7 +109,16 @@ class WorkerSettings:
             webhook_backoff=Backoff(base=_float(env, "ARABESQUE_WEBHOOK_RETRY_BASE_SECONDS", 5.0), cap=3600.0),
             webhook_window=_float(env, "ARABESQUE_WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600.0),
             allow_private=allow_private_from_env(env),
+            retention=retention_from_env(env),
+            retention_interval=_float(env, "ARABESQUE_RETENTION_INTERVAL_SECONDS", 3600.0),
         )
+
+
+def retention_from_env(env: Mapping[str, str]) -> Retention:
+    """`ARABESQUE_RETENTION_DAYS` (default 30; 0 or less keeps them for ever): finished outbox rows and webhook
+    delivery attempts. Idempotency records and sign-in failures are kept as long as they count, no longer."""
+    days = _float(env, "ARABESQUE_RETENTION_DAYS", 30.0)
+    return Retention(finished=timedelta(days=days) if days > 0 else None)
 
 
 _STOP = object()
@@ -149,6 +162,7 @@ class Worker:
         self._claimer: threading.Thread | None = None
         self._heartbeat_thread: threading.Thread | None = None
         self._recorder: threading.Thread | None = None
+        self.retention: RetentionJob | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._futures: dict[Future[None], ClaimedEffect] = {}
         self._results: queue.Queue[object] = queue.Queue()
@@ -168,6 +182,11 @@ class Worker:
         self._claimer = threading.Thread(target=self._claim_loop, name="arabesque-worker-claim", daemon=True)
         for t in (self._recorder, self._heartbeat_thread, self._claimer):
             t.start()
+        if self.settings.retention_interval > 0:
+            self.retention = RetentionJob(
+                self.db, self.settings.retention, self.settings.retention_interval, self.stopping, self.gate
+            )
+            self.retention.start()
         log.info("worker %s started (%d threads)", self.id, self.settings.concurrency)
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -200,8 +219,9 @@ class Worker:
                 self._pool.shutdown(wait=False, cancel_futures=True)
             self._finished.set()
             self._beat.set()
-            if self._heartbeat_thread is not None:
-                self._heartbeat_thread.join(5.0)
+            for thread in (self._heartbeat_thread, self.retention):
+                if thread is not None:
+                    thread.join(5.0)
             try:
                 outbox.release(self.db, self.id)
             except Exception as exc:  # the database is down: the leases give the rows back
