@@ -145,6 +145,18 @@ def test_a_stale_claim_is_requeued_and_the_late_worker_changes_nothing(
     assert _state(db, tenant, rid)["context"]["vendorResult"] == {"who": "w2"}
 
 
+def test_an_expired_lease_is_requeued_only_after_the_grace(db: Database, tenant: Tenant, rx: Receiver) -> None:
+    """A heartbeat late on a busy machine (or a clock a little behind) must not make another worker run the
+    effect again: the lease is taken back only `lease_grace` seconds after it ran out."""
+    from arabesque.app.outbox import requeue_stale
+
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor"))
+    run_workflow(db, tenant.who, run_body("vendor_check", "e1"))
+    claim(db, "busy-worker", lease=-5)  # its lease ran out 5 s ago
+    assert requeue_stale(db, grace=30) == 0  # still within the grace: its worker may yet renew it
+    assert requeue_stale(db, grace=2) == 1  # beyond it: the worker is gone, the effect runs again
+
+
 def test_an_outcome_for_a_runtime_that_moved_on_is_recorded_and_its_callback_rejected(
     db: Database, tenant: Tenant, rx: Receiver
 ) -> None:
