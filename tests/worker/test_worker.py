@@ -155,6 +155,10 @@ def test_an_expired_lease_is_requeued_only_after_the_grace(db: Database, tenant:
     claim(db, "busy-worker", lease=-5)  # its lease ran out 5 s ago
     assert requeue_stale(db, grace=30) == 0  # still within the grace: its worker may yet renew it
     assert requeue_stale(db, grace=2) == 1  # beyond it: the worker is gone, the effect runs again
+    with db.read() as s:
+        row = s.scalars(select(OutboxEffect)).one()
+    assert (row.status, row.claimed_by) == ("pending", None)
+    assert row.last_error and row.last_error.startswith("claim expired")
 
 
 def test_an_outcome_for_a_runtime_that_moved_on_is_recorded_and_its_callback_rejected(

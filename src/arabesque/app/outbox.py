@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 CHANNEL = "arabesque_outbox"
+STALE = "claim expired: its worker stopped renewing it (killed or stalled) before recording an outcome"
 _DIRTY = "arabesque_outbox_dirty"
 
 
@@ -226,7 +227,7 @@ def requeue_stale(db: Database, grace: float = 0.0) -> int:
             s.execute(
                 update(OutboxEffect)
                 .where(OutboxEffect.pk.in_(pks))
-                .values(status="pending", claimed_by=None, locked_until=None, available_at=now)
+                .values(status="pending", claimed_by=None, locked_until=None, available_at=now, last_error=STALE)
             )
         return len(pks)
 
