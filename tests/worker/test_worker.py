@@ -3,6 +3,7 @@ rejected callbacks, webhooks (signatures, receiver down then up, delivery log), 
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -332,8 +333,16 @@ def test_an_unparsable_plugin_url_takes_the_error_action_after_one_attempt(
 
 
 def test_a_webhook_to_a_host_that_does_not_resolve_is_retried_not_dead_lettered(
-    db: Database, tenant: Tenant, rx: Receiver
+    db: Database, tenant: Tenant, rx: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    real_getaddrinfo = socket.getaddrinfo
+
+    def dns(host: Any, *args: Any, **kwargs: Any) -> Any:  # the resolver is down for this name, whatever the network
+        if host == "nowhere.invalid":
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
     strict = Worker(
         db,
         WorkerSettings(concurrency=1, lease=5.0, poll=0.5, webhook_backoff=Backoff(0.02, 0.05), allow_private=False),
