@@ -402,8 +402,9 @@ class Worker:
             self._done([a.effect for a in attempts] + finished)
 
     def _record_batch(self, attempts: list[WebhookResult], finished: list[ClaimedEffect]) -> None:
-        """Webhook attempts and finished notifications in one transaction; if that fails for another reason than
-        the database, one by one, so that one that cannot be stored does not hold up the others."""
+        """A drained batch: its webhook attempts in one transaction, its finished notifications in another; if
+        that fails for another reason than the database, one by one, so that one that cannot be stored does not
+        hold up the others."""
         try:
             self._with_database(lambda: effect_results.record_webhook_attempts(self.db, attempts))
             self._with_database(lambda: effect_results.finish_effects(self.db, finished))
