@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -14,7 +15,8 @@ import httpx
 import pytest
 
 from arabesque.effects.egress import EgressPolicy, EgressRefused
-from arabesque.effects.http import HttpExecutor, Secrets
+from arabesque.effects.http import HttpExecutor, Secrets, SecretStoreFailed
+from arabesque.effects.retry import Backoff, Retry, plugin_decision
 from arabesque.effects.webhook import WebhookSender
 from arabesque.engine import HttpCall, HttpRequest
 
@@ -173,3 +175,69 @@ def test_a_connection_kept_alive_for_an_allow_listed_host_is_not_reused_by_anoth
         attempt = second.attempt(_call(HttpRequest("GET", url, {})))
     assert attempt.failure is not None and attempt.failure.kind == "refused"
     assert [r["path"] for r in _Recorder.requests] == ["/pooled"]  # only project A's request arrived
+
+
+def test_an_unparsable_url_is_a_refused_outcome_not_an_exception() -> None:
+    """`0177.0.0.1` (octal) is refused by httpx's URL parser while the request is built: the call must end in an
+    error outcome the runtime's `errorAction` can take, not an exception the worker retries for ever."""
+    request = HttpRequest("POST", "http://0177.0.0.1:3210/x", {}, body={"a": 1}, has_body=True)
+    with httpx.Client() as client:
+        attempt = HttpExecutor(client, Secrets(environ={})).attempt(_call(request))
+    assert attempt.failure is not None and attempt.failure.kind == "refused"
+    assert (
+        attempt.outcome.error and "invalid request" in attempt.outcome.error and "0177.0.0.1" in attempt.outcome.error
+    )
+
+
+def test_a_name_that_does_not_resolve_is_retried_like_a_connection_error() -> None:
+    def no_dns(host: str) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    with httpx.Client() as client:
+        attempt = HttpExecutor(client, Secrets(environ={}), egress=EgressPolicy(resolver=no_dns)).attempt(
+            _call(HttpRequest("GET", "http://vendor.example/x", {}))
+        )
+    assert attempt.failure is not None and attempt.failure.kind == "connect"
+    assert attempt.outcome.error and "cannot resolve vendor.example" in attempt.outcome.error
+    assert isinstance(plugin_decision(1, 5, attempt.failure, Backoff(), 0.5), Retry)
+
+
+def test_an_unexpected_error_while_sending_is_an_outcome_that_is_retried() -> None:
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("transport bug")
+
+    with httpx.Client(transport=httpx.MockTransport(broken)) as client:
+        attempt = HttpExecutor(client, Secrets(environ={})).attempt(_call(HttpRequest("GET", "http://v.example/", {})))
+    assert attempt.failure is not None and attempt.failure.kind == "error"
+    assert attempt.outcome.error == "fetch failed: RuntimeError: transport bug"
+
+
+def test_a_secret_store_that_cannot_be_read_is_not_the_requests_fault(server: str) -> None:
+    """The store's failure (the database is down) propagates: the caller waits and tries again rather than
+    failing the call; nothing is sent."""
+
+    def down(name: str) -> str | None:
+        raise ConnectionError("database unavailable")
+
+    request = HttpRequest("GET", server + "/x", {"Authorization": "{secrets.KEY}"})
+    with httpx.Client() as client, pytest.raises(SecretStoreFailed) as raised:
+        HttpExecutor(client, Secrets(environ={}, store=down)).attempt(_call(request))
+    assert isinstance(raised.value.__cause__, ConnectionError)
+    assert _Recorder.requests == []
+
+
+def test_every_request_carries_the_idempotency_key_unless_the_definition_sets_its_own(server: str) -> None:
+    with httpx.Client() as client:
+        executor = HttpExecutor(client, Secrets(environ={}))
+        for _ in range(2):  # a retry carries the same key
+            executor.attempt(_call(HttpRequest("GET", server + "/k", {})), idempotency_key="rt-1:e1")
+        executor.attempt(_call(HttpRequest("GET", server + "/own", {"idempotency-key": "mine"})), idempotency_key="x")
+    keys = [(r["path"], {k.lower(): v for k, v in r["headers"].items()}["idempotency-key"]) for r in _Recorder.requests]
+    assert keys == [("/k", "rt-1:e1"), ("/k", "rt-1:e1"), ("/own", "mine")]
+
+
+def test_a_webhook_carries_its_webhook_id_as_idempotency_key(server: str) -> None:
+    with httpx.Client() as client:
+        WebhookSender(client).send(server + "/hook", "msg_1", {"a": 1}, None)
+    [sent] = _Recorder.requests
+    assert sent["headers"]["Idempotency-Key"] == sent["headers"]["webhook-id"] == "msg_1"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import socket
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from standardwebhooks import Webhook
 
-from arabesque.effects.egress import EgressPolicy, EgressRefused, allow_private_from_env
+from arabesque.effects.egress import EgressPolicy, EgressRefused, Unresolved, allow_private_from_env
 from arabesque.effects.http import parse_retry_after
 from arabesque.effects.retry import Backoff, Failure, GiveUp, Retry, backoff_delay, plugin_decision, webhook_decision
 from arabesque.effects.webhook import encode_body, sign_headers
@@ -36,6 +37,7 @@ def test_backoff_is_exponential_capped_and_jittered() -> None:
         (Failure("status", 404), False),
         (Failure("status", 422), False),
         (Failure("refused"), False),
+        (Failure("error"), True),
     ],
 )
 def test_which_plugin_failures_are_retried(failure: Failure, retried: bool) -> None:
@@ -56,6 +58,7 @@ def test_webhooks_retry_every_failure_for_a_day_then_dead_letter() -> None:
     assert isinstance(webhook_decision(30, 23 * 3600.0, Failure("connect"), wb, 0.5), Retry)
     assert isinstance(webhook_decision(31, 24 * 3600.0, Failure("connect"), wb, 0.5), GiveUp)
     assert isinstance(webhook_decision(1, 0.0, Failure("refused"), wb, 0.5), GiveUp)
+    assert isinstance(webhook_decision(1, 0.0, Failure("error"), wb, 0.5), Retry)
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
@@ -78,6 +81,18 @@ def test_the_egress_guard_refuses_private_targets_unless_allowed() -> None:
     EgressPolicy(allow_private=True).check("http://127.0.0.1:9/")
     assert allow_private_from_env({"ARABESQUE_ALLOW_PRIVATE_URLS": "true"})
     assert not allow_private_from_env({})
+
+
+def test_a_name_that_does_not_resolve_is_not_a_refusal_but_a_private_one_still_is() -> None:
+    def no_dns(host: str) -> list[str]:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    with pytest.raises(Unresolved, match=r"cannot resolve vendor\.example"):
+        EgressPolicy(resolver=no_dns).check("https://vendor.example/x")
+    with pytest.raises(EgressRefused, match="non-public"):
+        EgressPolicy(resolver=lambda h: ["10.1.2.3"]).check("https://vendor.example/x")
+    with pytest.raises(EgressRefused, match="invalid URL"):
+        EgressPolicy(resolver=lambda h: ["93.184.216.34"]).check("http://[::1/x")
 
 
 def test_webhook_signatures_verify_with_standardwebhooks_and_ballerines_hmac() -> None:

@@ -10,13 +10,16 @@ from arabesque.store import Database
 __all__ = ["install", "vendor_check"]
 
 
-def vendor_check(url: str, webhook_url: str | None = None, max_attempts: int = 4, name: str = "vendor_check"):
+def vendor_check(
+    url: str, webhook_url: str | None = None, max_attempts: int | None = 4, name: str = "vendor_check"
+) -> dict[str, Any]:
+    """`max_attempts` None: the plugin does not set `maxAttempts` (the default applies)."""
     config: dict[str, Any] = {"initialEvent": "START"}
     if webhook_url:
         config["subscriptions"] = [
             {"type": "webhook", "url": webhook_url, "events": ["workflow.completed", "workflow.state.changed"]}
         ]
-    return {
+    record: dict[str, Any] = {
         "id": name,
         "name": name,
         "version": 1,
@@ -51,6 +54,9 @@ def vendor_check(url: str, webhook_url: str | None = None, max_attempts: int = 4
         },
         "config": config,
     }
+    if max_attempts is None:
+        del record["extensions"]["apiPlugins"][0]["maxAttempts"]
+    return record
 
 
 def install(db: Database, project_id: str, record: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@ rejected callbacks, webhooks (signatures, receiver down then up, delivery log), 
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +21,7 @@ from arabesque.app.run_workflow import run_workflow
 from arabesque.app.send_event import send_event
 from arabesque.app.webhooks import create_subscription
 from arabesque.effects.retry import Backoff
+from arabesque.effects.webhook import WebhookSender
 from arabesque.engine import HttpOutcome
 from arabesque.store import Database, OutboxEffect, RuntimeEvent, WebhookAttempt, WorkflowRuntime
 from arabesque.worker import Worker, WorkerSettings
@@ -142,6 +144,22 @@ def test_a_stale_claim_is_requeued_and_the_late_worker_changes_nothing(
     assert apply_http_result(db, late, HttpOutcome(late.effect_id, 200, "OK", {"who": "late"}, True)) == "lost"
     assert apply_http_result(db, fresh, HttpOutcome(fresh.effect_id, 200, "OK", {"who": "w2"}, True)) == "applied"
     assert _state(db, tenant, rid)["context"]["vendorResult"] == {"who": "w2"}
+
+
+def test_an_expired_lease_is_requeued_only_after_the_grace(db: Database, tenant: Tenant, rx: Receiver) -> None:
+    """A heartbeat late on a busy machine (or a clock a little behind) must not make another worker run the
+    effect again: the lease is taken back only `lease_grace` seconds after it ran out."""
+    from arabesque.app.outbox import requeue_stale
+
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor"))
+    run_workflow(db, tenant.who, run_body("vendor_check", "e1"))
+    claim(db, "busy-worker", lease=-5)  # its lease ran out 5 s ago
+    assert requeue_stale(db, grace=30) == 0  # still within the grace: its worker may yet renew it
+    assert requeue_stale(db, grace=2) == 1  # beyond it: the worker is gone, the effect runs again
+    with db.read() as s:
+        row = s.scalars(select(OutboxEffect)).one()
+    assert (row.status, row.claimed_by) == ("pending", None)
+    assert row.last_error and row.last_error.startswith("claim expired")
 
 
 def test_an_outcome_for_a_runtime_that_moved_on_is_recorded_and_its_callback_rejected(
@@ -295,3 +313,173 @@ def test_kyb_parent_with_three_ubo_children(db: Database, tenant: Tenant, worker
         expected = "manual_review" if i == 2 else "pending_kyc_response_to_finish"
         assert parent["state"] == expected
     assert len(parent["context"]["childWorkflows"]["kyc_ubo_child"]) == 3
+
+
+@pytest.mark.parametrize("max_attempts", [1, None], ids=["maxAttempts-1", "default-maxAttempts"])
+def test_an_unparsable_plugin_url_takes_the_error_action_after_one_attempt(
+    db: Database, tenant: Tenant, worker: Worker, max_attempts: int | None
+) -> None:
+    """`0177.0.0.1` (octal) cannot be parsed: refused, not retried, whatever `maxAttempts` allows."""
+    install(db, tenant.project_id, vendor_check("http://0177.0.0.1:3210/x", max_attempts=max_attempts))
+    rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
+    wf = wait_for(lambda: _completed(db, tenant, rid), what="the runtime to reach its errorAction")
+    assert wf["state"] == "failed"
+    [outcome] = [e for e in _audit(db, rid) if e.kind == "plugin outcome"]
+    assert "invalid request" in outcome.details["payload"]["error"]
+    with db.read() as s:
+        row = s.scalars(select(OutboxEffect).where(OutboxEffect.runtime_id == rid)).one()
+    assert (row.status, row.attempts) == ("done", 1)
+    assert row.last_error and "0177.0.0.1" in row.last_error
+
+
+def test_a_webhook_to_a_host_that_does_not_resolve_is_retried_not_dead_lettered(
+    db: Database, tenant: Tenant, rx: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_getaddrinfo = socket.getaddrinfo
+
+    def dns(host: Any, *args: Any, **kwargs: Any) -> Any:  # the resolver is down for this name, whatever the network
+        if host == "nowhere.invalid":
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    strict = Worker(
+        db,
+        WorkerSettings(concurrency=1, lease=5.0, poll=0.5, webhook_backoff=Backoff(0.02, 0.05), allow_private=False),
+    )
+    sub = create_subscription(db, tenant.who, "http://nowhere.invalid/hook", ["workflow.completed"])
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor"))  # refused (private): the case fails, completed
+    strict.start()
+    try:
+        run_workflow(db, tenant.who, run_body("vendor_check", "e1"))
+
+        def delivery() -> OutboxEffect | None:
+            with db.read() as s:
+                row = s.scalars(select(OutboxEffect).where(OutboxEffect.subscription_id == sub["id"])).first()
+            return row if row is not None and (row.status == "dead" or row.attempts >= 3) else None
+
+        row = wait_for(delivery, what="three attempts at the delivery (or its dead-lettering)")
+    finally:
+        strict.stop()
+    assert row.status != "dead", row.last_error
+    assert row.last_error and "cannot resolve nowhere.invalid" in row.last_error
+    with db.read() as s:
+        errors = list(s.scalars(select(WebhookAttempt.error).where(WebhookAttempt.outbox_pk == row.pk)))
+    assert len(errors) >= 2 and all("cannot resolve" in (e or "") for e in errors)
+
+
+def test_an_unexpected_error_executing_a_plugin_call_is_a_failed_attempt(
+    db: Database, tenant: Tenant, rx: Receiver
+) -> None:
+    """A corrupt outbox row (its request has no method) raises in the worker: each try is an attempt, with
+    `last_error`, and after `maxAttempts` the plugin's `errorAction` — not a claim left to run out for ever."""
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor", max_attempts=2))
+    rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
+    with db.write() as s:
+        row = s.scalars(select(OutboxEffect).where(OutboxEffect.runtime_id == rid)).one()
+        row.payload = {**row.payload, "request": {"url": rx.url + "/vendor"}}
+    w = Worker(db, FAST)
+    w.start()
+    try:
+        wf = wait_for(lambda: _completed(db, tenant, rid), what="the runtime to reach its errorAction")
+    finally:
+        w.stop()
+    assert wf["state"] == "failed" and rx.on("/vendor") == []
+    audit = _audit(db, rid)
+    attempts = [e.details for e in audit if e.kind == "plugin attempt"]
+    attempts += [e.details["payload"] for e in audit if e.kind == "plugin outcome"]
+    assert [a["attempt"] for a in attempts] == [1, 2]
+    assert all(a["error"] == "internal error: KeyError: 'method'" for a in attempts)
+    with db.read() as s:
+        row = s.scalars(select(OutboxEffect).where(OutboxEffect.runtime_id == rid)).one()
+    assert (row.status, row.attempts, row.last_error) == ("done", 2, "internal error: KeyError: 'method'")
+
+
+def test_an_answer_the_database_cannot_store_takes_the_error_action(
+    db: Database, tenant: Tenant, rx: Receiver, worker: Worker, backend: dict[str, Any]
+) -> None:
+    """PostgreSQL's jsonb refuses `\\u0000`: applying such an answer fails every time. It counts as a failed
+    attempt (the vendor is called `maxAttempts` times, not for ever), then the `errorAction`."""
+    rx.rule = lambda r, n: (200, {"name": "a\u0000b"}, {})
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor", max_attempts=2))
+    rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
+    wf = wait_for(lambda: _completed(db, tenant, rid), what="the runtime to complete")
+    if backend["kind"] == "sqlite":  # SQLite stores it
+        assert wf["state"] == "approved" and len(rx.on("/vendor")) == 1
+        return
+    assert wf["state"] == "failed" and len(rx.on("/vendor")) == 2
+    with db.read() as s:
+        row = s.scalars(select(OutboxEffect).where(OutboxEffect.runtime_id == rid)).one()
+    assert row.status == "done" and row.last_error and row.last_error.startswith("internal error: ")
+
+
+def test_an_unexpected_error_sending_a_webhook_is_a_failed_attempt_and_retried(
+    db: Database, tenant: Tenant, rx: Receiver, worker: Worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_send = WebhookSender.send
+    failures = {"left": 2}
+
+    def flaky(self: WebhookSender, *args: Any, **kwargs: Any) -> Any:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("signing bug")
+        return real_send(self, *args, **kwargs)
+
+    monkeypatch.setattr(WebhookSender, "send", flaky)
+    sub = create_subscription(db, tenant.who, rx.url + "/hook", ["workflow.completed"])
+    install(db, tenant.project_id, vendor_check(rx.url + "/vendor"))
+    run_workflow(db, tenant.who, run_body("vendor_check", "e1"))
+
+    def delivered() -> OutboxEffect | None:
+        with db.read() as s:
+            row = s.scalars(select(OutboxEffect).where(OutboxEffect.subscription_id == sub["id"])).first()
+        return row if row is not None and row.status in ("done", "dead") else None
+
+    row = wait_for(delivered, what="the delivery to be settled")
+    with db.read() as s:
+        log = list(
+            s.scalars(select(WebhookAttempt).where(WebhookAttempt.outbox_pk == row.pk).order_by(WebhookAttempt.pk))
+        )
+    assert row.status == "done" and row.attempts == 3
+    assert [(a.attempt, a.error, a.status_code) for a in log] == [
+        (1, "internal error: RuntimeError: signing bug", None),
+        (2, "internal error: RuntimeError: signing bug", None),
+        (3, None, 200),
+    ]
+    assert len(rx.on("/hook")) == 1
+
+
+def test_a_child_start_that_fails_unexpectedly_is_retried_then_dead_lettered(
+    db: Database, tenant: Tenant, worker: Worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arabesque.app import children
+
+    def broken(db: Database, effect: Any) -> None:
+        raise RuntimeError("child bug")
+
+    monkeypatch.setattr(children, "start_child", broken)
+    ubos = [{"id": "ubo-0", "firstName": "F", "lastName": "L"}]
+    body = {
+        "workflowId": "kyb_with_ubos_demo",
+        "context": {
+            "entity": {
+                "type": "business",
+                "id": "kyb-1",
+                "data": {"companyName": "Acme", "additionalInfo": {"ubos": ubos}},
+            }
+        },
+    }
+    parent_id = run_workflow(db, tenant.who, body)["workflowRuntimeId"]
+
+    def dead() -> OutboxEffect | None:
+        with db.read() as s:
+            row = s.scalars(
+                select(OutboxEffect).where(OutboxEffect.runtime_id == parent_id, OutboxEffect.effect_type == "child")
+            ).first()
+        return row if row is not None and row.status == "dead" else None
+
+    row = wait_for(dead, what="the child start to be dead-lettered")
+    assert row.attempts == 5 and row.last_error == "internal error: RuntimeError: child bug"
+    failed = [e.details for e in _audit(db, parent_id) if e.kind == "effect failed"]
+    assert [f["attempt"] for f in failed] == [1, 2, 3, 4, 5]
+    assert "retryInSeconds" not in failed[-1]

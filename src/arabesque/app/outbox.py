@@ -1,9 +1,10 @@
 """The outbox: write effects in the caller's transaction, wake workers after commit, claim due effects.
 
 Rows move pending -> running (claimed by one worker, leased until `locked_until`, renewed by the worker's
-heartbeat) -> done | dead. A lease that runs out (a worker killed with SIGKILL) puts the row back to pending,
-so its effect is retried; its outcome still lands once, because applying it checks the claim and the
-engine's pending effects in the transaction that marks the row done.
+heartbeat) -> done | dead. A lease that ran out more than a grace period ago (a worker killed with SIGKILL; the
+grace spares a worker whose heartbeat is merely late on a busy machine, or whose clock is a little behind)
+puts the row back to pending, so its effect is retried; its outcome still lands once, because applying it
+checks the claim and the engine's pending effects in the transaction that marks the row done.
 
 Wake-ups: on PostgreSQL `NOTIFY arabesque_outbox` is sent in the transaction that inserts rows (delivered
 at commit to every listening worker, on any machine); in-process, a commit that inserted rows bumps `WAKE`.
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 CHANNEL = "arabesque_outbox"
+STALE = "claim expired: its worker stopped renewing it (killed or stalled) before recording an outcome"
 _DIRTY = "arabesque_outbox_dirty"
 
 
@@ -213,17 +215,19 @@ def claim(db: Database, worker: str, lease: float, limit: int = 1, window: int =
         return []  # another worker took a row of the same lock key first
 
 
-def requeue_stale(db: Database) -> int:
-    """Put running rows whose lease ran out (their worker died) back to pending; return how many."""
+def requeue_stale(db: Database, grace: float = 0.0) -> int:
+    """Put running rows whose lease ran out more than `grace` seconds ago (their worker died) back to pending;
+    return how many."""
     now = utcnow()
     with db.write() as s:
-        stmt = select(OutboxEffect.pk).where(OutboxEffect.status == "running", OutboxEffect.locked_until < now)
+        expired = now - timedelta(seconds=grace)
+        stmt = select(OutboxEffect.pk).where(OutboxEffect.status == "running", OutboxEffect.locked_until < expired)
         pks = list(s.scalars(_skip_locked(s, stmt)))
         if pks:
             s.execute(
                 update(OutboxEffect)
                 .where(OutboxEffect.pk.in_(pks))
-                .values(status="pending", claimed_by=None, locked_until=None, available_at=now)
+                .values(status="pending", claimed_by=None, locked_until=None, available_at=now, last_error=STALE)
             )
         return len(pks)
 

@@ -5,7 +5,9 @@ unless private targets are allowed for the whole server (`ARABESQUE_ALLOW_PRIVAT
 on the project's allow-list. `check` resolves the name before the request; the request resolves it again when
 it opens a connection, so `connect_guard` also checks the address each new connection actually reached, before
 anything is sent: a name that resolves to a public address for the check and a private one for the connection
-(DNS rebinding) is refused too. Through a proxy the connection goes to the proxy, which is then the egress
+(DNS rebinding) is refused too. A name that does not resolve is not refused: DNS fails transiently too, so
+`check` raises `Unresolved` and the caller retries it like a connection error (the next try resolves and checks
+it again). Through a proxy the connection goes to the proxy, which is then the egress
 control; the name is still checked.
 """
 
@@ -19,13 +21,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["EgressPolicy", "EgressRefused", "allow_private_from_env"]
+__all__ = ["EgressPolicy", "EgressRefused", "Unresolved", "allow_private_from_env"]
 
 Resolver = Callable[[str], list[str]]
 
 
 class EgressRefused(Exception):
     """The target is not allowed by the egress policy."""
+
+
+class Unresolved(Exception):
+    """The target's host name did not resolve (now): not a refusal, a failure to retry like a connection error."""
 
 
 def allow_private_from_env(environ: Mapping[str, str] | None = None) -> bool:
@@ -44,11 +50,14 @@ class EgressPolicy:
     resolver: Resolver = field(default=_resolve)
 
     def check(self, url: str) -> None:
-        """Raise `EgressRefused` unless `url` may be requested."""
-        parts = urlsplit(url)
+        """Raise `EgressRefused` unless `url` may be requested; `Unresolved` if its host does not resolve."""
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+        except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+            raise EgressRefused(f"invalid URL: {exc}") from exc
         if parts.scheme not in ("http", "https"):
             raise EgressRefused(f"scheme {parts.scheme or '(none)'!r} is not allowed")
-        host = (parts.hostname or "").lower()
         if not host:
             raise EgressRefused("the URL has no host")
         if self._exempt(host):
@@ -56,7 +65,7 @@ class EgressPolicy:
         try:
             addresses = self.resolver(host)
         except OSError as exc:
-            raise EgressRefused(f"cannot resolve {host}: {exc}") from exc
+            raise Unresolved(f"cannot resolve {host}: {exc}") from exc
         for address in addresses:
             if not _public(address):
                 raise EgressRefused(f"{host} resolves to a non-public address ({address}); not allowed")

@@ -2,6 +2,12 @@
 
 This is the only place plugin requests leave the process. Secret values are substituted here, at send
 time, and appear in nothing the engine or the database keeps.
+
+Whatever goes wrong with a request is an `Attempt` with an error outcome, classified for the retry policy: a
+request that cannot be built (an invalid URL such as `http://0177.0.0.1/`, a missing secret) or is refused by
+the egress policy is `refused` (the same on every try); a name that does not resolve, a connection or transport
+error is `connect`, a timeout `timeout`, anything else unexpected `error` (retried). Only a failure to read the
+secret store (`SecretStoreFailed`) propagates: it is not the request's fault, the caller decides.
 """
 
 from __future__ import annotations
@@ -19,26 +25,42 @@ from urllib.parse import quote_plus, urlencode
 
 import httpx
 
-from arabesque.effects.egress import EgressPolicy, EgressRefused
-from arabesque.effects.retry import Failure
+from arabesque.effects.egress import EgressPolicy, EgressRefused, Unresolved
+from arabesque.effects.retry import Failure, FailureKind
 from arabesque.engine import HttpCall, HttpOutcome, HttpRequest
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "IDEMPOTENCY_KEY",
     "Attempt",
     "HttpExecutor",
     "SecretMissing",
+    "SecretStoreFailed",
     "Secrets",
+    "describe",
     "parse_retry_after",
     "resolve_secrets",
 ]
 
 DEFAULT_TIMEOUT = 30.0
+IDEMPOTENCY_KEY = "Idempotency-Key"
 _SECRET = re.compile(r"\{(secrets?)\.([^{}]*)\}")
 
 
 class SecretMissing(Exception):
     """A `{secrets.NAME}` placeholder names a secret the store does not have."""
+
+
+class SecretStoreFailed(Exception):
+    """The secret store could not be read (its error is the `__cause__`): nothing was sent."""
+
+
+def describe(exc: BaseException, limit: int = 500) -> str:
+    """`Type: message` of an exception for an error outcome or `last_error`: first line, bounded, no NUL (which
+    PostgreSQL text refuses)."""
+    lines = str(exc).strip().splitlines()
+    text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return text.replace("\x00", "")[:limit]
 
 
 @dataclass(frozen=True)
@@ -55,7 +77,10 @@ class Secrets:
             return self.environ.get(name, "")
         if self.store is None:
             raise SecretMissing("No secret manager found.")
-        value = self.store(name)
+        try:
+            value = self.store(name)
+        except Exception as exc:
+            raise SecretStoreFailed(f"the secret store could not be read: {describe(exc)}") from exc
         if value is None:
             raise SecretMissing(f"Secret {name} not found")
         return value
@@ -107,18 +132,31 @@ class HttpExecutor:
     def execute(self, call: HttpCall) -> HttpOutcome:
         return self.attempt(call).outcome
 
-    def attempt(self, call: HttpCall, timeout: float | None = None) -> Attempt:
-        """Send the request once; classify a failure for the retry policy (a 2xx-3xx is no failure)."""
+    def attempt(self, call: HttpCall, timeout: float | None = None, idempotency_key: str | None = None) -> Attempt:
+        """Send the request once; classify a failure for the retry policy (a 2xx-3xx is no failure).
+
+        `idempotency_key` is sent as `Idempotency-Key` (unless the definition sets that header itself): the same
+        on every retry of one effect, so a vendor can recognise a repeated call."""
+
+        def failed(kind: FailureKind, error: str) -> Attempt:
+            return Attempt(HttpOutcome(call.id, error=error), Failure(kind))
+
         try:
-            request = self.build(call.request, timeout)
+            request = self.build(call.request, timeout, idempotency_key)
         except SecretMissing as exc:
-            return Attempt(HttpOutcome(call.id, error=str(exc)), Failure("refused"))
+            return failed("refused", str(exc))
+        except SecretStoreFailed:
+            raise
+        except Exception as exc:  # an invalid URL, header or body: the same on every try
+            return failed("refused", f"fetch failed: invalid request: {describe(exc)}")
         client = self.client
         if self.egress is not None:
             try:
                 self.egress.check(str(request.url))
             except EgressRefused as exc:
-                return Attempt(HttpOutcome(call.id, error=f"fetch failed: refused: {exc}"), Failure("refused"))
+                return failed("refused", f"fetch failed: refused: {exc}")
+            except Unresolved as exc:
+                return failed("connect", f"fetch failed: {exc}")
             guard = self.egress.connect_guard(str(request.url))
             if guard is not None:
                 request.extensions["trace"] = guard
@@ -127,15 +165,18 @@ class HttpExecutor:
         try:
             response = client.send(request)
         except EgressRefused as exc:  # the connection reached a non-public address (DNS rebinding)
-            return Attempt(HttpOutcome(call.id, error=f"fetch failed: refused: {exc}"), Failure("refused"))
+            return failed("refused", f"fetch failed: refused: {exc}")
         except httpx.TimeoutException as exc:
-            outcome = HttpOutcome(call.id, error=f"fetch failed: {type(exc).__name__}: {exc}")
-            return Attempt(outcome, Failure("timeout"))
+            return failed("timeout", f"fetch failed: {describe(exc)}")
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            return failed("refused", f"fetch failed: invalid request: {describe(exc)}")
         except httpx.HTTPError as exc:
-            return Attempt(HttpOutcome(call.id, error=f"fetch failed: {type(exc).__name__}: {exc}"), Failure("connect"))
+            return failed("connect", f"fetch failed: {describe(exc)}")
+        except Exception as exc:
+            return failed("error", f"fetch failed: {describe(exc)}")
         try:
             body, is_json = response.json(), True
-        except ValueError:
+        except Exception:  # not JSON (or JSON too deep to decode)
             body, is_json = None, False
         outcome = HttpOutcome(call.id, response.status_code, response.reason_phrase, body, is_json)
         if response.status_code >= 400:
@@ -143,9 +184,13 @@ class HttpExecutor:
             return Attempt(outcome, Failure("status", response.status_code, retry_after))
         return Attempt(outcome, None)
 
-    def build(self, spec: HttpRequest, timeout: float | None = None) -> httpx.Request:
+    def build(
+        self, spec: HttpRequest, timeout: float | None = None, idempotency_key: str | None = None
+    ) -> httpx.Request:
         url = resolve_secrets(spec.url, self.secrets)
         headers = {k: resolve_secrets(v, self.secrets) for k, v in spec.headers.items()}
+        if idempotency_key and not any(k.lower() == IDEMPOTENCY_KEY.lower() for k in headers):
+            headers[IDEMPOTENCY_KEY] = idempotency_key  # a definition's own key wins
         if spec.query is not None:
             pairs = [(k, resolve_secrets(v, self.secrets)) for k, v in spec.query]
             # URLSearchParams: spaces as '+', and '*' left as is.

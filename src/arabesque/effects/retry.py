@@ -14,6 +14,7 @@ __all__ = [
     "WEBHOOK_RETRY_WINDOW",
     "Backoff",
     "Failure",
+    "FailureKind",
     "GiveUp",
     "Retry",
     "RetryDecision",
@@ -25,12 +26,16 @@ __all__ = [
 DEFAULT_MAX_ATTEMPTS = 5
 WEBHOOK_RETRY_WINDOW = 24 * 3600.0  # webhooks are retried for at least a day, then dead-lettered
 
-FailureKind = Literal["connect", "timeout", "status", "refused"]
+# connect: no connection (refused, reset, the name did not resolve); timeout; status: an HTTP error answer;
+# refused: the request is not allowed or cannot be made (egress policy, invalid URL, missing secret), the same
+# on every try; error: anything unexpected while executing the effect, retried in case it is transient.
+FailureKind = Literal["connect", "timeout", "status", "refused", "error"]
 
 
 @dataclass(frozen=True)
 class Failure:
-    """Why an attempt did not succeed: a transport error, or an HTTP status (with its Retry-After)."""
+    """Why an attempt did not succeed: a transport error, an HTTP status (with its Retry-After), a refusal or
+    an unexpected error."""
 
     kind: FailureKind
     status: int | None = None
@@ -64,7 +69,7 @@ def backoff_delay(attempt: int, backoff: Backoff, jitter: float) -> float:
 
 
 def _retryable(failure: Failure) -> bool:
-    if failure.kind in ("connect", "timeout"):
+    if failure.kind in ("connect", "timeout", "error"):
         return True
     if failure.kind == "status" and failure.status is not None:
         return failure.status == 429 or failure.status >= 500
@@ -76,9 +81,9 @@ def plugin_decision(
 ) -> RetryDecision:
     """After failed attempt number `attempt` (1-based) of a plugin call: retry, or hand back the error.
 
-    Connection errors, timeouts, 429 and 5xx are retried up to `max_attempts` attempts in all; any other
-    4xx (and a refused target) is final at once. A 429's `Retry-After` is honoured when it is longer than
-    the backoff.
+    Connection errors (a name that does not resolve included), timeouts, unexpected errors, 429 and 5xx are
+    retried up to `max_attempts` attempts in all; any other 4xx (and a refused target) is final at once. A
+    429's `Retry-After` is honoured when it is longer than the backoff.
     """
     if not _retryable(failure):
         return GiveUp(f"not retryable ({failure.kind} {failure.status or ''})".strip())
@@ -96,8 +101,8 @@ def webhook_decision(
     window: float = WEBHOOK_RETRY_WINDOW,
 ) -> RetryDecision:
     """After failed delivery attempt `attempt`, `elapsed` seconds after the event: retry until the window
-    (24 h) has passed, then dead-letter. Every non-2xx answer is retried (receivers fail in many ways);
-    a refused target is not."""
+    (24 h) has passed, then dead-letter. Every non-2xx answer, transport failure and unexpected error is
+    retried (receivers fail in many ways); a refused target is not."""
     if failure.kind == "refused":
         return GiveUp("target refused by the egress policy")
     if elapsed >= window:

@@ -3,7 +3,8 @@
 Standard Webhooks: `webhook-id` (stable across retries of one delivery), `webhook-timestamp` (the time of
 this attempt) and `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed with the
 base64-decoded part of a `whsec_...` secret. Ballerine: `X-HMAC-Signature: hex HMAC-SHA256(secret, body)`
-keyed with the secret string as is (`UNSIGNED` when there is no secret).
+keyed with the secret string as is (`UNSIGNED` when there is no secret). `Idempotency-Key` repeats `webhook-id`
+for receivers that deduplicate on that header.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 import httpx
 from standardwebhooks import Webhook
 
-from arabesque.effects.http import parse_retry_after
+from arabesque.effects.http import IDEMPOTENCY_KEY, describe, parse_retry_after
 
 __all__ = ["Delivery", "WebhookSender", "encode_body", "sign_headers"]
 
@@ -31,7 +32,12 @@ def encode_body(body: Any) -> bytes:
 
 
 def sign_headers(webhook_id: str, content: bytes, secret: str | None, now: float) -> dict[str, str]:
-    headers = {"Content-Type": "application/json", "webhook-id": webhook_id, "webhook-timestamp": str(int(now))}
+    headers = {
+        "Content-Type": "application/json",
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(int(now)),
+        IDEMPOTENCY_KEY: webhook_id,
+    }
     if not secret:
         headers["X-HMAC-Signature"] = "UNSIGNED"
         return headers
@@ -49,6 +55,7 @@ class Delivery:
     latency_ms: int
     retry_after: float | None = None
     timed_out: bool = False
+    invalid: bool = False  # the request cannot be made (an invalid URL): the same on every try
 
     @property
     def ok(self) -> bool:
@@ -74,8 +81,10 @@ class WebhookSender:
             response = client.post(url, content=content, headers=headers, timeout=self.timeout, extensions=extensions)
         except httpx.TimeoutException as exc:
             return Delivery(None, f"timeout: {type(exc).__name__}", _ms(started), timed_out=True)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            return Delivery(None, f"invalid request: {describe(exc)}", _ms(started), invalid=True)
         except httpx.HTTPError as exc:
-            return Delivery(None, f"{type(exc).__name__}: {exc}", _ms(started))
+            return Delivery(None, describe(exc), _ms(started))
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         return Delivery(response.status_code, None, _ms(started), retry_after)
 

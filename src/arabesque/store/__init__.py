@@ -66,6 +66,7 @@ __all__ = [
     "for_update",
     "make_engine",
     "table",
+    "unavailable",
     "upgrade",
     "utcnow",
 ]

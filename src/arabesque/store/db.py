@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from arabesque.store.private_files import create_private_file, make_private_dir
@@ -169,17 +169,31 @@ _SQLITE_OUTAGES = (
 
 
 def database_unavailable(exc: BaseException) -> bool:
-    """True when `exc` says the database cannot be reached or cannot serve now (connection refused or
-    lost, pool exhausted, server shutting down, SQLite busy): the client should retry later."""
-    if isinstance(exc, (DisconnectionError, PoolTimeout)):
-        return True
-    if isinstance(exc, (OperationalError, InterfaceError)):
-        if exc.connection_invalidated:
+    """True when `exc`, or an exception it was raised from (`raise ... from`), says the database cannot be
+    reached or cannot serve now (connection refused or lost, pool exhausted, server shutting down, serialization
+    failure, SQLite busy): worth trying again later. False when the work itself is wrong (a constraint, a type,
+    a bug), which trying again would only repeat."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a short cause chain; never a cycle
+        if seen is None:
+            return False
+        if _outage(seen):
             return True
+        seen = seen.__cause__
+    return False
+
+
+def _outage(exc: BaseException) -> bool:
+    if isinstance(exc, DisconnectionError | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError | InterfaceError):
         orig = exc.orig
         if orig is not None and type(orig).__module__.startswith("psycopg"):
-            # psycopg's OperationalError is SQLSTATE classes 08 (connection), 53 (resources), 57 (operator
-            # intervention: shutdown, statement timeout), 58; its InterfaceError a closed connection.
+            # psycopg's OperationalError is SQLSTATE classes 08 (connection), 40 (serialization failure,
+            # deadlock), 53 (resources), 57 (operator intervention: shutdown, statement timeout), 58; its
+            # InterfaceError a closed connection.
             return True
         message = str(orig if orig is not None else exc).lower()
         return any(outage in message for outage in _SQLITE_OUTAGES)

@@ -340,6 +340,7 @@ class OutboxEffect(Base):
         UniqueConstraint("runtime_id", "effect_id"),
         Index(None, "status", "available_at"),
         Index(None, "subscription_id", "created_at"),
+        Index(None, "finished_at"),  # retention (migration 0008)
         Index(
             "uq_outbox_effect_running_lock_key",
             "lock_key",
@@ -396,7 +397,7 @@ class Filter(Base):
 
 class IdempotencyRecord(Base):
     __tablename__ = "idempotency_record"
-    __table_args__ = (UniqueConstraint("project_id", "key"),)
+    __table_args__ = (UniqueConstraint("project_id", "key"), Index(None, "created_at"))  # retention (0008)
     pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))
     key: Mapped[str] = mapped_column(String(200))

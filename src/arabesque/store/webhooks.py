@@ -56,7 +56,7 @@ class WebhookAttempt(Base):
     """One attempt at delivering one webhook (an outbox row): the delivery log."""
 
     __tablename__ = "webhook_attempt"
-    __table_args__ = (Index(None, "outbox_pk", "attempt"),)
+    __table_args__ = (Index(None, "outbox_pk", "attempt"), Index(None, "created_at"))  # retention (0008)
     pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))
     outbox_pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
