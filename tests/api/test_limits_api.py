@@ -108,6 +108,42 @@ def test_an_event_payload_over_the_limit_is_413(client: TestClient, tenant: Tena
     )
 
 
+def _nested(depth: int) -> str:
+    """A JSON value `depth` objects deep, as text (deeper than `json.dumps` of a nested dict would print)."""
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+def test_a_context_nested_past_the_depth_limit_is_400_on_run_patch_and_event(
+    client: TestClient, tenant: Tenant
+) -> None:
+    # 900 levels parse, but copying and merging them recursed past Python's limit: a 500 before.
+    rid = run(client, tenant, seed())
+    deep = _nested(900)
+    bodies = {
+        RUN: json.dumps(seed()).replace('"documents": []', f'"documents": [], "deep": {deep}'),
+        f"/api/v1/external/workflows/{rid}/event": f'{{"name": "UPDATE_CONTEXT", "payload": {{"context": {deep}}}}}',
+    }
+    for url, body in bodies.items():
+        answer = client.post(url, content=body, headers={**tenant.headers, "content-type": "application/json"})
+        assert answer.status_code == 400, (url, answer.text)
+        assert "nested deeper than 200 levels (ARABESQUE_MAX_VALUE_DEPTH)" in answer.json()["errors"][0]["message"]
+    patch = f'{{"context": {{"deep": {deep}}}}}'
+    answer = client.patch(
+        f"/api/v1/external/workflows/{rid}",
+        content=patch,
+        headers={**tenant.headers, "content-type": "application/json"},
+    )
+    assert answer.status_code == 400 and "ARABESQUE_MAX_VALUE_DEPTH" in answer.text
+
+
+def test_a_definition_nested_past_the_depth_limit_is_400(client: TestClient, tenant: Tenant) -> None:
+    record = definition_with_guard("deep", {"type": "jmespath", "options": {"rule": "`true`"}})
+    text = json.dumps(record).replace('"definition": {', f'"meta": {_nested(300)}, "definition": {{', 1)
+    answer = client.post(DEFINITIONS, content=text, headers={**tenant.headers, "content-type": "application/json"})
+    assert answer.status_code == 400, answer.text
+    assert "ARABESQUE_MAX_VALUE_DEPTH" in answer.json()["errors"][0]["message"]
+
+
 # --- evaluations ----------------------------------------------------------------------------------------
 
 

@@ -132,21 +132,48 @@ def set_limits(limits: ServiceLimits | None) -> None:
 # --- checks -----------------------------------------------------------------------------------------
 
 
-def json_bytes(value: Any) -> int:
-    """The size of `value` as compact UTF-8 JSON; raises InvalidInput when it nests too deeply to print."""
+def _compact_json(value: Any) -> str:
     try:
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
     except RecursionError:
         raise InvalidInput(
             "The value is nested too deeply", [{"path": "context", "message": "nested too deeply to store"}]
         ) from None
+
+
+def _utf8_length(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
+def json_bytes(value: Any) -> int:
+    """The size of `value` as compact UTF-8 JSON; raises InvalidInput when it nests too deeply to print."""
+    return _utf8_length(_compact_json(value))
+
+
+def _check_depth(value: Any, text: str, limit: int, path: str) -> None:
+    """400 when `value` (printed as `text`) nests containers deeper than `limit` (`ARABESQUE_MAX_VALUE_DEPTH`):
+    the copies and merges a request's value goes through recurse, and Python's recursion limit would end them
+    with a 500."""
+    if text.count("{") + text.count("[") <= limit:  # it cannot nest deeper than it has brackets: no walk
+        return
+    level: list[tuple[Any, int]] = [(value, 1)]
+    while level:
+        node, depth = level.pop()
+        if depth > limit:
+            message = f"nested deeper than {limit} levels (ARABESQUE_MAX_VALUE_DEPTH)"
+            raise InvalidInput(f"The value is nested too deeply: {message}", [{"path": path, "message": message}])
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        level.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+
+
 def check_context_size(context: Any, path: str = "context", limits: ServiceLimits | None = None) -> None:
-    """413 when `context` (or a payload that becomes part of it) is over `ARABESQUE_MAX_CONTEXT_BYTES`."""
-    limit = (limits or current_limits()).max_context_bytes
-    size = json_bytes(context)
+    """413 when `context` (or a payload that becomes part of it) is over `ARABESQUE_MAX_CONTEXT_BYTES`; 400 when
+    it nests deeper than `ARABESQUE_MAX_VALUE_DEPTH`."""
+    lim = limits or current_limits()
+    limit = lim.max_context_bytes
+    text = _compact_json(context)
+    _check_depth(context, text, lim.evaluation.depth, path)
+    size = _utf8_length(text)
     if size > limit:
         message = f"{size:,} bytes as JSON, over the limit of {limit:,} bytes (ARABESQUE_MAX_CONTEXT_BYTES)"
         raise TooLarge(f"The workflow context is too large: {message}", [{"path": path, "message": message}])
@@ -156,7 +183,9 @@ def check_definition_size(record: Any, limits: ServiceLimits | None = None) -> N
     """413 naming every limit a definition record is over (bytes, states, plugins)."""
     lim = limits or current_limits()
     problems: list[dict[str, str]] = []
-    size = json_bytes(record)
+    text = _compact_json(record)
+    _check_depth(record, text, lim.evaluation.depth, "")
+    size = _utf8_length(text)
     if size > lim.max_definition_bytes:
         problems.append(
             {
