@@ -49,6 +49,26 @@ def pg_url(schema: str) -> str:
     return f"{PG_SERVER}?options=-csearch_path%3D{schema}"
 
 
+@contextmanager
+def private_schema(prefix: str = "arb_test") -> Iterator[str]:
+    """The URL of a new, empty schema of its own on the shared PostgreSQL (dropped afterwards). A missing
+    PostgreSQL skips the test, or fails it in CI."""
+    admin = create_engine(PG_SERVER, connect_args={"connect_timeout": 3})
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:
+        admin.dispose()
+        missing_component(f"PostgreSQL is needed at {PG_SERVER}: {type(exc).__name__}")
+    try:
+        yield pg_url(schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     if request.param == "sqlite":
@@ -58,23 +78,13 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         db.dispose()
         yield {"kind": "sqlite", "template": template}
         return
-    admin = create_engine(PG_SERVER, connect_args={"connect_timeout": 3})
-    schema = f"arb_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as exc:
-        admin.dispose()
-        missing_component(f"PostgreSQL is needed at {PG_SERVER}: {type(exc).__name__}")
-    db = Database(pg_url(schema), secret_box=SECRET_BOX)
-    upgrade(db.engine)
-    try:
-        yield {"kind": "postgresql", "schema": schema, "db": db}
-    finally:
-        db.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with private_schema() as url:
+        db = Database(url, secret_box=SECRET_BOX)
+        upgrade(db.engine)
+        try:
+            yield {"kind": "postgresql", "db": db}
+        finally:
+            db.dispose()
 
 
 @pytest.fixture

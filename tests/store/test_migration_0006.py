@@ -4,7 +4,6 @@ database at 0005 with users and memberships, upgraded to head (and back)."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from arabesque.store import Database, upgrade
 from arabesque.store.db import MIGRATIONS
-from service_fixtures import PG_SERVER, missing_component, pg_url
+from service_fixtures import private_schema
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -27,22 +26,12 @@ def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
         yield db
         db.dispose()
         return
-    admin = create_engine(PG_SERVER, connect_args={"connect_timeout": 3})
-    schema = f"arb_mig_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as exc:
-        admin.dispose()
-        missing_component(f"PostgreSQL is needed at {PG_SERVER}: {type(exc).__name__}")
-    db = Database(pg_url(schema))
-    try:
-        yield db
-    finally:
-        db.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with private_schema("arb_mig") as url:
+        db = Database(url)
+        try:
+            yield db
+        finally:
+            db.dispose()
 
 
 def _downgrade(db: Database, revision: str) -> None:

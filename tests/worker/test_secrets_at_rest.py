@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from definitions import install, run_body, vendor_check
 from receiver import Receiver, serve, wait_for
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 from standardwebhooks import Webhook
 from starlette.testclient import TestClient
 
@@ -34,7 +34,7 @@ from arabesque.store import (
 )
 from arabesque.store.db import MIGRATIONS
 from arabesque.worker import Worker, WorkerSettings
-from service_fixtures import PG_SERVER, SECRET_BOX, Tenant, missing_component, pg_url
+from service_fixtures import SECRET_BOX, Tenant, private_schema
 
 FAST = WorkerSettings(
     concurrency=2,
@@ -92,20 +92,8 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    admin = create_engine(PG_SERVER, connect_args={"connect_timeout": 3})
-    schema = f"arb_m7_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as exc:
-        admin.dispose()
-        missing_component(f"PostgreSQL is needed at {PG_SERVER}: {type(exc).__name__}")
-    try:
-        yield pg_url(schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with private_schema("arb_m7") as url:
+        yield url
 
 
 def _plaintext_rows_at_0005(url: str, hook_url: str, plugin_secret: str, whsec: str) -> tuple[str, str]:
