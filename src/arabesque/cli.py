@@ -127,6 +127,7 @@ def serve(
     in_process = Worker(service.db, WorkerSettings.from_env(concurrency)) if worker else None
     if in_process is not None:
         in_process.start()
+    _return_from_uvicorn_on_signals()
     try:
         if workers > 1:
             os.environ[THREADS_ENV] = str(threads)  # read by each process's app_from_env
@@ -156,6 +157,17 @@ def serve(
     finally:
         if in_process is not None:
             in_process.stop()
+
+
+def _return_from_uvicorn_on_signals() -> None:
+    """uvicorn re-raises the SIGTERM or SIGINT that stopped it once it has shut down: with the default handlers
+    that ends the process before `serve` stops its in-process worker (whose claims then wait for their lease to
+    run out). With these handlers `uvicorn.run` returns instead, the worker stops gracefully and the process exits
+    0, as a container runtime expects of a stopped container."""
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
 
 
 @app.command("worker")
