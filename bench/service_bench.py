@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/service_bench.py [--requests 3000] [--concurrency 32] [--pgbench-seconds 15]
         [--server serve|uvicorn] [--workers 2] [--threads N] [--repeats 1] [--keep] [--verbose] [--json]
+        [--open-rate 100] [--open-seconds 30] [--no-open-loop] [--overload] [--overload-factor 3]
 
 What it does, in order (issue 3, section 6):
 
@@ -19,7 +20,14 @@ What it does, in order (issue 3, section 6):
    `-c concurrency -j 2 -M prepared` for `--pgbench-seconds`;
 4. the same for `POST /{id}/event` (`UPDATE_CONTEXT` on the runtimes the run phase created, one runtime
    per request) against EVENT_SCRIPT on copies of such runtimes (each pgbench client on its own runtimes);
-5. prints a table and cleans up (stops the server, drops the database; `--keep` keeps it).
+5. open loop (unless `--no-open-loop`): runs, then events, sent at a fixed arrival rate (`--open-rate` per
+   second for `--open-seconds`, bench/open_loop.py), latencies counted from when each request was due;
+6. `--overload`: runs offered at `--overload-factor` times the capacity the closed-loop run phase measured, for
+   `--open-seconds`: how many were accepted and how fast, how fast the excess was refused (503), the slowest
+   answer, and how many seconds after the load ends probes are answered within the open-loop p99 again;
+7. prints a table and cleans up (stops the server, drops the database; `--keep` keeps it). With `--json`, the
+   last line is one JSON object: `{"run": {"rps", "p50_ms", "p99_ms", "pgbench_tps", "ratio", ...}, "event":
+   {...}, "open_loop": {"run": {...}, "event": {...}}, "overload": {...}}` (medians over `--repeats`).
 
 This is a benchmark, not a test: nothing asserts on time. The load generator, the server and PostgreSQL
 share the machine's cores, so the client's own CPU time is printed next to the figures.
@@ -43,11 +51,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from http1 import Connection
+from open_loop import OpenLoop, open_loop, recovery_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -337,44 +347,6 @@ class Server:
             self.proc.wait(timeout=10)
 
 
-class Connection:
-    """A minimal HTTP/1.1 keep-alive client connection (asyncio streams): a few microseconds per request,
-    so the load generator takes as little as possible of the cores it shares with the server."""
-
-    def __init__(self, host: str, port: int, key: str) -> None:
-        self.host, self.port = host, port
-        self.head = f"Host: {host}:{port}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\n"
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
-        if self.reader is None or self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        request = f"POST {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}\r\n\r\n".encode() + body
-        self.writer.write(request)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ", 2)[1])
-        length, close = 0, False
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            lowered = name.strip().lower()
-            if lowered == "content-length":
-                length = int(value)
-            elif lowered == "connection" and value.strip().lower() == "close":
-                close = True
-        data = await self.reader.readexactly(length)
-        if close:
-            await self.close()
-        return status, data
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            await self.writer.wait_closed()
-        self.reader = self.writer = None
-
-
 async def fire(server: Server, concurrency: int, requests: int, make: Any, keep: list[Any] | None = None) -> Load:
     """`requests` POSTs from `concurrency` clients; `make(i)` gives (path, body); returns the measured Load."""
     load = Load(requests=requests)
@@ -533,6 +505,39 @@ def report(rows: list[tuple[str, Load, Pgbench]], server: Server, args: argparse
     return "\n".join(lines)
 
 
+def open_loop_report(name: str, phase: OpenLoop) -> str:
+    f = phase.summary()
+    return (
+        f"{name}: offered {f['offered_rps']:,.0f}/s for {f['seconds']:.0f} s ({f['offered']:,}): {f['ok']:,} ok, "
+        f"{f['rejected_503']:,} refused (503), {f['failed']:,} failed; ok p50 {fmt(f['p50_ms'])} ms, p99 "
+        f"{fmt(f['p99_ms'])} ms; 503 p99 {fmt(f['rejected_p99_ms'])} ms; slowest {fmt(f['slowest_ms'])} ms; "
+        f"sends late p99 {fmt(f['late_p99_ms'])} ms; generator CPU {f['client_cpu_ms_per_request']:.3f} ms/request"
+        + (f"; first error: {phase.first_error}" if phase.first_error else "")
+    )
+
+
+def closed_loop_figures(rows: list[tuple[str, Load, Pgbench]], endpoint: str) -> dict[str, float]:
+    """The medians over the repetitions of one endpoint's closed-loop figures."""
+    mine = [(lo, pg) for n, lo, pg in rows if n == endpoint or n.startswith(endpoint + " ")]
+    if not mine:
+        return {}
+
+    def median(values: list[float]) -> float:
+        return statistics.median(values) if values else math.nan
+
+    done = [max(1, lo.requests - lo.errors) for lo, _ in mine]
+    return {
+        "rps": median([lo.rate for lo, _ in mine]),
+        "p50_ms": median([percentile(lo.latencies_ms, 0.5) for lo, _ in mine]),
+        "p99_ms": median([percentile(lo.latencies_ms, 0.99) for lo, _ in mine]),
+        "pgbench_tps": median([pg.tps for _, pg in mine]),
+        "ratio": median([lo.rate / pg.tps for lo, pg in mine if pg.tps]),
+        "server_cpu_ms": median([lo.server_cpu_s * 1000 / d for (lo, _), d in zip(mine, done, strict=True)]),
+        "client_cpu_ms": median([lo.client_cpu_s * 1000 / d for (lo, _), d in zip(mine, done, strict=True)]),
+        "errors": sum(lo.errors for lo, _ in mine),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=3000, help="measured requests per endpoint")
@@ -545,7 +550,12 @@ def main() -> int:
     parser.add_argument("--admin-url", default=ADMIN_URL, help="libpq URL of a database to run CREATE DATABASE from")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--verbose", action="store_true", help="also print pgbench's per-statement latencies")
-    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    parser.add_argument("--json", action="store_true", help="end with the figures as one JSON line")
+    parser.add_argument("--open-rate", type=float, default=100.0, help="open-loop arrival rate (requests/s)")
+    parser.add_argument("--open-seconds", type=float, default=30.0, help="length of each open-loop phase")
+    parser.add_argument("--no-open-loop", action="store_true", help="skip the open-loop phases")
+    parser.add_argument("--overload", action="store_true", help="also offer runs above capacity (open loop)")
+    parser.add_argument("--overload-factor", type=float, default=3.0, help="offered rate ÷ measured capacity")
     args = parser.parse_args()
     if min(args.requests, args.concurrency, args.pgbench_seconds, args.repeats) < 1:
         parser.error("--requests, --concurrency, --pgbench-seconds and --repeats must be positive")
@@ -557,6 +567,8 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="arabesque-bench-"))
     server = Server(args.server, args.workers, sa_url, tmp, args.threads)
     rows: list[tuple[str, Load, Pgbench]] = []
+    opened: dict[str, OpenLoop] = {}
+    overload: dict[str, Any] = {}
     try:
         print(f"starting: {server.describe}", file=sys.stderr)
         server.start()
@@ -592,18 +604,61 @@ def main() -> int:
                 EVENT_SCRIPT, pg_url, event_vars, args.concurrency, args.pgbench_seconds, tmp, f"event{rep}"
             )
             rows.append((f"POST /workflows/{{id}}/event{tag}", event_load, event_pg))
+
+        def payload(make: Any) -> Any:
+            def encoded(i: int) -> tuple[str, bytes]:
+                path, body = make(i)
+                return path, json.dumps(body).encode()
+
+            return encoded
+
+        def opened_at(rate: float, make: Any, then: Any = None) -> OpenLoop:
+            host_port = ("127.0.0.1", server.port, server.api_key)
+            return asyncio.run(open_loop(*host_port, rate, args.open_seconds, payload(make), then=then))
+
+        if not args.no_open_loop or args.overload:
+            print(f"open loop: runs at {args.open_rate:g}/s ...", file=sys.stderr)
+            opened["run"] = opened_at(args.open_rate, functools.partial(run_body, "open"))
+            if runtimes and not args.no_open_loop:
+                print(f"open loop: events at {args.open_rate:g}/s ...", file=sys.stderr)
+                opened["event"] = opened_at(args.open_rate, functools.partial(event_body, runtimes))
+        if args.overload:
+            capacity = closed_loop_figures(rows, "POST /workflows/run").get("rps", 0.0)
+            rate = args.overload_factor * capacity
+            offered = f"{rate:,.0f}/s ({args.overload_factor:g} x {capacity:,.0f}/s)"
+            print(f"overload: runs at {offered} ...", file=sys.stderr)
+            normal = opened["run"].summary()["p99_ms"]
+            probe = payload(functools.partial(run_body, "probe"))
+
+            def recovery() -> Any:  # from when the last request went out, while the backlog drains
+                return recovery_seconds("127.0.0.1", server.port, server.api_key, probe, normal)
+
+            phase = opened_at(rate, functools.partial(run_body, "over"), then=recovery)
+            overload = {"capacity_rps": capacity, **phase.summary(), "normal_ms": normal}
+            overload["recovery_s"] = phase.after_sending
+            opened["overload"] = phase
     finally:
         server.stop()
         if not args.keep:
             psql(args.admin_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         shutil.rmtree(tmp, ignore_errors=True)
     print(report(rows, server, args))
+    for name, phase in opened.items():
+        print(open_loop_report(f"open loop {name}", phase))
+    if overload:
+        print(
+            f"overload: back within the normal p99 ({fmt(overload['normal_ms'])} ms) {overload['recovery_s']:.1f} s "
+            "after the last request was sent"
+        )
     if args.json:
-        data = [
-            {"endpoint": n, "api": {**asdict(lo), "latencies_ms": None, "rate": lo.rate}, "pgbench": asdict(pg)}
-            for n, lo, pg in rows
-        ]
-        print(json.dumps(data, indent=2))
+        figures: dict[str, Any] = {
+            "run": closed_loop_figures(rows, "POST /workflows/run"),
+            "event": closed_loop_figures(rows, "POST /workflows/{id}/event"),
+            "open_loop": {name: p.summary() for name, p in opened.items() if name != "overload"},
+        }
+        if overload:
+            figures["overload"] = overload
+        print(json.dumps(figures, allow_nan=True, separators=(",", ":")))
     return 0
 
 
