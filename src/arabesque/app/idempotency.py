@@ -20,18 +20,18 @@ from sqlalchemy.orm import Session
 from arabesque.app.errors import InvalidInput, Unprocessable
 from arabesque.store import IdempotencyRecord, for_update, utcnow
 
-__all__ = ["TTL", "fingerprint", "idempotent"]
+__all__ = ["TTL", "idempotent", "request_fingerprint"]
 
 TTL = timedelta(hours=24)
 
 
-def fingerprint(operation: str, body: Any) -> str:
+def request_fingerprint(operation: str, body: Any) -> str:
     canonical = json.dumps({"op": operation, "body": body}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def idempotent(
-    s: Session, project_id: str, key: str | None, print_: str, compute: Callable[[], dict[str, Any]]
+    s: Session, project_id: str, key: str | None, fingerprint: str, compute: Callable[[], dict[str, Any]]
 ) -> dict[str, Any]:
     if key is None:
         return compute()
@@ -49,12 +49,12 @@ def idempotent(
     if rec is not None:
         created = rec.created_at if rec.created_at.tzinfo else rec.created_at.replace(tzinfo=UTC)
         if utcnow() - created < TTL:
-            if rec.fingerprint != print_:
+            if rec.fingerprint != fingerprint:
                 raise Unprocessable("Idempotency-Key was already used with a different request")
             return rec.response
         s.delete(rec)
         s.flush()
     result = compute()
-    s.add(IdempotencyRecord(project_id=project_id, key=key, fingerprint=print_, status_code=200, response=result))
+    s.add(IdempotencyRecord(project_id=project_id, key=key, fingerprint=fingerprint, status_code=200, response=result))
     s.flush()
     return result

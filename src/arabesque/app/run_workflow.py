@@ -32,7 +32,7 @@ from arabesque.app._runtime import (
 )
 from arabesque.app.bounded_schema import bounded_errors, bounded_validator
 from arabesque.app.errors import InvalidInput
-from arabesque.app.idempotency import fingerprint, idempotent
+from arabesque.app.idempotency import idempotent, request_fingerprint
 from arabesque.app.limits import budget_error, check_context_size, current_limits
 from arabesque.app.principal import ApiKeyCredentials, Principal, resolve
 from arabesque.engine import BudgetExceeded, Event, Meter, start
@@ -48,12 +48,12 @@ def run_workflow(
     idempotency_key: str | None = None,
 ) -> dict[str, Any]:
     """`who` may be an API key not checked yet: it is then checked first, in this use case's transaction."""
-    print_ = fingerprint("run", body) if idempotency_key is not None else ""
+    fingerprint = request_fingerprint("run", body) if idempotency_key is not None else ""
 
     def tx() -> dict[str, Any]:
         with db.write() as s:
             me = resolve(s, who)
-            return idempotent(s, me.project_id, idempotency_key, print_, lambda: _run(s, me, body))
+            return idempotent(s, me.project_id, idempotency_key, fingerprint, lambda: _run(s, me, body))
 
     return retrying(tx)
 

@@ -23,7 +23,7 @@ from arabesque.app._runtime import (
     snapshot_of,
 )
 from arabesque.app.errors import Conflict
-from arabesque.app.idempotency import fingerprint, idempotent
+from arabesque.app.idempotency import idempotent, request_fingerprint
 from arabesque.app.limits import check_context_size
 from arabesque.app.principal import ApiKeyCredentials, Principal, resolve
 from arabesque.engine import Event
@@ -45,7 +45,11 @@ def send_event(
     `who` may be an API key not checked yet: it is then checked first, in this use case's transaction."""
     if payload:
         check_context_size(payload, "payload")  # it is merged into, or stored beside, the context
-    print_ = "" if idempotency_key is None else fingerprint(f"event:{runtime_id}", {"name": name, "payload": payload})
+    fingerprint = (
+        ""
+        if idempotency_key is None
+        else request_fingerprint(f"event:{runtime_id}", {"name": name, "payload": payload})
+    )
 
     def work() -> dict[str, Any]:
         with db.write() as s:
@@ -63,6 +67,6 @@ def send_event(
                 s.flush()
                 return runtime_json(rt, defn)
 
-            return idempotent(s, me.project_id, idempotency_key, print_, compute)
+            return idempotent(s, me.project_id, idempotency_key, fingerprint, compute)
 
     return retrying(work)
