@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from arabesque.app._definitions import compiled, visible
 from arabesque.app.errors import InvalidInput, NotFound
 from arabesque.app.members import Member, require_role
-from arabesque.store import Database, Filter, WorkflowDefinition
+from arabesque.store import Database, Queue, WorkflowDefinition
 
 __all__ = [
     "ENTITIES",
@@ -30,7 +30,7 @@ __all__ = [
 ENTITIES = {"businesses": "Businesses", "individuals": "Individuals"}
 
 
-def _json(row: Filter) -> dict[str, Any]:
+def _json(row: Queue) -> dict[str, Any]:
     return {
         "id": row.id,
         "name": row.name,
@@ -41,7 +41,7 @@ def _json(row: Filter) -> dict[str, Any]:
 
 def list_queues(db: Database, member: Member) -> list[dict[str, Any]]:
     with db.read() as s:
-        rows = s.scalars(select(Filter).where(Filter.project_id == member.project_id).order_by(Filter.name)).all()
+        rows = s.scalars(select(Queue).where(Queue.project_id == member.project_id).order_by(Queue.name)).all()
         return [_json(r) for r in rows]
 
 
@@ -57,7 +57,7 @@ def _latest_by_name(s: Session, project_id: str) -> dict[str, WorkflowDefinition
 def get_queue(db: Database, member: Member, queue_id: str) -> dict[str, Any]:
     """The queue, with its definitions (latest versions): display names, state tags, manual creation."""
     with db.read() as s:
-        row = s.scalars(select(Filter).where(Filter.id == queue_id, Filter.project_id == member.project_id)).first()
+        row = s.scalars(select(Queue).where(Queue.id == queue_id, Queue.project_id == member.project_id)).first()
         if row is None:
             raise NotFound(f"No queue with id [{queue_id}]")
         latest = _latest_by_name(s, member.project_id)
@@ -118,8 +118,8 @@ def save_queue(
         if not definition_names:
             errors.append({"path": "definitions", "message": "Choose at least one workflow definition."})
         clash = s.scalars(
-            select(Filter).where(
-                Filter.project_id == member.project_id, Filter.name == name, Filter.id != (queue_id or "")
+            select(Queue).where(
+                Queue.project_id == member.project_id, Queue.name == name, Queue.id != (queue_id or "")
             )
         ).first()
         if clash is not None:
@@ -127,11 +127,11 @@ def save_queue(
         if errors:
             raise InvalidInput("Validation error", errors)
         if queue_id is None:
-            row = Filter(id=str(uuid.uuid4()), project_id=member.project_id, name=name, entity=entity)
+            row = Queue(id=str(uuid.uuid4()), project_id=member.project_id, name=name, entity=entity)
             s.add(row)
         else:
             found = s.scalars(
-                select(Filter).where(Filter.id == queue_id, Filter.project_id == member.project_id)
+                select(Queue).where(Queue.id == queue_id, Queue.project_id == member.project_id)
             ).first()
             if found is None:
                 raise NotFound(f"No queue with id [{queue_id}]")
@@ -145,7 +145,7 @@ def save_queue(
 def delete_queue(db: Database, member: Member, queue_id: str) -> None:
     require_role(member, "admin")
     with db.write() as s:
-        row = s.scalars(select(Filter).where(Filter.id == queue_id, Filter.project_id == member.project_id)).first()
+        row = s.scalars(select(Queue).where(Queue.id == queue_id, Queue.project_id == member.project_id)).first()
         if row is None:
             raise NotFound(f"No queue with id [{queue_id}]")
         s.delete(row)
@@ -159,6 +159,6 @@ def seed_queues(s: Session, project_id: str) -> None:
         if entity is not None:
             groups.setdefault(entity, []).append(name)
     for entity, names in groups.items():
-        queue = Filter(id=str(uuid.uuid4()), project_id=project_id, name=ENTITIES[entity], entity=entity)
+        queue = Queue(id=str(uuid.uuid4()), project_id=project_id, name=ENTITIES[entity], entity=entity)
         queue.definition_ids = names
         s.add(queue)

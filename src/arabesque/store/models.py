@@ -34,11 +34,11 @@ __all__ = [
     "Customer",
     "EndUser",
     "File",
-    "Filter",
     "IdempotencyRecord",
     "LoginCounter",
     "OutboxEffect",
     "Project",
+    "Queue",
     "RuntimeEvent",
     "User",
     "UserProject",
@@ -382,10 +382,10 @@ class File(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Filter(Base):
-    """A case-management queue: an entity type and the definition names it shows."""
+class Queue(Base):
+    """A case-management queue: an entity type and the definition names it shows (Ballerine calls it a filter)."""
 
-    __tablename__ = "filter"
+    __tablename__ = "queue"
     __table_args__ = (UniqueConstraint("project_id", "name"),)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))
