@@ -11,7 +11,7 @@ from web_helpers import seed_site, sign_in
 
 from arabesque.app.principal import Principal
 from arabesque.app.run_workflow import run_workflow
-from arabesque.store import Database, Queue, OutboxEffect, WebhookAttempt, utcnow
+from arabesque.store import Database, OutboxEffect, Queue, WebhookAttempt, utcnow
 
 
 def _queue(client: TestClient) -> str:

@@ -16,7 +16,6 @@ from arabesque.app._definitions import DefinitionRef, compiled, compiled_for_run
 from arabesque.app._time import iso
 from arabesque.app.errors import Conflict, InvalidInput, NotFound
 from arabesque.app.limits import budget_error, check_context_size, current_limits
-from arabesque.app.outbox import add_effect_row
 from arabesque.app.webhook_events import document_changed, emit_webhooks
 from arabesque.engine import (
     BudgetExceeded,
@@ -43,6 +42,7 @@ from arabesque.store import (
     table,
     utcnow,
 )
+from arabesque.store.outbox import add_effect_row
 
 __all__ = [
     "add_audit",

@@ -27,11 +27,11 @@ from arabesque.app._runtime import (
 )
 from arabesque.app.errors import AppError, TooLarge
 from arabesque.app.limits import check_context_size, current_limits
-from arabesque.app.outbox import ClaimedEffect, owned_row
 from arabesque.engine import BudgetExceeded, Definition, Event, Meter, StepError, start, step
 from arabesque.engine.child_callback import child_callback_actions
 from arabesque.engine.transformers import TransformError
 from arabesque.store import Database, WorkflowRuntime, for_update, utcnow
+from arabesque.store.outbox import ClaimedEffect, owned_row
 
 __all__ = ["propagate_to_parent", "start_child"]
 

@@ -13,8 +13,8 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from arabesque.app._runtime import add_audit, lock_runtime, retrying
-from arabesque.app.outbox import ClaimedEffect
 from arabesque.store import Database, OutboxEffect, utcnow
+from arabesque.store.outbox import ClaimedEffect
 
 __all__ = ["fail_effect"]
 

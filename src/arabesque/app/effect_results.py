@@ -1,7 +1,7 @@
 """Use cases the worker calls with what an effect did: each is one transaction, keyed by the claim.
 
 Every function first takes the effect's row back from the calling worker's claim with one
-`UPDATE ... WHERE claimed_by = worker AND status = 'running' RETURNING pk` (`_settle`): a worker whose lease
+`UPDATE ... WHERE claimed_by = worker AND status = 'running' RETURNING pk` (`outbox.settle`): a worker whose lease
 ran out while it was busy finds its claim gone and changes nothing. An HTTP outcome is applied through
 `engine.apply_outcome` under the runtime's lock, in the transaction that marks the row done, so it lands
 exactly once even when the call itself was made twice. Webhook attempts touch no runtime, so a batch of them
@@ -17,22 +17,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
 
 from arabesque.app._runtime import add_audit, apply_step, definition_of, env_of, lock_runtime, retrying, snapshot_of
-from arabesque.app.outbox import ClaimedEffect
 from arabesque.app.outcomes import outcome_within_limits
 from arabesque.engine import HttpOutcome
 from arabesque.store import (
     Database,
-    OutboxEffect,
     ProjectSecret,
     ProjectSetting,
     WebhookAttempt,
     WebhookSubscription,
     utcnow,
 )
+from arabesque.store.outbox import ClaimedEffect, settle
 from arabesque.store.webhooks import project_secret_aad, subscription_secret_aad
 
 __all__ = [
@@ -54,25 +52,6 @@ EGRESS_HOSTS = "egress.allowedHosts"
 SHARED_SECRET = "WEBHOOK_SHARED_SECRET"
 
 
-def _settle(s: Session, effects: Sequence[ClaimedEffect], **values: Any) -> set[int]:
-    """Release the claims of `effects` (all held by one worker) with `values`, in one statement; return
-    the pks whose claim was still held (the others were lost to a stale requeue and are left alone)."""
-    if not effects:
-        return set()
-    stmt = (
-        update(OutboxEffect)
-        .where(
-            OutboxEffect.pk.in_([e.pk for e in effects]),
-            OutboxEffect.claimed_by == effects[0].worker,
-            OutboxEffect.status == "running",
-        )
-        .values(claimed_by=None, locked_until=None, **values)
-        .returning(OutboxEffect.pk)
-        .execution_options(synchronize_session=False)
-    )
-    return set(s.scalars(stmt))
-
-
 def _attempt_details(effect: ClaimedEffect, outcome: HttpOutcome) -> dict[str, Any]:
     details: dict[str, Any] = {"effectId": effect.effect_id, "plugin": effect.plugin, "attempt": effect.attempts}
     if outcome.status is not None:
@@ -89,7 +68,7 @@ def apply_http_result(db: Database, effect: ClaimedEffect, outcome: HttpOutcome)
     def tx() -> str:
         with db.write() as s:
             rt = lock_runtime(s, effect.project_id, effect.runtime_id)
-            if not _settle(s, [effect], status="done", finished_at=utcnow(), last_error=outcome.error):
+            if not settle(s, [effect], status="done", finished_at=utcnow(), last_error=outcome.error):
                 return "lost"
             details = {**_attempt_details(effect, outcome), "attempts": effect.attempts}
             actor = f"worker:{effect.worker}"
@@ -115,7 +94,7 @@ def retry_http_later(db: Database, effect: ClaimedEffect, outcome: HttpOutcome, 
     def tx() -> bool:
         with db.write() as s:
             rt = lock_runtime(s, effect.project_id, effect.runtime_id)
-            if not _settle(
+            if not settle(
                 s,
                 [effect],
                 status="pending",
@@ -135,7 +114,7 @@ def finish_effect(db: Database, effect: ClaimedEffect, status: str = "done", err
 
     def tx() -> bool:
         with db.write() as s:
-            return bool(_settle(s, [effect], status=status, finished_at=utcnow(), last_error=error))
+            return bool(settle(s, [effect], status=status, finished_at=utcnow(), last_error=error))
 
     return retrying(tx)
 
@@ -152,7 +131,7 @@ def finish_effects(db: Database, effects: Sequence[ClaimedEffect]) -> set[int]:
             for e in effects:
                 by_worker.setdefault(e.worker, []).append(e)
             for items in by_worker.values():
-                owned |= _settle(s, items, status="done", finished_at=utcnow(), last_error=None)
+                owned |= settle(s, items, status="done", finished_at=utcnow(), last_error=None)
             return owned
 
     return retrying(tx)
@@ -194,7 +173,7 @@ def record_webhook_attempts(db: Database, results: Sequence[WebhookResult]) -> s
                     values["available_at"] = next_at
                 else:
                     values["finished_at"] = now
-                owned |= _settle(s, [r.effect for r in items], **values)
+                owned |= settle(s, [r.effect for r in items], **values)
             log = [
                 {
                     "project_id": r.effect.project_id,

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from arabesque import __version__
 from arabesque.app._time import iso
-from arabesque.app.outbox import add_effect_row
 from arabesque.store import (
     Business,
     EndUser,
@@ -29,6 +28,7 @@ from arabesque.store import (
     table,
     utcnow,
 )
+from arabesque.store.outbox import add_effect_row
 
 __all__ = ["EVENTS", "document_changed", "emit_webhooks"]
 

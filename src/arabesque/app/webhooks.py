@@ -17,10 +17,10 @@ from sqlalchemy import select
 from arabesque.app._runtime import new_id
 from arabesque.app._time import iso
 from arabesque.app.errors import InvalidInput, NotFound
-from arabesque.app.outbox import WAKE
 from arabesque.app.principal import Principal
 from arabesque.app.webhook_events import EVENTS
 from arabesque.store import Database, OutboxEffect, ProjectSecret, WebhookAttempt, WebhookSubscription, utcnow
+from arabesque.store.outbox import WAKE
 from arabesque.store.webhooks import project_secret_aad, subscription_secret_aad
 
 __all__ = [

@@ -43,9 +43,8 @@ from typing import TypeVar
 
 import httpx
 
-from arabesque.app import children, effect_failures, effect_results, outbox
+from arabesque.app import children, effect_failures, effect_results
 from arabesque.app.effect_results import SecretCache, WebhookResult
-from arabesque.app.outbox import WAKE, ClaimedEffect
 from arabesque.app.retention import Retention
 from arabesque.effects.egress import EgressPolicy, EgressRefused, Unresolved, allow_private_from_env
 from arabesque.effects.http import DEFAULT_TIMEOUT, Attempt, HttpExecutor, Secrets, describe
@@ -59,7 +58,8 @@ from arabesque.effects.retry import (
 )
 from arabesque.effects.webhook import Delivery, WebhookSender
 from arabesque.engine import HttpCall, HttpOutcome, HttpRequest
-from arabesque.store import Database, database_unavailable, utcnow
+from arabesque.store import Database, database_unavailable, outbox, utcnow
+from arabesque.store.outbox import WAKE, ClaimedEffect
 from arabesque.worker.gate import DatabaseGate
 from arabesque.worker.listener import Listener
 from arabesque.worker.retention import RetentionJob

@@ -1,4 +1,5 @@
-"""The outbox: write effects in the caller's transaction, wake workers after commit, claim due effects.
+"""The outbox queue: write effects in the caller's transaction, wake workers after commit, claim due effects,
+renew, requeue, release and settle claims.
 
 Rows move pending -> running (claimed by one worker, leased until `locked_until`, renewed by the worker's
 heartbeat) -> done | dead. A lease that ran out more than a grace period ago (a worker killed with SIGKILL; the
@@ -13,6 +14,7 @@ at commit to every listening worker, on any machine); in-process, a commit that 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +23,8 @@ from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from arabesque.store import Database, OutboxEffect, utcnow
+from arabesque.store.models import OutboxEffect, utcnow
+from arabesque.store.session import Database
 
 __all__ = [
     "CHANNEL",
@@ -35,6 +38,7 @@ __all__ = [
     "owned_row",
     "release",
     "requeue_stale",
+    "settle",
 ]
 
 CHANNEL = "arabesque_outbox"
@@ -294,3 +298,22 @@ def owned_row(s: Session, effect: ClaimedEffect) -> OutboxEffect | None:
     if row is None or row.status != "running" or row.claimed_by != effect.worker:
         return None
     return row
+
+
+def settle(s: Session, effects: Sequence[ClaimedEffect], **values: Any) -> set[int]:
+    """Release the claims of `effects` (all held by one worker) with `values`, in one statement; return
+    the pks whose claim was still held (the others were lost to a stale requeue and are left alone)."""
+    if not effects:
+        return set()
+    stmt = (
+        update(OutboxEffect)
+        .where(
+            OutboxEffect.pk.in_([e.pk for e in effects]),
+            OutboxEffect.claimed_by == effects[0].worker,
+            OutboxEffect.status == "running",
+        )
+        .values(claimed_by=None, locked_until=None, **values)
+        .returning(OutboxEffect.pk)
+        .execution_options(synchronize_session=False)
+    )
+    return set(s.scalars(stmt))
