@@ -17,7 +17,7 @@ class _Cli(typer.Typer):
         try:
             return super().__call__(*args, **kwargs)
         except Exception as exc:
-            from arabesque.app.master_key import MasterKeyError  # imported here: most commands never need it
+            from arabesque.app.secrets.master_key import MasterKeyError  # imported here: most commands never need it
             from arabesque.store.sealed import SecretKeyError
 
             if not isinstance(exc, MasterKeyError | SecretKeyError):
@@ -171,7 +171,7 @@ def worker_command(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the migrations to the configured database."""
-    from arabesque.app.master_key import load_master_keys
+    from arabesque.app.secrets.master_key import load_master_keys
     from arabesque.store import Database, data_dir, database_url
 
     url = database_url()
@@ -189,7 +189,7 @@ def api_keys_create(
     name: Annotated[str, typer.Option(help="A label for the key.")] = "",
 ) -> None:
     """Create an API key; the key alone is printed on the last line."""
-    from arabesque.app.api_keys import create_api_key
+    from arabesque.app.access.api_keys import create_api_key
     from arabesque.app.errors import AppError
     from arabesque.app.serve import open_service
 
@@ -208,7 +208,7 @@ def api_keys_revoke(
     key: Annotated[str, typer.Argument(help="The key, its id or its prefix (arb_xxxxxxxx).")],
 ) -> None:
     """Revoke an API key."""
-    from arabesque.app.api_keys import revoke_api_key
+    from arabesque.app.access.api_keys import revoke_api_key
     from arabesque.app.errors import AppError
     from arabesque.app.serve import open_service
 
@@ -233,9 +233,9 @@ def users_create(
     ARABESQUE_USER_PASSWORD sets it instead."""
     import os
 
+    from arabesque.app.access.users import create_user
     from arabesque.app.errors import AppError
     from arabesque.app.serve import open_service
-    from arabesque.app.users import create_user
 
     service = open_service(seed=False)
     try:
@@ -257,9 +257,9 @@ def users_list(
     """The members of a project, with their role and status there."""
     import json
 
+    from arabesque.app.access.users import list_members
     from arabesque.app.errors import AppError
     from arabesque.app.serve import open_service
-    from arabesque.app.users import list_members
 
     service = open_service(seed=False)
     try:
@@ -282,9 +282,9 @@ def users_set_password(
     sign out all their sessions."""
     import os
 
+    from arabesque.app.access.users import set_password
     from arabesque.app.errors import AppError
     from arabesque.app.serve import open_service
-    from arabesque.app.users import set_password
 
     given = os.environ.get("ARABESQUE_USER_PASSWORD")
     service = open_service(seed=False)
@@ -306,8 +306,8 @@ def projects_create(
     ] = None,
 ) -> None:
     """Create a project; its id is printed alone on the last line."""
+    from arabesque.app.access.projects import create_project
     from arabesque.app.errors import AppError
-    from arabesque.app.projects import create_project
     from arabesque.app.serve import open_service
 
     service = open_service(seed=False)
@@ -326,7 +326,7 @@ def projects_list(
     """Every project: id, name and customer."""
     import json
 
-    from arabesque.app.projects import list_projects
+    from arabesque.app.access.projects import list_projects
     from arabesque.app.serve import open_service
 
     projects = list_projects(open_service(seed=False).db)
@@ -344,7 +344,7 @@ app.add_typer(secrets_app, name="secrets")
 @secrets_app.command("generate-key")
 def secrets_generate_key() -> None:
     """Print a new random key for ARABESQUE_SECRET_KEY."""
-    from arabesque.app.master_key import generate_key
+    from arabesque.app.secrets.master_key import generate_key
 
     typer.echo(generate_key())
 
@@ -353,7 +353,7 @@ def secrets_generate_key() -> None:
 def secrets_rotate_key() -> None:
     """Re-encrypt every project and webhook secret with the current key (ARABESQUE_SECRET_KEY, the previous
     ones in ARABESQUE_PREVIOUS_SECRET_KEYS); on the embedded default, generate a new key file first."""
-    from arabesque.app.secret_rotation import rotate_key
+    from arabesque.app.secrets.rotation import rotate_key
     from arabesque.store import data_dir, database_url
 
     report = rotate_key(database_url(), data_dir())

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from arabesque.app.api_keys import authenticate
+from arabesque.app.access.api_keys import authenticate
 from arabesque.app.bootstrap import bootstrap
-from arabesque.app.read_definitions import list_definitions
+from arabesque.app.definitions.queries import list_definitions
 from arabesque.cli import app
 from arabesque.store import Database, User
 from service_fixtures import EXAMPLES

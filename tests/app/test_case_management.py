@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from arabesque.app.case_form import build_fields, entity_schema, parse_form, schema_errors
-from arabesque.app.case_list import CaseQuery, parse_case_query
-from arabesque.app.members import Member
-from arabesque.app.queues import entity_of_record
+from arabesque.app.access.members import Member
+from arabesque.app.cases.entity_form import build_fields, entity_schema, parse_form, schema_errors
+from arabesque.app.cases.list_cases import CaseQuery, parse_case_query
+from arabesque.app.cases.queues import entity_of_record
 from arabesque.web.diagram import layout
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "definitions"
@@ -83,7 +83,7 @@ def test_roles_and_entities() -> None:
 
 
 def test_the_diagram_marks_the_current_state_and_the_path() -> None:
-    from arabesque.app.case_view import definition_graph
+    from arabesque.app.cases.get_case import definition_graph
     from arabesque.engine import load_definition
 
     graph = definition_graph(load_definition(_record("till_basic_kyb_demo")))

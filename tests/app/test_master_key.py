@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from arabesque.app.master_key import (
+from arabesque.app.secrets.master_key import (
     MasterKeyError,
     MasterKeys,
     derive,
@@ -15,7 +15,7 @@ from arabesque.app.master_key import (
     master_keys_from_env_or_file,
     sealing_key,
 )
-from arabesque.app.session_secret import session_secret
+from arabesque.app.secrets.session_secret import session_secret
 
 KEY = "k" * 40
 SQLITE = "sqlite:////tmp/whatever.db"

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 from sqlalchemy import select, update
 
-from arabesque.app._merge import merge_objects
 from arabesque.app.errors import InvalidInput
-from arabesque.app.run_workflow import context_errors, run_workflow
+from arabesque.app.workflows._merge import merge_objects
+from arabesque.app.workflows.run_workflow import context_errors, run_workflow
 from arabesque.store import Business, Database, IdempotencyRecord, OutboxEffect, WorkflowRuntime, utcnow
 from service_fixtures import SEED, Tenant
 

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from arabesque.app.access.principal import Principal
 from arabesque.app.bootstrap import create_tenant
-from arabesque.app.effect_results import project_secret
-from arabesque.app.master_key import MasterKeys, read_key_file, replace_key_file, sealing_key
-from arabesque.app.principal import Principal
-from arabesque.app.secret_rotation import rotate_key
+from arabesque.app.secrets.master_key import MasterKeys, read_key_file, replace_key_file, sealing_key
+from arabesque.app.secrets.project_secrets import project_secret, set_project_secret
+from arabesque.app.secrets.rotation import rotate_key
 from arabesque.app.serve import open_service
-from arabesque.app.webhooks import create_subscription, set_project_secret
+from arabesque.app.webhooks.subscriptions import create_subscription
 from arabesque.cli import app
 from arabesque.store import Database
 from arabesque.store.sealed import SecretKeyError, key_id_of

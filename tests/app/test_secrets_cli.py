@@ -32,7 +32,7 @@ def test_postgresql_without_the_key_refuses_to_start_and_names_the_variable(args
 def test_generate_key_prints_a_key_the_service_accepts() -> None:
     from typer.testing import CliRunner
 
-    from arabesque.app.master_key import load_master_keys
+    from arabesque.app.secrets.master_key import load_master_keys
     from arabesque.cli import app
 
     out = CliRunner().invoke(app, ["secrets", "generate-key"])

@@ -11,8 +11,8 @@ import pytest
 from argon2 import PasswordHasher
 from typer.testing import CliRunner
 
+from arabesque.app.access.users import load_member, verify_login
 from arabesque.app.bootstrap import bootstrap
-from arabesque.app.users import load_member, verify_login
 from arabesque.cli import app
 from arabesque.store import Database
 
@@ -22,7 +22,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     monkeypatch.setenv("ARABESQUE_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("ARABESQUE_DATABASE_URL", raising=False)
     monkeypatch.delenv("ARABESQUE_USER_PASSWORD", raising=False)
-    from arabesque.app import users  # production argon2 costs about a second per hash; tests need no such cost
+    from arabesque.app.access import users  # production argon2 costs about a second per hash; tests need no such cost
 
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     database = Database(f"sqlite:///{(tmp_path / 'arabesque.db').resolve()}")

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 from web_helpers import PASSWORD, seed_site
 
+from arabesque.app.access.login import LoginThrottle, client_key, login, pair_key, prune_expired
 from arabesque.app.errors import TooManyRequests, Unauthorized
-from arabesque.app.login import LoginThrottle, client_key, login, pair_key, prune_expired
 from arabesque.store import Database, LoginCounter
 
 

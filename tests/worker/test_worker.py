@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 from standardwebhooks import Webhook
 from starlette.testclient import TestClient
 
-from arabesque.app.effect_results import apply_http_result
-from arabesque.app.read_workflows import get_workflow
-from arabesque.app.run_workflow import run_workflow
-from arabesque.app.send_event import send_event
-from arabesque.app.webhooks import create_subscription
+from arabesque.app.outcomes.apply_http_result import apply_http_result
+from arabesque.app.webhooks.subscriptions import create_subscription
+from arabesque.app.workflows.queries import get_workflow
+from arabesque.app.workflows.run_workflow import run_workflow
+from arabesque.app.workflows.send_event import send_event
 from arabesque.effects.retry import Backoff
 from arabesque.effects.webhook import WebhookSender
 from arabesque.engine import HttpOutcome
@@ -452,7 +452,7 @@ def test_an_unexpected_error_sending_a_webhook_is_a_failed_attempt_and_retried(
 def test_a_child_start_that_fails_unexpectedly_is_retried_then_dead_lettered(
     db: Database, tenant: Tenant, worker: Worker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from arabesque.app import children
+    from arabesque.app.workflows import children
 
     def broken(db: Database, effect: Any) -> None:
         raise RuntimeError("child bug")

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Body, Query
 
 from arabesque.api.deps import Caller, Db
 from arabesque.api.schemas import MAX_LIMIT, MAX_PAGE, UpgradeDefinitionRequest, error_responses, links
-from arabesque.app.create_definition import create_definition
-from arabesque.app.read_definitions import get_definition, list_definitions
-from arabesque.app.upgrade_definition import upgrade_definition
+from arabesque.app.definitions.create_definition import create_definition
+from arabesque.app.definitions.queries import get_definition, list_definitions
+from arabesque.app.definitions.upgrade_definition import upgrade_definition
 
 router = APIRouter(prefix="/api/v1/workflow-definition", tags=["definitions"], responses=error_responses(400, 401, 503))
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from arabesque.api.deps import Caller, Db
 from arabesque.api.schemas import error_responses
-from arabesque.app.read_entities import get_business, get_end_user
+from arabesque.app.entities.queries import get_business, get_end_user
 
 router = APIRouter(prefix="/api/v1/external", tags=["entities"], responses=error_responses(400, 401, 404, 503))
 

@@ -11,7 +11,8 @@ from fastapi.responses import FileResponse
 from arabesque.api.deps import Caller, Db, FilesDir
 from arabesque.api.schemas import error_responses, links
 from arabesque.app.errors import TooLarge
-from arabesque.app.files import MAX_FILE_BYTES, get_file, store_file
+from arabesque.app.files.queries import get_file
+from arabesque.app.files.store_file import MAX_FILE_BYTES, store_file
 from arabesque.app.input_text import check_fields
 
 router = APIRouter(prefix="/api/v1/external/files", tags=["files"], responses=error_responses(400, 401, 503))

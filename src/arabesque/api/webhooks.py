@@ -9,13 +9,13 @@ from pydantic import BaseModel, Field
 
 from arabesque.api.deps import Caller, Db
 from arabesque.api.schemas import error_responses, links
-from arabesque.app.webhooks import (
+from arabesque.app.secrets.project_secrets import set_project_secret
+from arabesque.app.webhooks.subscriptions import (
     create_subscription,
     delete_subscription,
     list_deliveries,
     list_subscriptions,
     redeliver,
-    set_project_secret,
 )
 
 router = APIRouter(prefix="/api/v1/external", tags=["webhooks"], responses=error_responses(400, 401, 503))

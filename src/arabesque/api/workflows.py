@@ -19,11 +19,11 @@ from arabesque.api.schemas import (
     error_responses,
     links,
 )
-from arabesque.app.decide_document import decide_document
-from arabesque.app.patch_workflow import patch_workflow
-from arabesque.app.read_workflows import get_context, get_workflow, list_workflows
-from arabesque.app.run_workflow import run_workflow
-from arabesque.app.send_event import send_event
+from arabesque.app.workflows.decide_document import decide_document
+from arabesque.app.workflows.patch_workflow import patch_workflow
+from arabesque.app.workflows.queries import get_context, get_workflow, list_workflows
+from arabesque.app.workflows.run_workflow import run_workflow
+from arabesque.app.workflows.send_event import send_event
 
 router = APIRouter(prefix="/api/v1/external/workflows", tags=["workflows"], responses=error_responses(400, 401, 503))
 

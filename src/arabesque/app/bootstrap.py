@@ -12,9 +12,9 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from arabesque.app.api_keys import create_api_key
-from arabesque.app.create_definition import insert_definition
-from arabesque.app.queues import seed_queues
+from arabesque.app.access.api_keys import create_api_key
+from arabesque.app.cases.queues import seed_queues
+from arabesque.app.definitions.create_definition import insert_definition
 from arabesque.store import Customer, Database, Project, User, UserProject
 
 __all__ = ["ADMIN_EMAIL", "FirstStart", "bootstrap", "create_tenant"]

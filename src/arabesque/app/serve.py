@@ -1,6 +1,6 @@
 """Use case: what `arabesque serve` needs before it listens: the database, migrated and seeded.
 
-The database is opened with the key for secrets at rest (`app/master_key.py`): `ARABESQUE_SECRET_KEY`, or on
+The database is opened with the key for secrets at rest (`app/secrets/master_key.py`): `ARABESQUE_SECRET_KEY`, or on
 SQLite the data directory's key file; on PostgreSQL without the variable `MasterKeyError` stops the
 process before it does anything."""
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from arabesque.app.bootstrap import FirstStart, bootstrap
 from arabesque.app.errors import InvalidInput
-from arabesque.app.master_key import load_master_keys
+from arabesque.app.secrets.master_key import load_master_keys
 from arabesque.store import Database, data_dir, database_url
 
 __all__ = ["TRUSTED_PROXIES_ENV", "Service", "examples_dir", "forwarded_options", "open_service"]

@@ -7,24 +7,22 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from arabesque.app.admin import (
+from arabesque.app.access.api_keys import create_key, list_keys, revoke_key
+from arabesque.app.access.members import ROLES, require_role
+from arabesque.app.access.users import add_user, list_users, update_user
+from arabesque.app.cases.get_case import definition_graph
+from arabesque.app.cases.queues import ENTITIES, definition_choices, delete_queue, get_queue, list_queues, save_queue
+from arabesque.app.definitions.queries import definition_detail, definition_versions
+from arabesque.app.definitions.upload_definition import upload_definition
+from arabesque.app.errors import AppError, InvalidInput
+from arabesque.app.webhooks.subscriptions import (
     WEBHOOK_EVENTS,
     add_webhook,
-    create_key,
-    definition_detail,
-    definition_versions,
-    list_keys,
     redeliver_webhook,
     remove_webhook,
-    revoke_key,
-    upload_definition,
     webhook_detail,
     webhooks,
 )
-from arabesque.app.errors import AppError, InvalidInput
-from arabesque.app.members import ROLES, require_role
-from arabesque.app.queues import ENTITIES, definition_choices, delete_queue, get_queue, list_queues, save_queue
-from arabesque.app.users import add_user, list_users, update_user
 from arabesque.web.app import CurrentMember, Form, MultiForm, db_of, flash, redirect, render
 from arabesque.web.diagram import layout
 
@@ -166,7 +164,9 @@ def definitions_upload(request: Request, member: CurrentMember, form: Form) -> R
 @router.get("/definitions/{definition_id}")
 def definition_page(request: Request, definition_id: str, member: CurrentMember) -> Response:
     detail = definition_detail(db_of(request), member, definition_id)
-    return render(request, "admin/definition.html", {"d": detail, "diagram": layout(detail["graph"])})
+    return render(
+        request, "admin/definition.html", {"d": detail, "diagram": layout(definition_graph(detail["definition"]))}
+    )
 
 
 # --- API keys ----------------------------------------------------------------------------------------

@@ -22,12 +22,12 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
+from arabesque.app.access.login import LoginThrottle
+from arabesque.app.access.members import Member
+from arabesque.app.access.web_sessions import ActiveSession, resume_session
+from arabesque.app.cases.queues import list_queues
 from arabesque.app.errors import AppError
 from arabesque.app.input_text import check_fields
-from arabesque.app.login import LoginThrottle
-from arabesque.app.members import Member
-from arabesque.app.queues import list_queues
-from arabesque.app.web_sessions import ActiveSession, resume_session
 from arabesque.store import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, Database, database_unavailable
 from arabesque.web._headers import SecurityHeaders
 from arabesque.web._session import CsrfError, SessionMiddleware, anonymous_csrf, check_csrf, session_of

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from arabesque.app.access.login import login
+from arabesque.app.access.users import change_password, my_memberships
+from arabesque.app.access.web_sessions import ActiveSession, end_session, switch_project
 from arabesque.app.errors import InvalidInput, TooManyRequests, Unauthorized
-from arabesque.app.login import login
-from arabesque.app.users import change_password, my_memberships
-from arabesque.app.web_sessions import ActiveSession, end_session, switch_project
 from arabesque.web._session import check_csrf, session_of
 from arabesque.web.app import CurrentSession, Form, MaybeSession, db_of, flash, redirect, render
 

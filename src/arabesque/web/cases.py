@@ -9,23 +9,23 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 
-from arabesque.app.case_actions import (
+from arabesque.app.access.users import list_users
+from arabesque.app.cases.ask_for_reuploads import ask_for_all_reuploads
+from arabesque.app.cases.case_actions import (
     add_note,
     assign_case,
     case_event,
     director_document_decision,
     document_decision,
 )
-from arabesque.app.case_form import build_fields, rows_of
-from arabesque.app.case_list import SORTS, STATUSES, list_cases, parse_case_query
-from arabesque.app.case_reuploads import ask_for_all_reuploads
-from arabesque.app.case_view import TABS, case_version, get_case, pick_tab
-from arabesque.app.create_case import create_case, manual_form
-from arabesque.app.document_properties import document_form, edit_document
+from arabesque.app.cases.create_case import create_case, manual_form
+from arabesque.app.cases.edit_document import document_form, edit_document
+from arabesque.app.cases.entity_form import build_fields, rows_of
+from arabesque.app.cases.get_case import TABS, case_version, get_case, pick_tab
+from arabesque.app.cases.list_cases import SORTS, STATUSES, list_cases, parse_case_query
+from arabesque.app.cases.queues import list_queues
 from arabesque.app.errors import InvalidInput, NotFound
-from arabesque.app.files import get_file
-from arabesque.app.queues import list_queues
-from arabesque.app.users import list_users
+from arabesque.app.files.queries import get_file
 from arabesque.web.app import CurrentMember, Form, db_of, flash, redirect, render
 from arabesque.web.diagram import layout
 
