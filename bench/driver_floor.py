@@ -248,7 +248,7 @@ def main() -> int:
                 "ARABESQUE_DATA_DIR": tmp,
                 "ARABESQUE_SECRET_KEY": "driver-floor-benchmark-key-" + uuid.uuid4().hex,  # required on PostgreSQL
             }
-            seed = "from arabesque.app.serve import open_service; open_service().db.dispose()"
+            seed = "from arabesque.cli.serve import open_service; open_service().db.dispose()"
             subprocess.run([sys.executable, "-c", seed], env=env, check=True, capture_output=True, timeout=120)
         psql(url, "ANALYZE")
         driver = driver_floor(url, args.transactions)

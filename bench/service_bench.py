@@ -307,7 +307,7 @@ class Server:
 
     def _seed_in_process(self) -> str:
         code = (
-            "from arabesque.app.serve import open_service\n"
+            "from arabesque.cli.serve import open_service\n"
             "s = open_service()\n"
             "print('API key (shown once):', s.first_start.api_key if s.first_start else '')\n"
         )

@@ -37,11 +37,11 @@ import httpx
 from sqlalchemy import create_engine, func, select, text
 
 from arabesque.app.access.principal import Principal
-from arabesque.app.bootstrap import create_tenant
 from arabesque.app.definitions.create_definition import insert_definition
 from arabesque.app.secrets.master_key import MasterKeys, generate_key
 from arabesque.app.webhooks.subscriptions import create_subscription
 from arabesque.app.workflows.run_workflow import run_workflow
+from arabesque.cli.bootstrap import create_tenant
 from arabesque.effects.webhook import encode_body, sign_headers
 from arabesque.store import Database, OutboxEffect, upgrade
 

@@ -116,8 +116,8 @@ class Tenant:
 
 def make_tenant(db: Database, name: str, with_examples: bool = True) -> Tenant:
     from arabesque.app.access.api_keys import create_api_key
-    from arabesque.app.bootstrap import create_tenant
     from arabesque.app.definitions.create_definition import insert_definition
+    from arabesque.cli.bootstrap import create_tenant
 
     project_id = create_tenant(db, name)
     if with_examples:

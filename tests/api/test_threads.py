@@ -36,7 +36,7 @@ def test_each_process_of_serve_workers_reads_its_threads_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from arabesque.api.app import THREADS_ENV, app_from_env
-    from arabesque.app.serve import open_service
+    from arabesque.cli.serve import open_service
 
     monkeypatch.delenv("ARABESQUE_DATABASE_URL", raising=False)
     monkeypatch.setenv("ARABESQUE_DATA_DIR", str(tmp_path / "data"))

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from arabesque.app.access.api_keys import authenticate, create_api_key, hash_key, revoke_api_key
-from arabesque.app.bootstrap import create_tenant
 from arabesque.app.errors import NotFound, Unauthorized
+from arabesque.cli.bootstrap import create_tenant
 from arabesque.store import ApiKey, Database, utcnow
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from arabesque.app.access.api_keys import authenticate
-from arabesque.app.bootstrap import bootstrap
 from arabesque.app.definitions.queries import list_definitions
 from arabesque.cli import app
+from arabesque.cli.bootstrap import bootstrap
 from arabesque.store import Database, User
 from service_fixtures import EXAMPLES
 

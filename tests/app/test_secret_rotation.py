@@ -10,13 +10,13 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from arabesque.app.access.principal import Principal
-from arabesque.app.bootstrap import create_tenant
 from arabesque.app.secrets.master_key import MasterKeys, read_key_file, replace_key_file, sealing_key
 from arabesque.app.secrets.project_secrets import project_secret, set_project_secret
 from arabesque.app.secrets.rotation import rotate_key
-from arabesque.app.serve import open_service
 from arabesque.app.webhooks.subscriptions import create_subscription
 from arabesque.cli import app
+from arabesque.cli.bootstrap import create_tenant
+from arabesque.cli.serve import open_service
 from arabesque.store import Database
 from arabesque.store.sealed import SecretKeyError, key_id_of
 from service_fixtures import SECRET_BOX, TEST_SECRET_KEY, Tenant

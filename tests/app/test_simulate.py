@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from arabesque.app.simulate import simulate_files
+from arabesque.cli.simulate import simulate_files
 
 CHART = {"initial": "a", "states": {"a": {"on": {"GO": "b"}}, "b": {"type": "final"}}}
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from arabesque.app.limits import ServiceLimits
-from arabesque.app.simulate import simulate_files
+from arabesque.cli.simulate import simulate_files
 from limits_fixtures import REDUCE_MERGE
 
 

@@ -12,8 +12,8 @@ from argon2 import PasswordHasher
 from typer.testing import CliRunner
 
 from arabesque.app.access.users import load_member, verify_login
-from arabesque.app.bootstrap import bootstrap
 from arabesque.cli import app
+from arabesque.cli.bootstrap import bootstrap
 from arabesque.store import Database
 
 

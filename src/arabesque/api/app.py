@@ -82,7 +82,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def app_from_env() -> FastAPI:
     """The application over the configured database (`ARABESQUE_DATABASE_URL` / `ARABESQUE_DATA_DIR`),
     already migrated: what each process of `arabesque serve --workers N` serves (uvicorn `--factory`)."""
-    from arabesque.app.serve import open_service
+    from arabesque.cli.serve import open_service
 
     service = open_service(seed=False, migrate=False)
     threads = os.environ.get(THREADS_ENV)

@@ -41,7 +41,7 @@ def simulate(
     ] = None,
 ) -> None:
     """Run a definition on events and print each resulting snapshot as JSON Lines."""
-    from arabesque.app.simulate import simulate_files
+    from arabesque.cli.simulate import simulate_files
 
     raise typer.Exit(simulate_files(definition, context, state, events, secrets))
 
@@ -109,7 +109,7 @@ def serve(
     from arabesque.api import create_app
     from arabesque.api.app import THREADS_ENV
     from arabesque.app.errors import AppError
-    from arabesque.app.serve import forwarded_options, open_service
+    from arabesque.cli.serve import forwarded_options, open_service
 
     try:
         forwarded = forwarded_options()
@@ -163,7 +163,7 @@ def worker_command(
     concurrency: Annotated[int, typer.Option(help="Effects executed at once (threads).")] = 4,
 ) -> None:
     """Execute the outbox's effects (plugin calls, child workflows, webhooks) until SIGTERM."""
-    from arabesque.worker.main import run_worker
+    from arabesque.cli.worker import run_worker
 
     run_worker(concurrency)
 
@@ -191,7 +191,7 @@ def api_keys_create(
     """Create an API key; the key alone is printed on the last line."""
     from arabesque.app.access.api_keys import create_api_key
     from arabesque.app.errors import AppError
-    from arabesque.app.serve import open_service
+    from arabesque.cli.serve import open_service
 
     service = open_service(seed=False)
     try:
@@ -210,7 +210,7 @@ def api_keys_revoke(
     """Revoke an API key."""
     from arabesque.app.access.api_keys import revoke_api_key
     from arabesque.app.errors import AppError
-    from arabesque.app.serve import open_service
+    from arabesque.cli.serve import open_service
 
     service = open_service(seed=False)
     try:
@@ -235,7 +235,7 @@ def users_create(
 
     from arabesque.app.access.users import create_user
     from arabesque.app.errors import AppError
-    from arabesque.app.serve import open_service
+    from arabesque.cli.serve import open_service
 
     service = open_service(seed=False)
     try:
@@ -259,7 +259,7 @@ def users_list(
 
     from arabesque.app.access.users import list_members
     from arabesque.app.errors import AppError
-    from arabesque.app.serve import open_service
+    from arabesque.cli.serve import open_service
 
     service = open_service(seed=False)
     try:
@@ -284,7 +284,7 @@ def users_set_password(
 
     from arabesque.app.access.users import set_password
     from arabesque.app.errors import AppError
-    from arabesque.app.serve import open_service
+    from arabesque.cli.serve import open_service
 
     given = os.environ.get("ARABESQUE_USER_PASSWORD")
     service = open_service(seed=False)
@@ -308,7 +308,7 @@ def projects_create(
     """Create a project; its id is printed alone on the last line."""
     from arabesque.app.access.projects import create_project
     from arabesque.app.errors import AppError
-    from arabesque.app.serve import open_service
+    from arabesque.cli.serve import open_service
 
     service = open_service(seed=False)
     try:
@@ -327,7 +327,7 @@ def projects_list(
     import json
 
     from arabesque.app.access.projects import list_projects
-    from arabesque.app.serve import open_service
+    from arabesque.cli.serve import open_service
 
     projects = list_projects(open_service(seed=False).db)
     if as_json:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from arabesque.app.bootstrap import FirstStart, bootstrap
 from arabesque.app.errors import InvalidInput
 from arabesque.app.secrets.master_key import load_master_keys
+from arabesque.cli.bootstrap import FirstStart, bootstrap
 from arabesque.store import Database, data_dir, database_url
 
 __all__ = ["TRUSTED_PROXIES_ENV", "Service", "examples_dir", "forwarded_options", "open_service"]

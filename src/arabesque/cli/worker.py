@@ -7,7 +7,7 @@ import signal
 import threading
 from types import FrameType
 
-from arabesque.app.serve import open_service
+from arabesque.cli.serve import open_service
 from arabesque.worker.runner import Worker, WorkerSettings
 
 __all__ = ["run_worker"]
