@@ -56,11 +56,11 @@ from argon2 import PasswordHasher  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
-from arabesque.api.app import create_app  # noqa: E402
 from arabesque.app.access.users import load_member  # noqa: E402
 from arabesque.app.cases.list_cases import CaseQuery, list_cases  # noqa: E402
 from arabesque.app.cases.queues import list_queues, seed_queues  # noqa: E402
 from arabesque.app.definitions.create_definition import insert_definition  # noqa: E402
+from arabesque.asgi import create_app  # noqa: E402
 from arabesque.cli.bootstrap import create_tenant  # noqa: E402
 from arabesque.store import Database, WorkflowDefinition, upgrade  # noqa: E402
 

@@ -218,7 +218,7 @@ def free_port() -> int:
 def app_factory() -> Any:
     """`uvicorn --factory service_bench:app_factory`: the application each process of `arabesque serve` serves
     (`ARABESQUE_API_THREADS` threads per process when set, as `--threads` sets it)."""
-    from arabesque.api.app import app_from_env
+    from arabesque.asgi import app_from_env
 
     return app_from_env()
 
@@ -273,7 +273,7 @@ class Server:
                 "--log-level",
                 "info",
             ]
-            self.describe = f"uvicorn --factory --workers {workers} over arabesque.api.create_app (seeded in-process)"
+            self.describe = f"uvicorn --factory --workers {workers} over arabesque.asgi.create_app (seeded in-process)"
             if threads is not None:
                 self.env["ARABESQUE_API_THREADS"] = str(threads)
                 self.describe += f", {threads} threads per process"

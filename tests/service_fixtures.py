@@ -140,7 +140,7 @@ def other_tenant(db: Database) -> Tenant:
 
 @pytest.fixture
 def client(db: Database, tmp_path: Path) -> Iterator[TestClient]:
-    from arabesque.api import create_app
+    from arabesque.asgi import create_app
 
     with TestClient(create_app(db, tmp_path / "files"), raise_server_exceptions=False) as c:
         yield c

@@ -66,11 +66,11 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     import uvicorn
 
-    from arabesque.api import create_app
     from arabesque.app.access import users
     from arabesque.app.access.principal import Principal
     from arabesque.app.files.store_file import store_file
     from arabesque.app.workflows.run_workflow import run_workflow
+    from arabesque.asgi import create_app
 
     saved = users._hasher
     users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -106,9 +106,8 @@ def serve(
 
     import uvicorn
 
-    from arabesque.api import create_app
-    from arabesque.api.app import THREADS_ENV
     from arabesque.app.errors import AppError
+    from arabesque.asgi import THREADS_ENV, create_app
     from arabesque.cli.serve import forwarded_options, open_service
 
     try:
@@ -135,7 +134,7 @@ def serve(
             # this supervising process: one worker for the deployment, woken by NOTIFY on PostgreSQL (on
             # SQLite it polls, ARABESQUE_WORKER_POLL_SECONDS, as API commits happen in other processes).
             uvicorn.run(
-                "arabesque.api.app:app_from_env",
+                "arabesque.asgi:app_from_env",
                 factory=True,
                 host=host,
                 port=port,
