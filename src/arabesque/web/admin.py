@@ -14,7 +14,7 @@ from arabesque.app.cases.get_case import definition_graph
 from arabesque.app.cases.queues import ENTITIES, definition_choices, delete_queue, get_queue, list_queues, save_queue
 from arabesque.app.definitions.queries import definition_detail, definition_versions
 from arabesque.app.definitions.upload_definition import upload_definition
-from arabesque.app.errors import AppError, InvalidInput
+from arabesque.app.errors import AppError, Forbidden, InvalidInput
 from arabesque.app.webhooks.subscriptions import (
     WEBHOOK_EVENTS,
     add_webhook,
@@ -23,6 +23,7 @@ from arabesque.app.webhooks.subscriptions import (
     webhook_detail,
     webhooks,
 )
+from arabesque.http_status import status_of
 from arabesque.web.app import CurrentMember, Form, MultiForm, db_of, flash, redirect, render
 from arabesque.web.diagram import layout
 
@@ -59,9 +60,9 @@ def users_create(request: Request, member: CurrentMember, form: Form) -> Respons
             form.get("name", ""),
         )
     except (InvalidInput, AppError) as exc:
-        if exc.status_code == 403:
+        if isinstance(exc, Forbidden):
             raise
-        return _users_page(request, member, {"errors": _errors(exc), "values": form}, status=exc.status_code)
+        return _users_page(request, member, {"errors": _errors(exc), "values": form}, status=status_of(exc))
     if created.password:  # shown in this response only: never in a cookie or a redirect
         return _users_page(request, member, {"created": created})
     existing = " (an existing account: their password is unchanged)" if created.existing else ""
@@ -148,7 +149,7 @@ def definitions_upload(request: Request, member: CurrentMember, form: Form) -> R
     try:
         out = upload_definition(db_of(request), member, text)
     except AppError as exc:
-        if exc.status_code == 403:
+        if isinstance(exc, Forbidden):
             raise
         ctx = {
             "definitions": definition_versions(db_of(request), member),
@@ -156,7 +157,7 @@ def definitions_upload(request: Request, member: CurrentMember, form: Form) -> R
             "message": exc.message,
             "text": text,
         }
-        return render(request, "admin/definitions.html", ctx, status=exc.status_code)
+        return render(request, "admin/definitions.html", ctx, status=status_of(exc))
     flash(request, f"Stored {out['name']} version {out['version']}")
     return redirect(f"/admin/definitions/{out['id']}")
 

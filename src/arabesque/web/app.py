@@ -28,6 +28,7 @@ from arabesque.app.access.web_sessions import ActiveSession, resume_session
 from arabesque.app.cases.queues import list_queues
 from arabesque.app.errors import AppError
 from arabesque.app.input_text import check_fields
+from arabesque.http_status import status_of
 from arabesque.store import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, Database, database_unavailable
 from arabesque.web._headers import SecurityHeaders
 from arabesque.web._session import CsrfError, SessionMiddleware, anonymous_csrf, check_csrf, session_of
@@ -228,7 +229,7 @@ def create_web_app(db: Database, files_dir: Path, secret: str) -> FastAPI:
     @web.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
         details = "; ".join(f"{e.get('path')}: {e.get('message')}" for e in exc.errors or [])
-        return await _error_page(request, exc.status_code, f"{exc.message} ({details})" if details else exc.message)
+        return await _error_page(request, status_of(exc), f"{exc.message} ({details})" if details else exc.message)
 
     @web.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:

@@ -12,6 +12,7 @@ from arabesque.app.access.login import login
 from arabesque.app.access.users import change_password, my_memberships
 from arabesque.app.access.web_sessions import ActiveSession, end_session, switch_project
 from arabesque.app.errors import InvalidInput, TooManyRequests, Unauthorized
+from arabesque.http_status import status_of
 from arabesque.web._session import check_csrf, session_of
 from arabesque.web.app import CurrentSession, Form, MaybeSession, db_of, flash, redirect, render
 
@@ -47,7 +48,7 @@ def login_submit(request: Request, form: Form) -> Response:
         started = login(db_of(request), throttle, email, form.get("password", ""), client_address(request))
     except (Unauthorized, TooManyRequests) as exc:
         ctx = {"next": target, "email": email, "error": exc.message}
-        return render(request, "login.html", ctx, status=exc.status_code)
+        return render(request, "login.html", ctx, status=status_of(exc))
     cookie = session_of(request)
     cookie.clear()  # a fresh cookie: the new session's token, no sign-in form token
     cookie["sid"] = started.token
@@ -100,7 +101,7 @@ def account_password(request: Request, active: CurrentSession, form: Form) -> Re
             raise
     except (InvalidInput, TooManyRequests) as exc:
         errors = {e["path"]: e["message"] for e in exc.errors or [{"path": "", "message": exc.message}]}
-        return _account(request, active, errors, status=exc.status_code)
+        return _account(request, active, errors, status=status_of(exc))
     throttle.succeeded(member.email, client)
     flash(request, "Password changed; your other sessions were signed out")
     return redirect("/account")
