@@ -24,8 +24,9 @@ from arabesque.app.webhooks.subscriptions import (
     webhooks,
 )
 from arabesque.http_status import status_of
-from arabesque.web.app import CurrentMember, Form, MultiForm, db_of, flash, redirect, render
+from arabesque.web.deps import CurrentMember, Form, MultiForm, PageMember, db_of, load_sidebar
 from arabesque.web.diagram import layout
+from arabesque.web.render import flash, redirect, render
 
 router = APIRouter(prefix="/admin")
 
@@ -39,6 +40,7 @@ def _errors(exc: AppError) -> dict[str, str]:
 
 def _users_page(request: Request, member: Any, extra: dict[str, Any] | None = None, status: int = 200) -> Response:
     ctx = {"users": list_users(db_of(request), member), "roles": ROLES}
+    load_sidebar(request)
     return render(request, "admin/users.html", ctx | (extra or {}), status=status)
 
 
@@ -81,7 +83,7 @@ def users_update(request: Request, user_id: str, member: CurrentMember, form: Fo
 
 
 @router.get("/queues")
-def queues_page(request: Request, member: CurrentMember) -> Response:
+def queues_page(request: Request, member: PageMember) -> Response:
     require_role(member, "admin")
     return render(request, "admin/queues.html", {"all_queues": list_queues(db_of(request), member)})
 
@@ -90,6 +92,7 @@ def _queue_form(
     request: Request, member: Any, queue: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> Response:
     ctx = {"q": queue, "entities": ENTITIES, "choices": definition_choices(db_of(request), member), "errors": errors}
+    load_sidebar(request)
     return render(request, "admin/queue_form.html", ctx, status=status)
 
 
@@ -139,7 +142,7 @@ def queue_delete(request: Request, queue_id: str, member: CurrentMember, _form: 
 
 
 @router.get("/definitions")
-def definitions_page(request: Request, member: CurrentMember) -> Response:
+def definitions_page(request: Request, member: PageMember) -> Response:
     return render(request, "admin/definitions.html", {"definitions": definition_versions(db_of(request), member)})
 
 
@@ -157,13 +160,14 @@ def definitions_upload(request: Request, member: CurrentMember, form: Form) -> R
             "message": exc.message,
             "text": text,
         }
+        load_sidebar(request)
         return render(request, "admin/definitions.html", ctx, status=status_of(exc))
     flash(request, f"Stored {out['name']} version {out['version']}")
     return redirect(f"/admin/definitions/{out['id']}")
 
 
 @router.get("/definitions/{definition_id}")
-def definition_page(request: Request, definition_id: str, member: CurrentMember) -> Response:
+def definition_page(request: Request, definition_id: str, member: PageMember) -> Response:
     detail = definition_detail(db_of(request), member, definition_id)
     return render(
         request, "admin/definition.html", {"d": detail, "diagram": layout(definition_graph(detail["definition"]))}
@@ -174,12 +178,12 @@ def definition_page(request: Request, definition_id: str, member: CurrentMember)
 
 
 @router.get("/keys")
-def keys_page(request: Request, member: CurrentMember) -> Response:
+def keys_page(request: Request, member: PageMember) -> Response:
     return render(request, "admin/keys.html", {"keys": list_keys(db_of(request), member)})
 
 
 @router.post("/keys")
-def keys_create(request: Request, member: CurrentMember, form: Form) -> Response:
+def keys_create(request: Request, member: PageMember, form: Form) -> Response:
     created = create_key(db_of(request), member, form.get("name", ""))
     ctx = {"keys": list_keys(db_of(request), member), "created": created.key}
     return render(request, "admin/keys.html", ctx)
@@ -197,6 +201,7 @@ def keys_revoke(request: Request, key_id: str, member: CurrentMember, _form: For
 
 def _webhooks_page(request: Request, member: Any, extra: dict[str, Any] | None = None, status: int = 200) -> Response:
     ctx = {"webhooks": webhooks(db_of(request), member), "events": WEBHOOK_EVENTS, "errors": {}, "values": {}}
+    load_sidebar(request)
     return render(request, "admin/webhooks.html", ctx | (extra or {}), status=status)
 
 
@@ -219,7 +224,7 @@ def webhooks_create(request: Request, member: CurrentMember, form: MultiForm) ->
 
 
 @router.get("/webhooks/{subscription_id}")
-def webhook_page(request: Request, subscription_id: str, member: CurrentMember) -> Response:
+def webhook_page(request: Request, subscription_id: str, member: PageMember) -> Response:
     return render(request, "admin/webhook.html", {"w": webhook_detail(db_of(request), member, subscription_id)})
 
 

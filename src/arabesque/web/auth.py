@@ -14,7 +14,8 @@ from arabesque.app.access.web_sessions import ActiveSession, end_session, switch
 from arabesque.app.errors import InvalidInput, TooManyRequests, Unauthorized
 from arabesque.http_status import status_of
 from arabesque.web._session import check_csrf, session_of
-from arabesque.web.app import CurrentSession, Form, MaybeSession, db_of, flash, redirect, render
+from arabesque.web.deps import CurrentSession, Form, MaybeSession, Sidebar, db_of, load_sidebar
+from arabesque.web.render import flash, redirect, render
 
 router = APIRouter()
 
@@ -40,7 +41,7 @@ def login_page(request: Request, active: MaybeSession, next: Annotated[str | Non
 
 
 @router.post("/login")
-def login_submit(request: Request, form: Form) -> Response:
+def login_submit(request: Request, form: Form, _sidebar: Sidebar) -> Response:
     email = form.get("email", "")
     target = _safe_next(form.get("next"))
     throttle = request.app.state.throttle
@@ -77,6 +78,7 @@ def account_page(request: Request, active: CurrentSession) -> Response:
 
 def _account(request: Request, active: ActiveSession, errors: dict[str, str], status: int = 200) -> Response:
     ctx = {"memberships": my_memberships(db_of(request), active.member), "errors": errors}
+    load_sidebar(request)
     return render(request, "account.html", ctx, status=status)
 
 

@@ -26,8 +26,9 @@ from arabesque.app.cases.list_cases import SORTS, STATUSES, list_cases, parse_ca
 from arabesque.app.cases.queues import list_queues
 from arabesque.app.errors import InvalidInput, NotFound
 from arabesque.app.files.queries import get_file
-from arabesque.web.app import CurrentMember, Form, db_of, flash, redirect, render
+from arabesque.web.deps import CurrentMember, Form, PageMember, db_of, load_sidebar
 from arabesque.web.diagram import layout
+from arabesque.web.render import flash, redirect, render
 
 router = APIRouter()
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -60,7 +61,8 @@ def queue_page(request: Request, queue_id: str, member: CurrentMember) -> Respon
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     if request.headers.get("hx-request") and request.query_params.get("partial") == "rows":
-        return render(request, "cases/_rows.html", ctx)
+        return render(request, "cases/_rows.html", ctx)  # polled every 15 s: no sidebar to read
+    load_sidebar(request)
     return render(request, "cases/list.html", ctx)
 
 
@@ -92,9 +94,7 @@ def _form_page(
 
 
 @router.get("/queues/{queue_id}/new")
-def new_case_page(
-    request: Request, queue_id: str, member: CurrentMember, definition: Annotated[str, Query()]
-) -> Response:
+def new_case_page(request: Request, queue_id: str, member: PageMember, definition: Annotated[str, Query()]) -> Response:
     ctx = _form_page(request, member, queue_id, definition, {}, {})
     ctx["queue"] = {"id": queue_id}
     return render(request, "cases/new.html", ctx)
@@ -116,11 +116,13 @@ def new_case_submit(
             values = _drop_row(values, array, int(index) if index.isdigit() else n - 1, n)
         ctx = _form_page(request, member, queue_id, definition, values, {})
         ctx["queue"] = {"id": queue_id}
+        load_sidebar(request)
         return render(request, "cases/new.html", ctx)
     created = create_case(db_of(request), member, definition, form)
     if created.runtime_id is None:
         ctx = _form_page(request, member, queue_id, definition, form, created.errors)
         ctx["queue"] = {"id": queue_id}
+        load_sidebar(request)
         return render(request, "cases/new.html", ctx, status=400)
     link = f"/cases/{created.runtime_id}?queue={queue_id}"
     if form.get("add_another") == "on":
@@ -158,7 +160,7 @@ def _case_ctx(request: Request, member: Any, case_id: str) -> dict[str, Any]:
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, case_id: str, member: CurrentMember) -> Response:
+def case_page(request: Request, case_id: str, member: PageMember) -> Response:
     return render(request, "case/show.html", _case_ctx(request, member, case_id))
 
 
@@ -259,6 +261,7 @@ def document_properties(
         for shown in ctx["case"]["documents"]:
             if shown["id"] == document_id and shown["form"] is not None:
                 shown["form"] = document_form(schema, shown["raw"], dict(form), errors)
+        load_sidebar(request)
         return render(request, "case/show.html", ctx, status=400)
     flash(request, "Document updated")
     return redirect(_back(case_id, form) + f"#doc-{document_id}")
