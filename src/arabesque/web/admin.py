@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from arabesque.app.access.api_keys import create_key, list_keys, revoke_key
 from arabesque.app.access.members import ROLES, require_role
 from arabesque.app.access.users import add_user, list_users, update_user
-from arabesque.app.cases.get_case import definition_graph
 from arabesque.app.cases.queues import ENTITIES, definition_choices, delete_queue, get_queue, list_queues, save_queue
 from arabesque.app.definitions.queries import definition_detail, definition_versions
 from arabesque.app.definitions.upload_definition import upload_definition
@@ -25,7 +24,7 @@ from arabesque.app.webhooks.subscriptions import (
 )
 from arabesque.http_status import status_of
 from arabesque.web.deps import CurrentMember, Form, MultiForm, PageMember, db_of, load_sidebar
-from arabesque.web.diagram import layout
+from arabesque.web.diagram import definition_graph, layout
 from arabesque.web.render import flash, redirect, render
 
 router = APIRouter(prefix="/admin")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -19,15 +20,19 @@ from arabesque.app.cases.case_actions import (
     document_decision,
 )
 from arabesque.app.cases.create_case import create_case, manual_form
-from arabesque.app.cases.edit_document import document_form, edit_document
-from arabesque.app.cases.entity_form import build_fields, rows_of
-from arabesque.app.cases.get_case import TABS, case_version, get_case, pick_tab
-from arabesque.app.cases.list_cases import SORTS, STATUSES, list_cases, parse_case_query
+from arabesque.app.cases.edit_document import edit_document
+from arabesque.app.cases.entity_form import rows_of
+from arabesque.app.cases.get_case import case_version, get_case
+from arabesque.app.cases.list_cases import STATUSES, list_cases
 from arabesque.app.cases.queues import list_queues
 from arabesque.app.errors import InvalidInput, NotFound
 from arabesque.app.files.queries import get_file
+from arabesque.web.case_form import build_fields
+from arabesque.web.case_list import SORT_LABELS, parse_case_query, query_params
+from arabesque.web.case_view import TABS, case_view, pick_tab
 from arabesque.web.deps import CurrentMember, Form, PageMember, db_of, load_sidebar
 from arabesque.web.diagram import layout
+from arabesque.web.document_form import document_form
 from arabesque.web.render import flash, redirect, render
 
 router = APIRouter()
@@ -55,7 +60,8 @@ def queue_page(request: Request, queue_id: str, member: CurrentMember) -> Respon
         "result": result,
         "query": query,
         "queue": result["queue"],
-        "sorts": SORTS,
+        "params": partial(query_params, query),  # the query string of this view, with changes (pages)
+        "sorts": SORT_LABELS,
         "statuses": STATUSES,
         "users": [u for u in list_users(db, member) if u["status"] == "active"],
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
@@ -150,7 +156,7 @@ def _drop_row(values: dict[str, str], array: str, index: int, n: int) -> dict[st
 
 
 def _case_ctx(request: Request, member: Any, case_id: str) -> dict[str, Any]:
-    case = get_case(db_of(request), member, case_id)
+    case = case_view(get_case(db_of(request), member, case_id))
     return {
         "case": case,
         "tab": pick_tab(case["tabs"], request.query_params.get("activeTab")),

@@ -19,9 +19,9 @@ __all__ = ["ask_for_all_reuploads"]
 def ask_for_all_reuploads(db: Database, member: Member, runtime_id: str) -> int:
     """Returns how many workflows were sent `revision`."""
     case = get_case(db, member, runtime_id)
-    if not case["permissions"]["act"]:
+    if not case.permissions.act:
         raise Forbidden("Only the case's assignee or an admin may act on it; assign it to yourself first")
-    targets = case["reuploads"]
+    targets = case.reuploads
     if not targets:
         raise InvalidInput(
             "Nothing to ask for", [{"path": "documents", "message": "No document is marked for re-upload."}]

@@ -1,8 +1,9 @@
 """Use case: edit a document's type and properties from the case page (Ballerine's document details form,
 §5.6.2, `PATCH workflows/:id/documents/:docId`).
 
-The form comes from the definition's `documentsSchema`: the entries of the document's category (and issuer
-country, when both say one) give the type choices, and the chosen type's `propertiesSchema` gives the fields.
+The form (`web/document_form.py`) comes from the definition's `documentsSchema`: the entries of the document's
+category (and issuer country, when both say one) give the type choices, and the chosen type's `propertiesSchema`
+gives the fields.
 The category is never editable (as in Ballerine). Values are coerced from the form (numbers, booleans), empty
 ones left out (a cleared field is removed), validated against the `propertiesSchema` with every error named by
 its field, and written through the engine's DEEP_MERGE_CONTEXT (the documents array with this document's schema
@@ -32,10 +33,11 @@ from arabesque.app.workflows.runtime import (
 from arabesque.engine import BudgetExceeded, Event, Meter
 from arabesque.store import Database
 
-__all__ = ["document_form", "edit_document"]
+__all__ = ["document_entries", "edit_document"]
 
 
-def _entries(documents_schema: Any, doc: dict[str, Any]) -> list[dict[str, Any]]:
+def document_entries(documents_schema: Any, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `documentsSchema` entries that describe `doc`: its category's, and its issuer country's when both say one."""
     if not isinstance(documents_schema, list):
         return []
     category = doc.get("category")
@@ -49,69 +51,6 @@ def _entries(documents_schema: Any, doc: dict[str, Any]) -> list[dict[str, Any]]
             continue
         out.append(e)
     return out
-
-
-def _kind(schema: dict[str, Any]) -> str:
-    if isinstance(schema.get("enum"), list):
-        return "select"
-    t = schema.get("type")
-    if t == "boolean":
-        return "checkbox"
-    if t in ("number", "integer"):
-        return "number"
-    if schema.get("format") == "date":
-        return "date"
-    if schema.get("format") == "date-time":
-        return "datetime-local"
-    return "text"
-
-
-def document_form(
-    documents_schema: Any,
-    doc: dict[str, Any],
-    values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-) -> dict[str, Any] | None:
-    """The form of one document (None when the definition describes no document of its category)."""
-    entries = _entries(documents_schema, doc)
-    if not entries:
-        return None
-    types = list(dict.fromkeys(str(e.get("type")) for e in entries if e.get("type")))
-    chosen = (values or {}).get("type", doc.get("type"))
-    entry = next((e for e in entries if e.get("type") == chosen), entries[0])
-    raw_schema = entry.get("propertiesSchema")
-    schema: dict[str, Any] = raw_schema if isinstance(raw_schema, dict) else {}
-    required = set(schema.get("required") or [])
-    raw_current = doc.get("properties")
-    current: dict[str, Any] = raw_current if isinstance(raw_current, dict) else {}
-    fields = []
-    for name, prop in (schema.get("properties") or {}).items():
-        if not isinstance(prop, dict):
-            continue
-        if values is not None:
-            value: Any = values.get(f"prop.{name}", "")
-        else:
-            value = current.get(name, prop.get("default", ""))
-        fields.append(
-            {
-                "name": name,
-                "label": prop.get("title") or name,
-                "kind": _kind(prop),
-                "options": [str(o) for o in prop.get("enum") or []],
-                "value": "" if value is None else value,
-                "required": name in required,
-                "min": prop.get("minimum"),
-                "max": prop.get("maximum"),
-                "error": (errors or {}).get(f"prop.{name}"),
-            }
-        )
-    return {
-        "category": doc.get("category"),
-        "types": types,
-        "type": entry.get("type"),
-        "typeError": (errors or {}).get("type"),
-        "fields": fields,
-    }
 
 
 def _coerce(prop: dict[str, Any], raw: str) -> Any:
@@ -145,7 +84,7 @@ def edit_document(db: Database, member: Member, runtime_id: str, document_id: st
             require_open(rt, defn, "its documents can no longer be edited")
             if isinstance(doc.get("decision"), dict) and doc["decision"].get("status"):
                 raise Conflict("This document has a decision; undo it to edit the document")
-            entries = _entries((row.record or {}).get("documentsSchema"), doc)
+            entries = document_entries((row.record or {}).get("documentsSchema"), doc)
             if not entries:
                 raise InvalidInput("Validation error", [{"path": "type", "message": "No schema for this document."}])
             wanted = form.get("type") or doc.get("type")

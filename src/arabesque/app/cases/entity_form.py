@@ -1,4 +1,5 @@
-"""The "Add Case Manually" form, generated from a JSON Schema: fields to render, and values parsed back.
+"""The "Add Case Manually" form's schema and its values parsed back and validated (`web/case_form.py` builds the
+fields to render from the same schema).
 
 Pure functions, no I/O. Field names are dotted paths from the context (`entity.data.companyName`,
 `entity.data.ubos.0.firstName`), the same paths the validation errors carry, so every error lands
@@ -7,7 +8,6 @@ next to its field. Arrays of objects keep their row count in a hidden `__rows.<p
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from jsonschema import Draft7Validator
@@ -17,9 +17,17 @@ from arabesque.app.bounded_schema import bounded_errors, bounded_validator
 from arabesque.app.limits import budget_error, current_limits
 from arabesque.engine import BudgetExceeded, Meter
 
-__all__ = ["build_fields", "entity_schema", "friendly", "parse_form", "rows_of", "schema_errors"]
+__all__ = [
+    "SKIPPED_FIELDS",
+    "entity_schema",
+    "field_kind",
+    "friendly",
+    "parse_form",
+    "rows_of",
+    "schema_errors",
+]
 
-_SKIP = {"ballerineEntityId"}
+SKIPPED_FIELDS = {"ballerineEntityId"}
 _MAX_ROWS = 50
 
 
@@ -49,7 +57,8 @@ def entity_schema(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
     }, ui
 
 
-def _kind(schema: dict[str, Any]) -> str:
+def field_kind(schema: dict[str, Any]) -> str:
+    """How a property is entered: hidden, select, object, array (of objects), list, checkbox, number, text..."""
     if "const" in schema:
         return "hidden"
     t = schema.get("type")
@@ -71,86 +80,12 @@ def _kind(schema: dict[str, Any]) -> str:
     return {"email": "email", "date": "date", "date-time": "datetime-local"}.get(str(fmt), "text")
 
 
-def _options(schema: dict[str, Any]) -> list[tuple[str, str]]:
-    if schema.get("enum"):
-        return [(str(v), str(v).replace("_", " ").capitalize()) for v in schema["enum"] if v is not None]
-    return [(str(o["const"]), str(o.get("title") or o["const"])) for o in schema.get("oneOf") or []]
-
-
-def _label(name: str, schema: dict[str, Any], ui: dict[str, Any]) -> str:
-    if ui.get("ui:title") or ui.get("ui:label"):
-        return str(ui.get("ui:title") or ui.get("ui:label"))
-    if schema.get("title"):
-        return str(schema["title"])
-    if name == "id":
-        return "Correlation ID"
-    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ")
-    return words[:1].upper() + words[1:]
-
-
 def rows_of(form: dict[str, str], path: str) -> int:
+    """The number of rows the form has for the array at `path` (its hidden `__rows.<path>` input)."""
     try:
         return max(0, min(_MAX_ROWS, int(form.get(f"__rows.{path}", "1"))))
     except ValueError:
         return 1
-
-
-def build_fields(
-    schema: dict[str, Any],
-    ui: dict[str, Any],
-    form: dict[str, str],
-    errors: dict[str, list[str]],
-    path: str = "entity",
-    required: bool = True,
-) -> list[dict[str, Any]]:
-    """The fields of an object schema, with their current raw values and errors."""
-    out = []
-    req = set(schema.get("required") or [])
-    order = [str(k) for k in ui.get("ui:order") or [] if k in (schema.get("properties") or {})]
-    names = order + [k for k in (schema.get("properties") or {}) if k not in order]
-    for name in names:
-        sub = (schema.get("properties") or {})[name]
-        raw_ui = ui.get(name)
-        sub_ui: dict[str, Any] = raw_ui if isinstance(raw_ui, dict) else {}
-        if name in _SKIP or not isinstance(sub, dict) or sub_ui.get("hidden") or sub.get("hidden"):
-            continue
-        fpath = f"{path}.{name}"
-        kind = _kind(sub)
-        if sub_ui.get("ui:widget") == "hidden":
-            kind = "hidden"
-        field: dict[str, Any] = {
-            "name": fpath,
-            "label": _label(name, sub, sub_ui),
-            "kind": kind,
-            "required": name in req and required,
-            "help": sub.get("description") or (sub_ui.get("ui:help") if sub_ui else None),
-            "errors": errors.get(fpath, []),
-        }
-        if fpath == "entity.id":
-            field["help"] = field["help"] or "Leave blank to generate one."
-            field["required"] = False
-        if kind == "hidden":
-            field["value"] = str(sub.get("const", sub.get("default", "")))
-        elif kind == "object":
-            field["children"] = build_fields(sub, sub_ui, form, errors, fpath, name in req and required)
-        elif kind == "array":
-            items = sub.get("items") or {}
-            n = rows_of(form, fpath)
-            field["rows"] = [
-                build_fields(items, sub_ui.get("items") or {}, form, errors, f"{fpath}.{i}", True) for i in range(n)
-            ]
-            field["rowErrors"] = [errors.get(f"{fpath}.{i}", []) for i in range(n)]
-            field["count"] = n
-        else:
-            default = sub.get("default")
-            initial = "" if default is None else str(default)
-            field["value"] = form.get(fpath, initial.lower() if kind == "checkbox" else initial)
-            if kind == "select":
-                field["options"] = _options(sub)
-            if kind == "number" or kind == "integer":
-                field["min"], field["max"] = sub.get("minimum"), sub.get("maximum")
-        out.append(field)
-    return out
 
 
 def parse_form(schema: dict[str, Any], form: dict[str, str], path: str = "entity") -> dict[str, Any]:
@@ -158,10 +93,10 @@ def parse_form(schema: dict[str, Any], form: dict[str, str], path: str = "entity
     (a value that does not convert is kept as text, so validation reports it)."""
     out: dict[str, Any] = {}
     for name, sub in (schema.get("properties") or {}).items():
-        if name in _SKIP or not isinstance(sub, dict):
+        if name in SKIPPED_FIELDS or not isinstance(sub, dict):
             continue
         fpath = f"{path}.{name}"
-        kind = _kind(sub)
+        kind = field_kind(sub)
         if kind == "hidden":
             if "const" in sub or "default" in sub:
                 out[name] = sub.get("const", sub.get("default"))

@@ -17,7 +17,7 @@ UNIONed into the same semi-join, which reads migration 0004's partial btree inde
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,12 +37,11 @@ __all__ = [
     "STATUSES",
     "CaseQuery",
     "list_cases",
-    "parse_case_query",
     "sla_due",
 ]
 
 PAGE_SIZE = 50
-SORTS = {"created": "Created", "updated": "Updated", "name": "Name", "due": "Due date"}
+SORTS = ("created", "updated", "name", "due")
 STATUSES = ("active", "completed", "failed")
 ASSIGNEE_CHOICES = ("any", "me", "unassigned", "me_or_unassigned")
 DEFAULT_ASSIGNEE = "me_or_unassigned"  # Ballerine's default view: assigned to me + unassigned, active (§2.4)
@@ -50,6 +49,9 @@ DEFAULT_ASSIGNEE = "me_or_unassigned"  # Ballerine's default view: assigned to m
 
 @dataclass(frozen=True)
 class CaseQuery:
+    """A view of a queue: the search, the sort, the filters and the page (`web/case_list.py` reads it from and
+    writes it to the query string)."""
+
     search: str = ""
     sort: str = "created"
     direction: str = "desc"
@@ -57,54 +59,6 @@ class CaseQuery:
     statuses: tuple[str, ...] = ("active",)
     tags: tuple[str, ...] = ()
     page: int = 1
-
-    def params(self, **changes: Any) -> dict[str, Any]:
-        """The query string of this view (with `changes`), defaults left out so URLs stay short."""
-        q = replace(self, **changes)
-        out: dict[str, Any] = {}
-        if q.search:
-            out["q"] = q.search
-        if q.sort != "created":
-            out["sort"] = q.sort
-        if q.direction != "desc":
-            out["dir"] = q.direction
-        if q.assignee != DEFAULT_ASSIGNEE:
-            out["assignee"] = q.assignee
-        if q.statuses != ("active",):
-            out["status"] = list(q.statuses) or ["all"]
-        if q.tags:
-            out["tag"] = list(q.tags)
-        if q.page != 1:
-            out["page"] = q.page
-        return out
-
-
-def parse_case_query(params: dict[str, list[str]]) -> CaseQuery:
-    """Read a view from its query string; unknown or invalid values fall back to the defaults."""
-
-    def one(key: str, default: str = "") -> str:
-        values = params.get(key) or []
-        return values[-1].strip() if values else default
-
-    sort = one("sort", "created")
-    direction = one("dir", "desc")
-    statuses: tuple[str, ...] = ("active",)
-    if "status" in params:
-        raw = [v for v in params["status"] if v]
-        statuses = () if "all" in raw else tuple(s for s in STATUSES if s in raw)
-    try:
-        page = max(1, int(one("page", "1")))
-    except ValueError:
-        page = 1
-    return CaseQuery(
-        search=one("q")[:200],
-        sort=sort if sort in SORTS else "created",
-        direction=direction if direction in ("asc", "desc") else "desc",
-        assignee=one("assignee", DEFAULT_ASSIGNEE) or DEFAULT_ASSIGNEE,
-        statuses=statuses,
-        tags=tuple(dict.fromkeys(t for t in params.get("tag", []) if t))[:20],
-        page=min(page, 100_000),
-    )
 
 
 @dataclass
