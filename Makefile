@@ -36,6 +36,7 @@ test: $(STAMP) $(HTMX)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/mypy --strict src/arabesque/engine
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 # Schemathesis against a real `arabesque serve` on SQLite and on PostgreSQL (the service tests' server,
@@ -58,6 +59,7 @@ fuzz: $(STAMP) $(HTMX) $(FUZZ_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
