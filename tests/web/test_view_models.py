@@ -1,5 +1,6 @@
-"""Pure parts of the Case Management use cases: the generated form, the list query, the diagram layout, and
-the assignment rule (the sign-in throttle: tests/web/test_login_throttle.py)."""
+"""Pure parts of the Case Management pages: the generated form (fields built by web/case_form.py, values parsed
+and checked by app/cases/entity_form.py), the list's query string, the diagram, and the roles and entities of
+app/ (the sign-in throttle: tests/web/test_login_throttle.py)."""
 
 from __future__ import annotations
 
