@@ -1,4 +1,4 @@
-"""Storage: SQLAlchemy models, migrations, sessions."""
+"""Storage: SQLAlchemy models, migrations, sessions; the outbox queue (`store.outbox`)."""
 
 from arabesque.store.db import (
     RETRY_AFTER_SECONDS,

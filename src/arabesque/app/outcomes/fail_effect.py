@@ -1,7 +1,7 @@
 """Use case: an effect whose execution failed in an unexpected way (not an answer from its target) — a failed
 attempt like any other: retried later, or dead-lettered, with `last_error` set.
 
-Plugin calls have their own error path (an error outcome and the plugin's `errorAction`, `effect_results`);
+Plugin calls have their own error path (an error outcome and the plugin's `errorAction`, `apply_http_result.py`);
 this one is for what has none: a child start that raised, or an outcome that could not be recorded at all.
 Without it the claim would just run out and the effect be retried for ever, with nothing said about why.
 """
