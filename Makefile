@@ -71,4 +71,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine_bench.py
 
 clean:
-	rm -rf $(VENV) $(FUZZ_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FUZZ_VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
