@@ -36,6 +36,7 @@ test: $(STAMP) $(HTMX)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/mypy --strict src/arabesque/engine
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 # Schemathesis against a real `arabesque serve` on SQLite and on PostgreSQL (the service tests' server,
@@ -58,6 +59,7 @@ fuzz: $(STAMP) $(HTMX) $(FUZZ_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -69,4 +71,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine_bench.py
 
 clean:
-	rm -rf $(VENV) $(FUZZ_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FUZZ_VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -14,7 +14,7 @@ What it does, in order:
    completed in a final state, 30 % active in the others), the state's tags, an assignee on half the cases,
    `created_at` spread over two years and `updated_at` after it; then `VACUUM ANALYZE`;
 3. phase `before`: measures, for each view below, the use case the page handler calls
-   (`arabesque.app.case_list.list_cases`) and the whole page (`GET /queues/{id}` through Starlette's
+   (`arabesque.app.cases.list_cases.list_cases`) and the whole page (`GET /queues/{id}` through Starlette's
    TestClient, signed in as the admin: routing, session, use case, template), `--requests` times each after
    two unmeasured warm-ups; reports p50 / p95 / max in milliseconds;
 4. phase `0003` (only when asked for): migrates to 0003 (the case-list indexes), `ANALYZE`, measures again;
@@ -56,12 +56,12 @@ from argon2 import PasswordHasher  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
-from arabesque.api.app import create_app  # noqa: E402
-from arabesque.app.bootstrap import create_tenant  # noqa: E402
-from arabesque.app.case_list import CaseQuery, list_cases  # noqa: E402
-from arabesque.app.create_definition import insert_definition  # noqa: E402
-from arabesque.app.queues import list_queues, seed_queues  # noqa: E402
-from arabesque.app.users import load_member  # noqa: E402
+from arabesque.app.access.users import load_member  # noqa: E402
+from arabesque.app.cases.list_cases import CaseQuery, list_cases  # noqa: E402
+from arabesque.app.cases.queues import list_queues, seed_queues  # noqa: E402
+from arabesque.app.definitions.create_definition import insert_definition  # noqa: E402
+from arabesque.asgi import create_app  # noqa: E402
+from arabesque.cli.bootstrap import create_tenant  # noqa: E402
 from arabesque.store import Database, WorkflowDefinition, upgrade  # noqa: E402
 
 DB_NAME = "arabesque_case_list_bench"

@@ -141,10 +141,10 @@ def driver_floor(url: str, n: int) -> tuple[float, float]:
 
 
 def use_cases(sa_url: str, n: int) -> tuple[float, float]:
-    from arabesque.app.api_keys import create_api_key
-    from arabesque.app.principal import ApiKeyCredentials
-    from arabesque.app.run_workflow import run_workflow
-    from arabesque.app.send_event import send_event
+    from arabesque.app.access.api_keys import create_api_key
+    from arabesque.app.access.principal import ApiKeyCredentials
+    from arabesque.app.workflows.run_workflow import run_workflow
+    from arabesque.app.workflows.send_event import send_event
     from arabesque.store import Database
 
     db = Database(sa_url)
@@ -248,7 +248,7 @@ def main() -> int:
                 "ARABESQUE_DATA_DIR": tmp,
                 "ARABESQUE_SECRET_KEY": "driver-floor-benchmark-key-" + uuid.uuid4().hex,  # required on PostgreSQL
             }
-            seed = "from arabesque.app.serve import open_service; open_service().db.dispose()"
+            seed = "from arabesque.cli.serve import open_service; open_service().db.dispose()"
             subprocess.run([sys.executable, "-c", seed], env=env, check=True, capture_output=True, timeout=120)
         psql(url, "ANALYZE")
         driver = driver_floor(url, args.transactions)

@@ -228,7 +228,7 @@ def free_port() -> int:
 def app_factory() -> Any:
     """`uvicorn --factory service_bench:app_factory`: the application each process of `arabesque serve` serves
     (`ARABESQUE_API_THREADS` threads per process when set, as `--threads` sets it)."""
-    from arabesque.api.app import app_from_env
+    from arabesque.asgi import app_from_env
 
     return app_from_env()
 
@@ -283,7 +283,7 @@ class Server:
                 "--log-level",
                 "info",
             ]
-            self.describe = f"uvicorn --factory --workers {workers} over arabesque.api.create_app (seeded in-process)"
+            self.describe = f"uvicorn --factory --workers {workers} over arabesque.asgi.create_app (seeded in-process)"
             if threads is not None:
                 self.env["ARABESQUE_API_THREADS"] = str(threads)
                 self.describe += f", {threads} threads per process"
@@ -317,7 +317,7 @@ class Server:
 
     def _seed_in_process(self) -> str:
         code = (
-            "from arabesque.app.serve import open_service\n"
+            "from arabesque.cli.serve import open_service\n"
             "s = open_service()\n"
             "print('API key (shown once):', s.first_start.api_key if s.first_start else '')\n"
         )

@@ -36,12 +36,12 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, func, select, text
 
-from arabesque.app.bootstrap import create_tenant
-from arabesque.app.create_definition import insert_definition
-from arabesque.app.master_key import MasterKeys, generate_key
-from arabesque.app.principal import Principal
-from arabesque.app.run_workflow import run_workflow
-from arabesque.app.webhooks import create_subscription
+from arabesque.app.access.principal import Principal
+from arabesque.app.definitions.create_definition import insert_definition
+from arabesque.app.secrets.master_key import MasterKeys, generate_key
+from arabesque.app.webhooks.subscriptions import create_subscription
+from arabesque.app.workflows.run_workflow import run_workflow
+from arabesque.cli.bootstrap import create_tenant
 from arabesque.effects.webhook import encode_body, sign_headers
 from arabesque.store import Database, OutboxEffect, upgrade
 

@@ -23,8 +23,8 @@ import pytest
 from sqlalchemy import create_engine, event, text
 from starlette.testclient import TestClient
 
-from arabesque.app.master_key import MasterKeys
-from arabesque.app.principal import Principal
+from arabesque.app.access.principal import Principal
+from arabesque.app.secrets.master_key import MasterKeys
 from arabesque.store import Base, Database, upgrade
 
 _spec = importlib.util.spec_from_file_location("_arabesque_tests_root", Path(__file__).with_name("conftest.py"))
@@ -115,9 +115,9 @@ class Tenant:
 
 
 def make_tenant(db: Database, name: str, with_examples: bool = True) -> Tenant:
-    from arabesque.app.api_keys import create_api_key
-    from arabesque.app.bootstrap import create_tenant
-    from arabesque.app.create_definition import insert_definition
+    from arabesque.app.access.api_keys import create_api_key
+    from arabesque.app.definitions.create_definition import insert_definition
+    from arabesque.cli.bootstrap import create_tenant
 
     project_id = create_tenant(db, name)
     if with_examples:
@@ -140,7 +140,7 @@ def other_tenant(db: Database) -> Tenant:
 
 @pytest.fixture
 def client(db: Database, tmp_path: Path) -> Iterator[TestClient]:
-    from arabesque.api import create_app
+    from arabesque.asgi import create_app
 
     with TestClient(create_app(db, tmp_path / "files"), raise_server_exceptions=False) as c:
         yield c

@@ -23,8 +23,8 @@ import httpx
 import pytest
 import uvicorn
 
-from arabesque.api import create_app
 from arabesque.app.limits import ServiceLimits, set_limits
+from arabesque.asgi import create_app
 from arabesque.engine import Limits
 from arabesque.store import Database
 from limits_fixtures import CATASTROPHIC, REDUCE_MERGE, definition_with_guard

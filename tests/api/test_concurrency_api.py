@@ -18,7 +18,7 @@ import pytest
 import uvicorn
 from sqlalchemy import select
 
-from arabesque.api import create_app
+from arabesque.asgi import create_app
 from arabesque.store import Database, RuntimeEvent
 from service_fixtures import SEED, Tenant
 

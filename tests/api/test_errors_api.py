@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from arabesque.app.api_keys import create_api_key, revoke_api_key
+from arabesque.app.access.api_keys import create_api_key, revoke_api_key
 from arabesque.store import Database, utcnow
 from service_fixtures import SEED, Tenant
 

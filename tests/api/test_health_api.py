@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
-from arabesque.api import create_app
+from arabesque.asgi import create_app
 from arabesque.store import Database
 from service_fixtures import PG_SERVER, missing_component
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 
-from arabesque.api import create_app
 from arabesque.api.errors import RETRY_AFTER_SECONDS
+from arabesque.asgi import create_app
 from arabesque.store import Database, database_unavailable, upgrade
 from pg_cluster import PgCluster, private_cluster
 from service_fixtures import SEED, Tenant, make_tenant

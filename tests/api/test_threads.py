@@ -9,7 +9,7 @@ import anyio.to_thread
 import pytest
 from starlette.testclient import TestClient
 
-from arabesque.api import create_app
+from arabesque.asgi import create_app
 from arabesque.store import Database
 
 
@@ -35,8 +35,8 @@ def test_without_threads_anyio_keeps_its_default(db: Database, tmp_path: Path) -
 def test_each_process_of_serve_workers_reads_its_threads_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from arabesque.api.app import THREADS_ENV, app_from_env
-    from arabesque.app.serve import open_service
+    from arabesque.asgi import THREADS_ENV, app_from_env
+    from arabesque.cli.serve import open_service
 
     monkeypatch.delenv("ARABESQUE_DATABASE_URL", raising=False)
     monkeypatch.setenv("ARABESQUE_DATA_DIR", str(tmp_path / "data"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from arabesque.app.files import store_file
+from arabesque.app.files.store_file import store_file
 from arabesque.store import Database, upgrade
 from service_fixtures import Tenant
 

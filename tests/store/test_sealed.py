@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from arabesque.app.master_key import MasterKeys, sealing_key
+from arabesque.app.secrets.master_key import MasterKeys, sealing_key
 from arabesque.store.sealed import SecretBox, SecretKeyError, key_id_of
 
 OLD = "an-old-master-key-that-is-long-enough-000000"

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 from web_helpers import seed_site, sign_in
 
-from arabesque.app.principal import Principal
-from arabesque.app.run_workflow import run_workflow
-from arabesque.store import Database, Filter, OutboxEffect, WebhookAttempt, utcnow
+from arabesque.app.access.principal import Principal
+from arabesque.app.workflows.run_workflow import run_workflow
+from arabesque.store import Database, OutboxEffect, Queue, WebhookAttempt, utcnow
 
 
 def _queue(client: TestClient) -> str:
@@ -144,7 +144,7 @@ def test_search_finds_registration_numbers_and_takes_percent_literally(client: T
     run_workflow(db, Principal(site.project_id, "api-key:test"), body)
     with db.read() as s:
         individuals = s.scalars(
-            select(Filter.id).where(Filter.project_id == site.project_id, Filter.entity == "individuals")
+            select(Queue.id).where(Queue.project_id == site.project_id, Queue.entity == "individuals")
         ).one()
     for term, found in (("ada lovelace", 1), ("DA@EXAMPLE", 1), ("kyc-4", 1), ("alpha", 0)):
         page = client.get(f"/queues/{individuals}?q={term}").text

@@ -66,11 +66,11 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     import uvicorn
 
-    from arabesque.api import create_app
-    from arabesque.app import users
-    from arabesque.app.files import store_file
-    from arabesque.app.principal import Principal
-    from arabesque.app.run_workflow import run_workflow
+    from arabesque.app.access import users
+    from arabesque.app.access.principal import Principal
+    from arabesque.app.files.store_file import store_file
+    from arabesque.app.workflows.run_workflow import run_workflow
+    from arabesque.asgi import create_app
 
     saved = users._hasher
     users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -314,7 +314,7 @@ def test_the_project_switcher_and_confirmations_work_without_inline_script(page:
     """The handlers the templates used to carry inline (`onchange`, `onsubmit`) come from /static/app.js."""
     from playwright.sync_api import expect
 
-    from arabesque.app.users import create_user
+    from arabesque.app.access.users import create_user
 
     create_user(server.db, "switch@example.com", "reviewer", server.site.project_id, PASSWORD, "Switch Test")
     create_user(server.db, "switch@example.com", "admin", server.other_project)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 from web_helpers import seed_site, sign_in
 
-from arabesque.app.principal import Principal
-from arabesque.app.run_workflow import run_workflow
-from arabesque.app.send_event import send_event
+from arabesque.app.access.principal import Principal
+from arabesque.app.workflows.run_workflow import run_workflow
+from arabesque.app.workflows.send_event import send_event
 from arabesque.store import Database, WorkflowRuntime
 
 

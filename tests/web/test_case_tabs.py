@@ -8,8 +8,8 @@ import re
 from starlette.testclient import TestClient
 from web_helpers import seed_site, sign_in
 
-from arabesque.app.principal import Principal
-from arabesque.app.run_workflow import run_workflow
+from arabesque.app.access.principal import Principal
+from arabesque.app.workflows.run_workflow import run_workflow
 from arabesque.store import Database, WorkflowRuntime
 
 

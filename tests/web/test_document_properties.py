@@ -11,8 +11,8 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 from web_helpers import seed_site, sign_in
 
-from arabesque.app.principal import Principal
-from arabesque.app.run_workflow import run_workflow
+from arabesque.app.access.principal import Principal
+from arabesque.app.workflows.run_workflow import run_workflow
 from arabesque.store import Database, RuntimeEvent, WorkflowDefinition, WorkflowRuntime
 
 DOCUMENTS_SCHEMA = [

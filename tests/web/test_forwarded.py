@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from arabesque.app.errors import InvalidInput
-from arabesque.app.serve import forwarded_options
+from arabesque.cli.serve import forwarded_options
 from arabesque.store import Database, LoginCounter
 
 BIN = Path(sys.executable).parent / "arabesque"

@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import select
 from web_helpers import PASSWORD, seed_site
 
+from arabesque.app.access.login import LoginThrottle, client_key, login, pair_key, prune_expired
 from arabesque.app.errors import TooManyRequests, Unauthorized
-from arabesque.app.login import LoginThrottle, client_key, login, pair_key, prune_expired
+from arabesque.http_status import status_of
 from arabesque.store import Database, LoginCounter
 
 
@@ -30,7 +31,7 @@ def _try(db: Database, throttle: LoginThrottle, email: str, password: str, clien
     try:
         login(db, throttle, email, password, client)
     except (Unauthorized, TooManyRequests) as exc:
-        return f"{exc.status_code} {exc.message}"
+        return f"{status_of(exc)} {exc.message}"
     return "ok"
 
 

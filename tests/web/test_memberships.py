@@ -8,11 +8,19 @@ import pytest
 from sqlalchemy import select
 from web_helpers import PASSWORD, Site, seed_site
 
-from arabesque.app.admin import create_key
+from arabesque.app.access.api_keys import create_key
+from arabesque.app.access.members import Member
+from arabesque.app.access.users import (
+    add_user,
+    create_user,
+    list_members,
+    list_users,
+    load_member,
+    update_user,
+    verify_login,
+)
+from arabesque.app.access.web_sessions import resume_session, start_session, switch_project
 from arabesque.app.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from arabesque.app.members import Member
-from arabesque.app.users import add_user, create_user, list_members, list_users, load_member, update_user, verify_login
-from arabesque.app.web_sessions import resume_session, start_session, switch_project
 from arabesque.store import Database, User
 
 

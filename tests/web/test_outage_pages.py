@@ -12,8 +12,8 @@ import pytest
 from starlette.testclient import TestClient
 from web_helpers import seed_site, sign_in
 
-from arabesque.api import create_app
 from arabesque.api.errors import RETRY_AFTER_SECONDS
+from arabesque.asgi import create_app
 from arabesque.store import Database, upgrade
 from pg_cluster import PgCluster, private_cluster
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 from web_helpers import PASSWORD, csrf_of, seed_site, sign_in
 
-from arabesque.app.principal import Principal
-from arabesque.app.run_workflow import run_workflow
-from arabesque.store import Database, Filter, User
+from arabesque.app.access.principal import Principal
+from arabesque.app.workflows.run_workflow import run_workflow
+from arabesque.store import Database, Queue, User
 
 
 def _queue(client: TestClient) -> str:
@@ -288,7 +288,7 @@ def test_search_matches_phone_numbers_by_prefix(client: TestClient, db: Database
     queue = _queue(client)
     with db.read() as s:
         individuals = s.scalars(
-            select(Filter.id).where(Filter.project_id == site.project_id, Filter.entity == "individuals")
+            select(Queue.id).where(Queue.project_id == site.project_id, Queue.entity == "individuals")
         ).one()
     for term, names in (
         ("%2B44 20 7946", {"Dial Co"}),  # the number as stored, from its start

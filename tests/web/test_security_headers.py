@@ -9,9 +9,9 @@ from httpx import Response
 from starlette.testclient import TestClient
 from web_helpers import seed_site, sign_in
 
-from arabesque.app.files import store_file
-from arabesque.app.principal import Principal
-from arabesque.app.run_workflow import run_workflow
+from arabesque.app.access.principal import Principal
+from arabesque.app.files.store_file import store_file
+from arabesque.app.workflows.run_workflow import run_workflow
 from arabesque.store import Database
 from service_fixtures import SEED
 

@@ -13,10 +13,10 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 from web_helpers import PASSWORD, cookie_payload, csrf_of, seed_site, sign_in
 
-from arabesque.app.principal import Principal
-from arabesque.app.run_workflow import run_workflow
-from arabesque.app.users import verify_login
-from arabesque.app.web_sessions import prune_expired, resume_session, start_session
+from arabesque.app.access.principal import Principal
+from arabesque.app.access.users import verify_login
+from arabesque.app.access.web_sessions import prune_expired, resume_session, start_session
+from arabesque.app.workflows.run_workflow import run_workflow
 from arabesque.cli import app
 from arabesque.store import Database, RuntimeEvent, User, WebSession, utcnow
 from service_fixtures import SEED, TEST_SECRET_KEY

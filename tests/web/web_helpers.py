@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from starlette.testclient import TestClient
 
-from arabesque.app.queues import seed_queues
-from arabesque.app.users import create_user
+from arabesque.app.access.users import create_user
+from arabesque.app.cases.queues import seed_queues
 from arabesque.store import Database
 from service_fixtures import make_tenant
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from arabesque.app.create_definition import insert_definition
+from arabesque.app.definitions.create_definition import insert_definition
 from arabesque.store import Database
 
 __all__ = ["install", "vendor_check"]

@@ -13,7 +13,7 @@ from definitions import install, run_body, vendor_check
 from receiver import Request, serve, wait_for
 from sqlalchemy import select
 
-from arabesque.app.run_workflow import run_workflow
+from arabesque.app.workflows.run_workflow import run_workflow
 from arabesque.effects.retry import Backoff
 from arabesque.store import Database, OutboxEffect, RuntimeEvent, WorkflowRuntime, upgrade
 from arabesque.worker import Worker, WorkerSettings

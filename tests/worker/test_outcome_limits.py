@@ -9,12 +9,11 @@ from typing import Any
 from definitions import install, vendor_check
 from sqlalchemy import select
 
-from arabesque.app import outbox
-from arabesque.app.effect_results import apply_http_result
 from arabesque.app.limits import ServiceLimits
-from arabesque.app.run_workflow import run_workflow
+from arabesque.app.outcomes.apply_http_result import apply_http_result
+from arabesque.app.workflows.run_workflow import run_workflow
 from arabesque.engine import HttpOutcome
-from arabesque.store import Database, OutboxEffect, WorkflowRuntime
+from arabesque.store import Database, OutboxEffect, WorkflowRuntime, outbox
 from service_fixtures import Tenant
 
 Limits = Callable[..., ServiceLimits]

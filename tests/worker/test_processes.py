@@ -79,7 +79,7 @@ def _completed(db: Database, ids: list[str]) -> bool:
 def test_a_worker_killed_mid_batch_loses_nothing_and_applies_each_outcome_once(
     db: Database, tenant: Tenant, tmp_path: Path, procs: list[subprocess.Popen[bytes]]
 ) -> None:
-    from arabesque.app.run_workflow import run_workflow
+    from arabesque.app.workflows.run_workflow import run_workflow
 
     with serve() as rx:
 

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from arabesque.app.retention import Retention, prune
-from arabesque.app.run_workflow import run_workflow
-from arabesque.app.webhooks import create_subscription, list_deliveries
+from arabesque.app.webhooks.subscriptions import create_subscription, list_deliveries
+from arabesque.app.workflows.run_workflow import run_workflow
 from arabesque.store import (
     Database,
     IdempotencyRecord,

@@ -19,10 +19,10 @@ from sqlalchemy import select, text
 from standardwebhooks import Webhook
 from starlette.testclient import TestClient
 
-from arabesque.app.effect_results import project_secret
-from arabesque.app.principal import Principal
-from arabesque.app.read_workflows import get_workflow
-from arabesque.app.run_workflow import run_workflow
+from arabesque.app.access.principal import Principal
+from arabesque.app.secrets.project_secrets import project_secret
+from arabesque.app.workflows.queries import get_workflow
+from arabesque.app.workflows.run_workflow import run_workflow
 from arabesque.effects.retry import Backoff
 from arabesque.store import (
     Customer,

@@ -19,12 +19,12 @@ from definitions import install, run_body, vendor_check
 from receiver import Receiver, serve
 from sqlalchemy import select, update
 
-from arabesque.app import outbox
-from arabesque.app.effect_results import apply_http_result, record_webhook_attempts, retry_http_later
-from arabesque.app.run_workflow import run_workflow
-from arabesque.app.webhooks import create_subscription
+from arabesque.app.outcomes.apply_http_result import apply_http_result, retry_http_later
+from arabesque.app.webhooks.record_attempts import record_webhook_attempts
+from arabesque.app.webhooks.subscriptions import create_subscription
+from arabesque.app.workflows.run_workflow import run_workflow
 from arabesque.engine import HttpOutcome
-from arabesque.store import Database, OutboxEffect, WebhookAttempt
+from arabesque.store import Database, OutboxEffect, WebhookAttempt, outbox
 from arabesque.worker import Worker, WorkerSettings
 from service_fixtures import Tenant, statements
 

@@ -14,16 +14,16 @@ from sqlalchemy import func, select
 from standardwebhooks import Webhook
 from starlette.testclient import TestClient
 
-from arabesque.app.effect_results import apply_http_result
-from arabesque.app.outbox import claim
-from arabesque.app.read_workflows import get_workflow
-from arabesque.app.run_workflow import run_workflow
-from arabesque.app.send_event import send_event
-from arabesque.app.webhooks import create_subscription
+from arabesque.app.outcomes.apply_http_result import apply_http_result
+from arabesque.app.webhooks.subscriptions import create_subscription
+from arabesque.app.workflows.queries import get_workflow
+from arabesque.app.workflows.run_workflow import run_workflow
+from arabesque.app.workflows.send_event import send_event
 from arabesque.effects.retry import Backoff
 from arabesque.effects.webhook import WebhookSender
 from arabesque.engine import HttpOutcome
 from arabesque.store import Database, OutboxEffect, RuntimeEvent, WebhookAttempt, WorkflowRuntime
+from arabesque.store.outbox import claim
 from arabesque.worker import Worker, WorkerSettings
 from service_fixtures import Tenant
 
@@ -133,7 +133,7 @@ def test_an_outcome_lands_once_even_when_applied_twice(db: Database, tenant: Ten
 def test_a_stale_claim_is_requeued_and_the_late_worker_changes_nothing(
     db: Database, tenant: Tenant, rx: Receiver
 ) -> None:
-    from arabesque.app.outbox import requeue_stale
+    from arabesque.store.outbox import requeue_stale
 
     install(db, tenant.project_id, vendor_check(rx.url + "/vendor"))
     rid = run_workflow(db, tenant.who, run_body("vendor_check", "e1"))["workflowRuntimeId"]
@@ -149,7 +149,7 @@ def test_a_stale_claim_is_requeued_and_the_late_worker_changes_nothing(
 def test_an_expired_lease_is_requeued_only_after_the_grace(db: Database, tenant: Tenant, rx: Receiver) -> None:
     """A heartbeat late on a busy machine (or a clock a little behind) must not make another worker run the
     effect again: the lease is taken back only `lease_grace` seconds after it ran out."""
-    from arabesque.app.outbox import requeue_stale
+    from arabesque.store.outbox import requeue_stale
 
     install(db, tenant.project_id, vendor_check(rx.url + "/vendor"))
     run_workflow(db, tenant.who, run_body("vendor_check", "e1"))
@@ -452,7 +452,7 @@ def test_an_unexpected_error_sending_a_webhook_is_a_failed_attempt_and_retried(
 def test_a_child_start_that_fails_unexpectedly_is_retried_then_dead_lettered(
     db: Database, tenant: Tenant, worker: Worker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from arabesque.app import children
+    from arabesque.app.workflows import children
 
     def broken(db: Database, effect: Any) -> None:
         raise RuntimeError("child bug")

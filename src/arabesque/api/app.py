@@ -1,8 +1,8 @@
-"""The FastAPI application."""
+"""The JSON API as a FastAPI application: its routers, error handlers and middleware (`asgi.py` mounts the
+Case Management pages beside it)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,16 +20,15 @@ from arabesque.api.route_table import RouteTable
 from arabesque.api.routes import router
 from arabesque.store import Database
 
-__all__ = ["MAX_BODY_BYTES", "THREADS_ENV", "app_from_env", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "create_api"]
 
 MAX_BODY_BYTES = 12 * 1024 * 1024  # a 10 MB document plus its multipart envelope
-THREADS_ENV = "ARABESQUE_API_THREADS"
 
 
-def create_app(
+def create_api(
     db: Database, files_dir: Path, max_body_bytes: int = MAX_BODY_BYTES, threads: int | None = None
 ) -> FastAPI:
-    """The API and the Case Management pages. `threads` caps the threads that run blocking handlers (each
+    """The API (`/api/v1/...`, `/docs`). `threads` caps the threads that run blocking handlers (each
     holds a database transaction) in this process; None keeps anyio's default (40)."""
 
     @asynccontextmanager
@@ -48,15 +47,13 @@ def create_app(
     app.state.files_dir = files_dir
     install_error_handlers(app)
     # The last added runs first: the body is bounded, then checked for text the database cannot store.
-    # The route table reads `app.router.routes` on first use: the routers and the web mount below fill it in.
+    # The route table reads `app.router.routes` on first use: the routers below and the pages `asgi.py` mounts
+    # fill it in, so a 405's `Allow` and a 400's path parameters cover the pages too.
     table = RouteTable(app.router.routes)
     app.add_middleware(AllowHeader, table=table)
     app.add_middleware(InputGuard, table=table)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.include_router(router)
-    from arabesque.web import mount_web  # the Case Management pages, at `/` after the API
-
-    mount_web(app, db, files_dir)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -77,13 +74,3 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components.pop("ValidationError", None)
         app.openapi_schema = schema
     return app.openapi_schema
-
-
-def app_from_env() -> FastAPI:
-    """The application over the configured database (`ARABESQUE_DATABASE_URL` / `ARABESQUE_DATA_DIR`),
-    already migrated: what each process of `arabesque serve --workers N` serves (uvicorn `--factory`)."""
-    from arabesque.app.serve import open_service
-
-    service = open_service(seed=False, migrate=False)
-    threads = os.environ.get(THREADS_ENV)
-    return create_app(service.db, service.files_dir, threads=int(threads) if threads else None)

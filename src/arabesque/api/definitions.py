@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from arabesque.api.deps import Caller, Db
+from arabesque.api.responses import Definition, DefinitionPage
 from arabesque.api.schemas import MAX_LIMIT, MAX_PAGE, UpgradeDefinitionRequest, error_responses, links
-from arabesque.app.create_definition import create_definition
-from arabesque.app.read_definitions import get_definition, list_definitions
-from arabesque.app.upgrade_definition import upgrade_definition
+from arabesque.app.definitions.create_definition import create_definition
+from arabesque.app.definitions.queries import get_definition, list_definitions
+from arabesque.app.definitions.upgrade_definition import upgrade_definition
 
 router = APIRouter(prefix="/api/v1/workflow-definition", tags=["definitions"], responses=error_responses(400, 401, 503))
 
@@ -24,12 +25,18 @@ _TO_DEFINITION = links(
 )
 
 
-@router.post("", status_code=201, responses=error_responses(409, 413) | _TO_DEFINITION)
+@router.post(
+    "",
+    status_code=201,
+    response_model=Definition,
+    responses=error_responses(409, 413) | _TO_DEFINITION,
+    response_model_exclude_unset=True,
+)
 def create(record: Annotated[dict[str, Any], Body()], who: Caller, db: Db) -> dict[str, Any]:
     return create_definition(db, who, record)
 
 
-@router.get("")
+@router.get("", response_model=DefinitionPage, response_model_exclude_unset=True)
 def list_(
     who: Caller,
     db: Db,
@@ -39,11 +46,19 @@ def list_(
     return list_definitions(db, who, page, limit)
 
 
-@router.get("/{definition_id}", responses=error_responses(404))
+@router.get(
+    "/{definition_id}", response_model=Definition, responses=error_responses(404), response_model_exclude_unset=True
+)
 def get(definition_id: str, who: Caller, db: Db) -> dict[str, Any]:
     return get_definition(db, who, definition_id)
 
 
-@router.post("/{definition_id}/upgrade", status_code=201, responses=error_responses(404, 409, 413))
+@router.post(
+    "/{definition_id}/upgrade",
+    status_code=201,
+    response_model=Definition,
+    responses=error_responses(404, 409, 413),
+    response_model_exclude_unset=True,
+)
 def upgrade(definition_id: str, body: UpgradeDefinitionRequest, who: Caller, db: Db) -> dict[str, Any]:
     return upgrade_definition(db, who, definition_id, body.model_dump(exclude_unset=True))

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from arabesque.app.api_keys import authenticate
+from arabesque.app.access.api_keys import authenticate
+from arabesque.app.access.principal import ApiKeyCredentials, Principal
 from arabesque.app.errors import Unauthorized
-from arabesque.app.principal import ApiKeyCredentials, Principal
 from arabesque.store import Database
 
 __all__ = ["Caller", "Db", "FilesDir", "IdempotencyKey", "KeyCaller"]

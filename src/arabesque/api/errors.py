@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from arabesque.app.errors import AppError
+from arabesque.http_status import status_of
 from arabesque.store import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, database_unavailable
 
 __all__ = ["RETRY_AFTER_SECONDS", "BodyLimit", "error_body", "install_error_handlers", "unavailable_response"]
@@ -49,7 +50,7 @@ def _path(loc: tuple[Any, ...] | list[Any]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-        return _json(exc.status_code, exc.message, exc.errors)
+        return _json(status_of(exc), exc.message, exc.errors)
 
     @app.exception_handler(HTTPException)
     async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:

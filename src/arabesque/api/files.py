@@ -9,9 +9,11 @@ from fastapi.params import File as FileParam
 from fastapi.responses import FileResponse
 
 from arabesque.api.deps import Caller, Db, FilesDir
+from arabesque.api.responses import StoredFile
 from arabesque.api.schemas import error_responses, links
 from arabesque.app.errors import TooLarge
-from arabesque.app.files import MAX_FILE_BYTES, get_file, store_file
+from arabesque.app.files.queries import get_file
+from arabesque.app.files.store_file import ALLOWED_TYPES, MAX_FILE_BYTES, store_file
 from arabesque.app.input_text import check_fields
 
 router = APIRouter(prefix="/api/v1/external/files", tags=["files"], responses=error_responses(400, 401, 503))
@@ -20,7 +22,9 @@ router = APIRouter(prefix="/api/v1/external/files", tags=["files"], responses=er
 @router.post(
     "",
     status_code=201,
+    response_model=StoredFile,
     responses=error_responses(413) | links(201, "id", "file_id", ("GET", "/api/v1/external/files/{file_id}")),
+    response_model_exclude_unset=True,
 )
 def upload(file: Annotated[UploadFile, FileParam()], who: Caller, db: Db, files_dir: FilesDir) -> dict[str, Any]:
     check_fields([("filename", file.filename or ""), ("content-type", file.content_type or "")], prefix="file")
@@ -33,7 +37,16 @@ def upload(file: Annotated[UploadFile, FileParam()], who: Caller, db: Db, files_
     return store_file(db, files_dir, who, file.filename or "file", file.content_type or "", content)
 
 
-@router.get("/{file_id}", responses=error_responses(404))
+# The file's bytes, as the type it was uploaded as (one of ALLOWED_TYPES).
+_FILE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file",
+        "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in ALLOWED_TYPES},
+    }
+}
+
+
+@router.get("/{file_id}", response_class=FileResponse, responses=error_responses(404) | _FILE)
 def download(file_id: str, who: Caller, db: Db, files_dir: FilesDir) -> FileResponse:
     stored = get_file(db, files_dir, who, file_id)
     return FileResponse(stored.path, media_type=stored.mime_type, filename=stored.file_name)

@@ -1,4 +1,5 @@
-"""Request and response bodies of the JSON API (pydantic v2)."""
+"""Request bodies of the JSON API (pydantic v2), the error shape, and the OpenAPI helpers the routers share
+(response bodies: `responses.py`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ __all__ = [
     "EventRequest",
     "PatchWorkflowRequest",
     "RunRequest",
-    "RunResponse",
     "UpgradeDefinitionRequest",
     "error_responses",
     "links",
@@ -102,13 +102,6 @@ class RunRequest(BaseModel):
     workflowId: str = Field(min_length=1, description="A definition id or name; its latest version runs.")
     context: dict[str, Any] = Field(description="The initial context: entity, documents, ...")
     config: dict[str, Any] | None = Field(default=None, description="Merged over the definition's config.")
-
-
-class RunResponse(BaseModel):
-    workflowDefinitionId: str
-    workflowRuntimeId: str
-    ballerineEntityId: str
-    entities: list[dict[str, Any]]
 
 
 class EventRequest(BaseModel):

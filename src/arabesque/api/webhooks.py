@@ -8,14 +8,15 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from arabesque.api.deps import Caller, Db
+from arabesque.api.responses import CreatedSubscription, Delivery, Redelivery, Subscription
 from arabesque.api.schemas import error_responses, links
-from arabesque.app.webhooks import (
+from arabesque.app.secrets.project_secrets import set_project_secret
+from arabesque.app.webhooks.subscriptions import (
     create_subscription,
     delete_subscription,
     list_deliveries,
     list_subscriptions,
     redeliver,
-    set_project_secret,
 )
 
 router = APIRouter(prefix="/api/v1/external", tags=["webhooks"], responses=error_responses(400, 401, 503))
@@ -40,12 +41,18 @@ _TO_SUBSCRIPTION = links(
 )
 
 
-@router.post("/webhooks", status_code=201, responses=error_responses(413) | _TO_SUBSCRIPTION)
+@router.post(
+    "/webhooks",
+    status_code=201,
+    response_model=CreatedSubscription,
+    responses=error_responses(413) | _TO_SUBSCRIPTION,
+    response_model_exclude_unset=True,
+)
 def create(body: SubscriptionRequest, who: Caller, db: Db) -> dict[str, Any]:
     return create_subscription(db, who, body.url, body.events, body.description)
 
 
-@router.get("/webhooks")
+@router.get("/webhooks", response_model=list[Subscription], response_model_exclude_unset=True)
 def list_(who: Caller, db: Db) -> list[dict[str, Any]]:
     return list_subscriptions(db, who)
 
@@ -56,13 +63,22 @@ def delete(subscription_id: str, who: Caller, db: Db) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/webhooks/{subscription_id}/deliveries", responses=error_responses(404))
+@router.get(
+    "/webhooks/{subscription_id}/deliveries",
+    response_model=list[Delivery],
+    responses=error_responses(404),
+    response_model_exclude_unset=True,
+)
 def deliveries(subscription_id: str, who: Caller, db: Db) -> list[dict[str, Any]]:
     return list_deliveries(db, who, subscription_id)
 
 
 @router.post(
-    "/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver", status_code=202, responses=error_responses(404)
+    "/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver",
+    status_code=202,
+    response_model=Redelivery,
+    responses=error_responses(404),
+    response_model_exclude_unset=True,
 )
 def redeliver_(subscription_id: str, delivery_id: str, who: Caller, db: Db) -> dict[str, Any]:
     return redeliver(db, who, subscription_id, delivery_id)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from arabesque.api.deps import Caller, Db, IdempotencyKey, KeyCaller
+from arabesque.api.responses import RunResponse, Workflow, WorkflowContext, WorkflowPage
 from arabesque.api.schemas import (
     MAX_LIMIT,
     MAX_PAGE,
@@ -15,15 +16,14 @@ from arabesque.api.schemas import (
     EventRequest,
     PatchWorkflowRequest,
     RunRequest,
-    RunResponse,
     error_responses,
     links,
 )
-from arabesque.app.decide_document import decide_document
-from arabesque.app.patch_workflow import patch_workflow
-from arabesque.app.read_workflows import get_context, get_workflow, list_workflows
-from arabesque.app.run_workflow import run_workflow
-from arabesque.app.send_event import send_event
+from arabesque.app.workflows.decide_document import decide_document
+from arabesque.app.workflows.patch_workflow import patch_workflow
+from arabesque.app.workflows.queries import get_context, get_workflow, list_workflows
+from arabesque.app.workflows.run_workflow import run_workflow
+from arabesque.app.workflows.send_event import send_event
 
 router = APIRouter(prefix="/api/v1/external/workflows", tags=["workflows"], responses=error_responses(400, 401, 503))
 
@@ -48,7 +48,7 @@ def run(body: RunRequest, who: KeyCaller, db: Db, idempotency_key: IdempotencyKe
     return JSONResponse(run_workflow(db, who, body.model_dump(exclude_unset=True), idempotency_key))
 
 
-@router.get("")
+@router.get("", response_model=WorkflowPage, response_model_exclude_unset=True)
 def list_(
     who: Caller,
     db: Db,
@@ -73,35 +73,50 @@ def list_(
     )
 
 
-@router.get("/{runtime_id}", responses=error_responses(404))
+@router.get("/{runtime_id}", response_model=Workflow, responses=error_responses(404), response_model_exclude_unset=True)
 def get(runtime_id: str, who: Caller, db: Db) -> dict[str, Any]:
     return get_workflow(db, who, runtime_id)
 
 
-@router.get("/{runtime_id}/context", responses=error_responses(404))
+@router.get(
+    "/{runtime_id}/context",
+    response_model=WorkflowContext,
+    responses=error_responses(404),
+    response_model_exclude_unset=True,
+)
 def context(runtime_id: str, who: Caller, db: Db) -> dict[str, Any]:
     return get_context(db, who, runtime_id)
 
 
-@router.post("/{runtime_id}/event", responses=error_responses(404, 409, 413, 422))
+@router.post("/{runtime_id}/event", response_model=Workflow, responses=error_responses(404, 409, 413, 422))
 def event(
     runtime_id: str, body: EventRequest, who: KeyCaller, db: Db, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     return JSONResponse(send_event(db, who, runtime_id, body.name, body.payload, idempotency_key))
 
 
-@router.post("/{runtime_id}/send-event", responses=error_responses(404, 409, 413, 422))
+@router.post("/{runtime_id}/send-event", response_model=Workflow, responses=error_responses(404, 409, 413, 422))
 def send_event_alias(
     runtime_id: str, body: EventRequest, who: KeyCaller, db: Db, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     return JSONResponse(send_event(db, who, runtime_id, body.name, body.payload, idempotency_key))
 
 
-@router.patch("/{runtime_id}", responses=error_responses(404, 409, 413))
+@router.patch(
+    "/{runtime_id}",
+    response_model=Workflow,
+    responses=error_responses(404, 409, 413),
+    response_model_exclude_unset=True,
+)
 def patch(runtime_id: str, body: PatchWorkflowRequest, who: Caller, db: Db) -> dict[str, Any]:
     return patch_workflow(db, who, runtime_id, body.model_dump(exclude_unset=True))
 
 
-@router.patch("/{runtime_id}/decision/{document_id}", responses=error_responses(404, 409, 413))
+@router.patch(
+    "/{runtime_id}/decision/{document_id}",
+    response_model=Workflow,
+    responses=error_responses(404, 409, 413),
+    response_model_exclude_unset=True,
+)
 def decision(runtime_id: str, document_id: str, body: DecisionRequest, who: Caller, db: Db) -> dict[str, Any]:
     return decide_document(db, who, runtime_id, document_id, body.decision, body.reason, body.comment)

@@ -1,14 +1,15 @@
-"""The use cases' exceptions; the API maps each to one status code.
+"""The use cases' exceptions: what went wrong, in the domain's terms. Each surface chooses its answer for them
+(`http_status.py` holds the HTTP status of each for the API and the pages; the CLI prints the message).
 
 AppError
- ├── InvalidInput     400: the request is wrong; `.errors` lists every `{path, message}`
- ├── Unauthorized     401: no key, or a wrong, expired or revoked one
- ├── Forbidden        403: authenticated, but the role or the assignment does not allow the action
- ├── NotFound         404: no such resource in the caller's project
- ├── Conflict         409: the resource's state forbids the request (e.g. an event on a completed runtime)
- ├── TooLarge         413: the body or the file is over the limit
- ├── Unprocessable    422: understood but refused (e.g. an Idempotency-Key reused with another body)
- └── TooManyRequests  429: too many attempts (e.g. failed logins); retry later
+ ├── InvalidInput     the request is wrong; `.errors` lists every `{path, message}`
+ ├── Unauthorized     no key, or a wrong, expired or revoked one; a wrong password
+ ├── Forbidden        authenticated, but the role or the assignment does not allow the action
+ ├── NotFound         no such resource in the caller's project
+ ├── Conflict         the resource's state forbids the request (e.g. an event on a completed runtime)
+ ├── TooLarge         the body, the file or the context is over its limit
+ ├── Unprocessable    understood but refused (e.g. an Idempotency-Key reused with another body)
+ └── TooManyRequests  too many attempts (e.g. failed sign-ins); retry later
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ __all__ = [
 
 
 class AppError(Exception):
-    status_code = 500
+    """`message` says what went wrong; `errors`, when given, names each problem's place (`{path, message}`)."""
 
     def __init__(self, message: str, errors: list[dict[str, str]] | None = None) -> None:
         super().__init__(message)
@@ -36,32 +37,32 @@ class AppError(Exception):
 
 
 class InvalidInput(AppError):
-    status_code = 400
+    pass
 
 
 class Unauthorized(AppError):
-    status_code = 401
+    pass
 
 
 class Forbidden(AppError):
-    status_code = 403
+    pass
 
 
 class NotFound(AppError):
-    status_code = 404
+    pass
 
 
 class Conflict(AppError):
-    status_code = 409
+    pass
 
 
 class TooLarge(AppError):
-    status_code = 413
+    pass
 
 
 class Unprocessable(AppError):
-    status_code = 422
+    pass
 
 
 class TooManyRequests(AppError):
-    status_code = 429
+    pass

@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, select
 
-from arabesque.app.idempotency import TTL
-from arabesque.app.login import FORGET_AFTER
+from arabesque.app.access.login import FORGET_AFTER
+from arabesque.app.workflows.idempotency import TTL
 from arabesque.store import (
     Database,
     IdempotencyRecord,

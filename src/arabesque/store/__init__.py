@@ -1,4 +1,4 @@
-"""Storage: SQLAlchemy models, migrations, sessions."""
+"""Storage: SQLAlchemy models, migrations, sessions; the outbox queue (`store.outbox`)."""
 
 from arabesque.store.db import (
     RETRY_AFTER_SECONDS,
@@ -16,11 +16,11 @@ from arabesque.store.models import (
     Customer,
     EndUser,
     File,
-    Filter,
     IdempotencyRecord,
     LoginCounter,
     OutboxEffect,
     Project,
+    Queue,
     RuntimeEvent,
     User,
     UserProject,
@@ -43,7 +43,6 @@ __all__ = [
     "Database",
     "EndUser",
     "File",
-    "Filter",
     "IdempotencyRecord",
     "LoginCounter",
     "OutboxEffect",
@@ -52,6 +51,7 @@ __all__ = [
     "Project",
     "ProjectSecret",
     "ProjectSetting",
+    "Queue",
     "RuntimeEvent",
     "User",
     "UserProject",
@@ -66,7 +66,6 @@ __all__ = [
     "for_update",
     "make_engine",
     "table",
-    "unavailable",
     "upgrade",
     "utcnow",
 ]

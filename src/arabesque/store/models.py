@@ -34,11 +34,11 @@ __all__ = [
     "Customer",
     "EndUser",
     "File",
-    "Filter",
     "IdempotencyRecord",
     "LoginCounter",
     "OutboxEffect",
     "Project",
+    "Queue",
     "RuntimeEvent",
     "User",
     "UserProject",
@@ -155,7 +155,7 @@ class UserProject(Base):
 
 
 class WebSession(Base):
-    """A signed-in Case Management session (`app/web_sessions.py`). The cookie carries a random token; only
+    """A signed-in Case Management session (`app/access/web_sessions.py`). The cookie carries a random token; only
     its SHA-256 is stored, so a copy of this table signs nobody in. Deleting the row ends the session."""
 
     __tablename__ = "web_session"
@@ -168,7 +168,7 @@ class WebSession(Base):
 
 
 class LoginCounter(Base):
-    """A sign-in throttle counter (`app/login.py`), one row per key, updated in the transaction that checks
+    """A sign-in throttle counter (`app/access/login.py`), one row per key, updated in the transaction that checks
     it: failures per client address (`c:...`) in the current window, and consecutive failures per email and
     client address (`p:...`) for the backoff. In the database, so every process counts the same attempts.
     Times are wall-clock epoch seconds; `updated_at` lets old rows be pruned by age."""
@@ -382,10 +382,10 @@ class File(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Filter(Base):
-    """A case-management queue: an entity type and the definition names it shows."""
+class Queue(Base):
+    """A case-management queue: an entity type and the definition names it shows (Ballerine calls it a filter)."""
 
-    __tablename__ = "filter"
+    __tablename__ = "queue"
     __table_args__ = (UniqueConstraint("project_id", "name"),)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))

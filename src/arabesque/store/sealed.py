@@ -45,7 +45,7 @@ class SecretKeyMissing(SecretKeyError):
 
 @dataclass(frozen=True)
 class SealingKey:
-    """One AES-256 key and its public id (derived from the master key, see `app/master_key.py`)."""
+    """One AES-256 key and its public id (derived from the master key, see `app/secrets/master_key.py`)."""
 
     key_id: str
     key: bytes = field(repr=False)

@@ -24,7 +24,7 @@ class Database:
     an ordinary transaction in which `for_update` adds `FOR UPDATE` row locks. Leaving the block commits;
     an exception rolls back.
 
-    It also carries the `SecretBox` that seals and opens the project's secrets (`app/master_key.py` makes it
+    It also carries the `SecretBox` that seals and opens the project's secrets (`app/secrets/master_key.py` makes it
     from the master key): the use cases that read or write secrets get it from here, explicitly
     (`db.secret_box`). A database opened without one works for everything else.
     """

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.routing import Match, Mount
 from starlette.types import Scope
 
-from arabesque.app.session_secret import session_secret
+from arabesque.app.secrets.session_secret import session_secret
 from arabesque.store import Database
 from arabesque.web.app import create_web_app
 

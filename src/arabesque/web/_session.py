@@ -1,7 +1,7 @@
 """The session cookie and CSRF tokens of the Case Management application.
 
 The cookie (HttpOnly, SameSite=Lax, Secure over https, 12 hours) is a small signed JSON object: the token of
-the signed-in session (`sid`; the session itself is a database row, `app/web_sessions.py`, so it can be
+the signed-in session (`sid`; the session itself is a database row, `app/access/web_sessions.py`, so it can be
 ended), the flash messages, and before sign-in the CSRF token of the sign-in form. Every unsafe request must
 carry the CSRF token — the session's, or the sign-in form's — as the `csrf_token` form field or the
 `X-CSRF-Token` header (htmx), else it is refused (403).

@@ -7,26 +7,25 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from arabesque.app.admin import (
+from arabesque.app.access.api_keys import create_key, list_keys, revoke_key
+from arabesque.app.access.members import ROLES, require_role
+from arabesque.app.access.users import add_user, list_users, update_user
+from arabesque.app.cases.queues import ENTITIES, definition_choices, delete_queue, get_queue, list_queues, save_queue
+from arabesque.app.definitions.queries import definition_detail, definition_versions
+from arabesque.app.definitions.upload_definition import upload_definition
+from arabesque.app.errors import AppError, Forbidden, InvalidInput
+from arabesque.app.webhooks.subscriptions import (
     WEBHOOK_EVENTS,
     add_webhook,
-    create_key,
-    definition_detail,
-    definition_versions,
-    list_keys,
     redeliver_webhook,
     remove_webhook,
-    revoke_key,
-    upload_definition,
     webhook_detail,
     webhooks,
 )
-from arabesque.app.errors import AppError, InvalidInput
-from arabesque.app.members import ROLES, require_role
-from arabesque.app.queues import ENTITIES, definition_choices, delete_queue, get_queue, list_queues, save_queue
-from arabesque.app.users import add_user, list_users, update_user
-from arabesque.web.app import CurrentMember, Form, MultiForm, db_of, flash, redirect, render
-from arabesque.web.diagram import layout
+from arabesque.http_status import status_of
+from arabesque.web.deps import CurrentMember, Form, MultiForm, PageMember, db_of, load_sidebar
+from arabesque.web.diagram import definition_graph, layout
+from arabesque.web.render import flash, redirect, render
 
 router = APIRouter(prefix="/admin")
 
@@ -40,6 +39,7 @@ def _errors(exc: AppError) -> dict[str, str]:
 
 def _users_page(request: Request, member: Any, extra: dict[str, Any] | None = None, status: int = 200) -> Response:
     ctx = {"users": list_users(db_of(request), member), "roles": ROLES}
+    load_sidebar(request)
     return render(request, "admin/users.html", ctx | (extra or {}), status=status)
 
 
@@ -61,9 +61,9 @@ def users_create(request: Request, member: CurrentMember, form: Form) -> Respons
             form.get("name", ""),
         )
     except (InvalidInput, AppError) as exc:
-        if exc.status_code == 403:
+        if isinstance(exc, Forbidden):
             raise
-        return _users_page(request, member, {"errors": _errors(exc), "values": form}, status=exc.status_code)
+        return _users_page(request, member, {"errors": _errors(exc), "values": form}, status=status_of(exc))
     if created.password:  # shown in this response only: never in a cookie or a redirect
         return _users_page(request, member, {"created": created})
     existing = " (an existing account: their password is unchanged)" if created.existing else ""
@@ -82,7 +82,7 @@ def users_update(request: Request, user_id: str, member: CurrentMember, form: Fo
 
 
 @router.get("/queues")
-def queues_page(request: Request, member: CurrentMember) -> Response:
+def queues_page(request: Request, member: PageMember) -> Response:
     require_role(member, "admin")
     return render(request, "admin/queues.html", {"all_queues": list_queues(db_of(request), member)})
 
@@ -91,6 +91,7 @@ def _queue_form(
     request: Request, member: Any, queue: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> Response:
     ctx = {"q": queue, "entities": ENTITIES, "choices": definition_choices(db_of(request), member), "errors": errors}
+    load_sidebar(request)
     return render(request, "admin/queue_form.html", ctx, status=status)
 
 
@@ -140,7 +141,7 @@ def queue_delete(request: Request, queue_id: str, member: CurrentMember, _form: 
 
 
 @router.get("/definitions")
-def definitions_page(request: Request, member: CurrentMember) -> Response:
+def definitions_page(request: Request, member: PageMember) -> Response:
     return render(request, "admin/definitions.html", {"definitions": definition_versions(db_of(request), member)})
 
 
@@ -150,7 +151,7 @@ def definitions_upload(request: Request, member: CurrentMember, form: Form) -> R
     try:
         out = upload_definition(db_of(request), member, text)
     except AppError as exc:
-        if exc.status_code == 403:
+        if isinstance(exc, Forbidden):
             raise
         ctx = {
             "definitions": definition_versions(db_of(request), member),
@@ -158,27 +159,30 @@ def definitions_upload(request: Request, member: CurrentMember, form: Form) -> R
             "message": exc.message,
             "text": text,
         }
-        return render(request, "admin/definitions.html", ctx, status=exc.status_code)
+        load_sidebar(request)
+        return render(request, "admin/definitions.html", ctx, status=status_of(exc))
     flash(request, f"Stored {out['name']} version {out['version']}")
     return redirect(f"/admin/definitions/{out['id']}")
 
 
 @router.get("/definitions/{definition_id}")
-def definition_page(request: Request, definition_id: str, member: CurrentMember) -> Response:
+def definition_page(request: Request, definition_id: str, member: PageMember) -> Response:
     detail = definition_detail(db_of(request), member, definition_id)
-    return render(request, "admin/definition.html", {"d": detail, "diagram": layout(detail["graph"])})
+    return render(
+        request, "admin/definition.html", {"d": detail, "diagram": layout(definition_graph(detail["definition"]))}
+    )
 
 
 # --- API keys ----------------------------------------------------------------------------------------
 
 
 @router.get("/keys")
-def keys_page(request: Request, member: CurrentMember) -> Response:
+def keys_page(request: Request, member: PageMember) -> Response:
     return render(request, "admin/keys.html", {"keys": list_keys(db_of(request), member)})
 
 
 @router.post("/keys")
-def keys_create(request: Request, member: CurrentMember, form: Form) -> Response:
+def keys_create(request: Request, member: PageMember, form: Form) -> Response:
     created = create_key(db_of(request), member, form.get("name", ""))
     ctx = {"keys": list_keys(db_of(request), member), "created": created.key}
     return render(request, "admin/keys.html", ctx)
@@ -196,6 +200,7 @@ def keys_revoke(request: Request, key_id: str, member: CurrentMember, _form: For
 
 def _webhooks_page(request: Request, member: Any, extra: dict[str, Any] | None = None, status: int = 200) -> Response:
     ctx = {"webhooks": webhooks(db_of(request), member), "events": WEBHOOK_EVENTS, "errors": {}, "values": {}}
+    load_sidebar(request)
     return render(request, "admin/webhooks.html", ctx | (extra or {}), status=status)
 
 
@@ -218,7 +223,7 @@ def webhooks_create(request: Request, member: CurrentMember, form: MultiForm) ->
 
 
 @router.get("/webhooks/{subscription_id}")
-def webhook_page(request: Request, subscription_id: str, member: CurrentMember) -> Response:
+def webhook_page(request: Request, subscription_id: str, member: PageMember) -> Response:
     return render(request, "admin/webhook.html", {"w": webhook_detail(db_of(request), member, subscription_id)})
 
 

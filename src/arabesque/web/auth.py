@@ -8,12 +8,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from arabesque.app.access.login import login
+from arabesque.app.access.users import change_password, my_memberships
+from arabesque.app.access.web_sessions import ActiveSession, end_session, switch_project
 from arabesque.app.errors import InvalidInput, TooManyRequests, Unauthorized
-from arabesque.app.login import login
-from arabesque.app.users import change_password, my_memberships
-from arabesque.app.web_sessions import ActiveSession, end_session, switch_project
+from arabesque.http_status import status_of
 from arabesque.web._session import check_csrf, session_of
-from arabesque.web.app import CurrentSession, Form, MaybeSession, db_of, flash, redirect, render
+from arabesque.web.deps import CurrentSession, Form, MaybeSession, Sidebar, db_of, load_sidebar
+from arabesque.web.render import flash, redirect, render
 
 router = APIRouter()
 
@@ -39,7 +41,7 @@ def login_page(request: Request, active: MaybeSession, next: Annotated[str | Non
 
 
 @router.post("/login")
-def login_submit(request: Request, form: Form) -> Response:
+def login_submit(request: Request, form: Form, _sidebar: Sidebar) -> Response:
     email = form.get("email", "")
     target = _safe_next(form.get("next"))
     throttle = request.app.state.throttle
@@ -47,7 +49,7 @@ def login_submit(request: Request, form: Form) -> Response:
         started = login(db_of(request), throttle, email, form.get("password", ""), client_address(request))
     except (Unauthorized, TooManyRequests) as exc:
         ctx = {"next": target, "email": email, "error": exc.message}
-        return render(request, "login.html", ctx, status=exc.status_code)
+        return render(request, "login.html", ctx, status=status_of(exc))
     cookie = session_of(request)
     cookie.clear()  # a fresh cookie: the new session's token, no sign-in form token
     cookie["sid"] = started.token
@@ -76,6 +78,7 @@ def account_page(request: Request, active: CurrentSession) -> Response:
 
 def _account(request: Request, active: ActiveSession, errors: dict[str, str], status: int = 200) -> Response:
     ctx = {"memberships": my_memberships(db_of(request), active.member), "errors": errors}
+    load_sidebar(request)
     return render(request, "account.html", ctx, status=status)
 
 
@@ -100,7 +103,7 @@ def account_password(request: Request, active: CurrentSession, form: Form) -> Re
             raise
     except (InvalidInput, TooManyRequests) as exc:
         errors = {e["path"]: e["message"] for e in exc.errors or [{"path": "", "message": exc.message}]}
-        return _account(request, active, errors, status=exc.status_code)
+        return _account(request, active, errors, status=status_of(exc))
     throttle.succeeded(member.email, client)
     flash(request, "Password changed; your other sessions were signed out")
     return redirect("/account")

@@ -3,31 +3,37 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 
-from arabesque.app.case_actions import (
+from arabesque.app.access.users import list_users
+from arabesque.app.cases.ask_for_reuploads import ask_for_all_reuploads
+from arabesque.app.cases.case_actions import (
     add_note,
     assign_case,
     case_event,
     director_document_decision,
     document_decision,
 )
-from arabesque.app.case_form import build_fields, rows_of
-from arabesque.app.case_list import SORTS, STATUSES, list_cases, parse_case_query
-from arabesque.app.case_reuploads import ask_for_all_reuploads
-from arabesque.app.case_view import TABS, case_version, get_case, pick_tab
-from arabesque.app.create_case import create_case, manual_form
-from arabesque.app.document_properties import document_form, edit_document
+from arabesque.app.cases.create_case import create_case, manual_form
+from arabesque.app.cases.edit_document import edit_document
+from arabesque.app.cases.entity_form import rows_of
+from arabesque.app.cases.get_case import case_version, get_case
+from arabesque.app.cases.list_cases import STATUSES, list_cases
+from arabesque.app.cases.queues import list_queues
 from arabesque.app.errors import InvalidInput, NotFound
-from arabesque.app.files import get_file
-from arabesque.app.queues import list_queues
-from arabesque.app.users import list_users
-from arabesque.web.app import CurrentMember, Form, db_of, flash, redirect, render
+from arabesque.app.files.queries import get_file
+from arabesque.web.case_form import build_fields
+from arabesque.web.case_list import SORT_LABELS, parse_case_query, query_params
+from arabesque.web.case_view import TABS, case_view, pick_tab
+from arabesque.web.deps import CurrentMember, Form, PageMember, db_of, load_sidebar
 from arabesque.web.diagram import layout
+from arabesque.web.document_form import document_form
+from arabesque.web.render import flash, redirect, render
 
 router = APIRouter()
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -54,13 +60,15 @@ def queue_page(request: Request, queue_id: str, member: CurrentMember) -> Respon
         "result": result,
         "query": query,
         "queue": result["queue"],
-        "sorts": SORTS,
+        "params": partial(query_params, query),  # the query string of this view, with changes (pages)
+        "sorts": SORT_LABELS,
         "statuses": STATUSES,
         "users": [u for u in list_users(db, member) if u["status"] == "active"],
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     if request.headers.get("hx-request") and request.query_params.get("partial") == "rows":
-        return render(request, "cases/_rows.html", ctx)
+        return render(request, "cases/_rows.html", ctx)  # polled every 15 s: no sidebar to read
+    load_sidebar(request)
     return render(request, "cases/list.html", ctx)
 
 
@@ -92,9 +100,7 @@ def _form_page(
 
 
 @router.get("/queues/{queue_id}/new")
-def new_case_page(
-    request: Request, queue_id: str, member: CurrentMember, definition: Annotated[str, Query()]
-) -> Response:
+def new_case_page(request: Request, queue_id: str, member: PageMember, definition: Annotated[str, Query()]) -> Response:
     ctx = _form_page(request, member, queue_id, definition, {}, {})
     ctx["queue"] = {"id": queue_id}
     return render(request, "cases/new.html", ctx)
@@ -116,11 +122,13 @@ def new_case_submit(
             values = _drop_row(values, array, int(index) if index.isdigit() else n - 1, n)
         ctx = _form_page(request, member, queue_id, definition, values, {})
         ctx["queue"] = {"id": queue_id}
+        load_sidebar(request)
         return render(request, "cases/new.html", ctx)
     created = create_case(db_of(request), member, definition, form)
     if created.runtime_id is None:
         ctx = _form_page(request, member, queue_id, definition, form, created.errors)
         ctx["queue"] = {"id": queue_id}
+        load_sidebar(request)
         return render(request, "cases/new.html", ctx, status=400)
     link = f"/cases/{created.runtime_id}?queue={queue_id}"
     if form.get("add_another") == "on":
@@ -148,7 +156,7 @@ def _drop_row(values: dict[str, str], array: str, index: int, n: int) -> dict[st
 
 
 def _case_ctx(request: Request, member: Any, case_id: str) -> dict[str, Any]:
-    case = get_case(db_of(request), member, case_id)
+    case = case_view(get_case(db_of(request), member, case_id))
     return {
         "case": case,
         "tab": pick_tab(case["tabs"], request.query_params.get("activeTab")),
@@ -158,7 +166,7 @@ def _case_ctx(request: Request, member: Any, case_id: str) -> dict[str, Any]:
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, case_id: str, member: CurrentMember) -> Response:
+def case_page(request: Request, case_id: str, member: PageMember) -> Response:
     return render(request, "case/show.html", _case_ctx(request, member, case_id))
 
 
@@ -259,6 +267,7 @@ def document_properties(
         for shown in ctx["case"]["documents"]:
             if shown["id"] == document_id and shown["form"] is not None:
                 shown["form"] = document_form(schema, shown["raw"], dict(form), errors)
+        load_sidebar(request)
         return render(request, "case/show.html", ctx, status=400)
     flash(request, "Document updated")
     return redirect(_back(case_id, form) + f"#doc-{document_id}")

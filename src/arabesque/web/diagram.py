@@ -1,4 +1,5 @@
-"""A workflow definition as an SVG picture: a layered layout computed on the server, no JavaScript.
+"""A workflow definition as an SVG picture: its graph (`definition_graph`), laid out in layers on the server
+(`layout`), no JavaScript.
 
 States are placed in rows by their distance from the initial state; forward transitions go down,
 transitions back up or within a row curve round the right side. The current state and the path the
@@ -9,13 +10,31 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["layout"]
+from arabesque.engine import Definition
+
+__all__ = ["definition_graph", "layout"]
 
 NODE_H = 34
 ROW_GAP = 70
 COL_GAP = 28
 MARGIN = 20
 CHAR_W = 7.2
+
+
+def definition_graph(defn: Definition) -> dict[str, Any]:
+    """States (tags, final) and transitions (event, target) in definition order, for the diagram."""
+    states = []
+    for name, node in defn.states.items():
+        edges = []
+        for event, candidates in node.on.items():
+            for c in candidates:
+                if c.target:
+                    edges.append({"event": event, "target": c.target})
+        for c in node.always:
+            if c.target:
+                edges.append({"event": "always", "target": c.target})
+        states.append({"name": name, "tags": list(node.tags), "final": node.final, "edges": edges})
+    return {"initial": defn.initial, "states": states}
 
 
 def layout(

@@ -8,7 +8,7 @@ import threading
 import psycopg
 from sqlalchemy.engine import make_url
 
-from arabesque.app.outbox import CHANNEL, Wakeup
+from arabesque.store.outbox import CHANNEL, Wakeup
 
 __all__ = ["Listener", "libpq_url"]
 

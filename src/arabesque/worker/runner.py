@@ -43,10 +43,14 @@ from typing import TypeVar
 
 import httpx
 
-from arabesque.app import children, effect_failures, effect_results, outbox
-from arabesque.app.effect_results import SecretCache, WebhookResult
-from arabesque.app.outbox import WAKE, ClaimedEffect
+from arabesque.app.access.projects import project_allowed_hosts
+from arabesque.app.outcomes.apply_http_result import apply_http_result, retry_http_later
+from arabesque.app.outcomes.fail_effect import fail_effect
+from arabesque.app.outcomes.finish_effect import finish_effect, finish_effects
 from arabesque.app.retention import Retention
+from arabesque.app.secrets.secret_cache import SecretCache
+from arabesque.app.webhooks.record_attempts import WebhookResult, record_webhook_attempts
+from arabesque.app.workflows import children
 from arabesque.effects.egress import EgressPolicy, EgressRefused, Unresolved, allow_private_from_env
 from arabesque.effects.http import DEFAULT_TIMEOUT, Attempt, HttpExecutor, Secrets, describe
 from arabesque.effects.retry import (
@@ -59,7 +63,8 @@ from arabesque.effects.retry import (
 )
 from arabesque.effects.webhook import Delivery, WebhookSender
 from arabesque.engine import HttpCall, HttpOutcome, HttpRequest
-from arabesque.store import Database, database_unavailable, utcnow
+from arabesque.store import Database, database_unavailable, outbox, utcnow
+from arabesque.store.outbox import WAKE, ClaimedEffect
 from arabesque.worker.gate import DatabaseGate
 from arabesque.worker.listener import Listener
 from arabesque.worker.retention import RetentionJob
@@ -291,7 +296,7 @@ class Worker:
             raise
         except Exception:
             log.exception("recording effect %s as failed failed too; dead-lettering it", effect.effect_id)
-            self._with_database(lambda: effect_failures.fail_effect(self.db, effect, error, None, audit=False))
+            self._with_database(lambda: fail_effect(self.db, effect, error, None, audit=False))
 
     # -- loops -----------------------------------------------------------------------------------
 
@@ -406,8 +411,8 @@ class Worker:
         that fails for another reason than the database, one by one, so that one that cannot be stored does not
         hold up the others."""
         try:
-            self._with_database(lambda: effect_results.record_webhook_attempts(self.db, attempts))
-            self._with_database(lambda: effect_results.finish_effects(self.db, finished))
+            self._with_database(lambda: record_webhook_attempts(self.db, attempts))
+            self._with_database(lambda: finish_effects(self.db, finished))
             return
         except Abandoned:
             raise
@@ -420,17 +425,17 @@ class Worker:
         for effect in finished:
             self._record(
                 effect,
-                partial(effect_results.finish_effect, self.db, effect),
-                partial(effect_results.finish_effect, self.db, effect, "dead"),
+                partial(finish_effect, self.db, effect),
+                partial(finish_effect, self.db, effect, "dead"),
             )
 
     def _record_attempt(self, attempt: WebhookResult) -> None:
         effect = attempt.effect
 
         def failed(error: str) -> set[int]:
-            return effect_results.record_webhook_attempts(self.db, [self._webhook_failed(effect, error)])
+            return record_webhook_attempts(self.db, [self._webhook_failed(effect, error)])
 
-        self._record(effect, partial(effect_results.record_webhook_attempts, self.db, [attempt]), failed)
+        self._record(effect, partial(record_webhook_attempts, self.db, [attempt]), failed)
 
     def _heartbeat(self) -> None:
         interval = max(0.05, self.settings.lease / 3)
@@ -461,7 +466,7 @@ class Worker:
         now = time.monotonic()
         cached = self._hosts.get(project_id)
         if cached is None or now - cached[0] > self.settings.cache_ttl:
-            cached = (now, effect_results.project_allowed_hosts(self.db, project_id))
+            cached = (now, project_allowed_hosts(self.db, project_id))
             self._hosts[project_id] = cached
         return EgressPolicy(allow_private=self.settings.allow_private, allowed_hosts=cached[1])
 
@@ -499,15 +504,15 @@ class Worker:
             limit = effect.max_attempts or DEFAULT_MAX_ATTEMPTS
             decision = plugin_decision(effect.attempts, limit, attempt.failure, self.settings.backoff, random.random())
             if not isinstance(decision, GiveUp):
-                effect_results.retry_http_later(self.db, effect, attempt.outcome, decision.delay)
+                retry_http_later(self.db, effect, attempt.outcome, decision.delay)
                 return
-        effect_results.apply_http_result(self.db, effect, attempt.outcome)
+        apply_http_result(self.db, effect, attempt.outcome)
 
     def _child_failed(self, effect: ClaimedEffect, error: str) -> None:
         limit = effect.max_attempts or DEFAULT_MAX_ATTEMPTS
         decision = plugin_decision(effect.attempts, limit, Failure("error"), self.settings.backoff, random.random())
         retry_in = None if isinstance(decision, GiveUp) else decision.delay
-        effect_failures.fail_effect(self.db, effect, error, retry_in)
+        fail_effect(self.db, effect, error, retry_in)
 
     def deliver(self, effect: ClaimedEffect, secret: str | None) -> WebhookResult:
         """Send one webhook attempt (signed with `secret`) and decide what follows; nothing is recorded."""

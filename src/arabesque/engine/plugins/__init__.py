@@ -11,12 +11,12 @@ from typing import Any
 
 from arabesque.engine.errors import Problem
 from arabesque.engine.plugins.api import ApiPlugin, compile_api_plugin
-from arabesque.engine.plugins.base import Plugin, PluginError, Problems, Session, state_names_of
+from arabesque.engine.plugins.base import Plugin, PluginError, Problems, StepScope, state_names_of
 from arabesque.engine.plugins.child import ChildPlugin, compile_child_plugin
 from arabesque.engine.plugins.common import compile_common_plugin
 from arabesque.engine.plugins.dispatch import compile_dispatch_plugin
 
-__all__ = ["ApiPlugin", "CompiledExtensions", "Plugin", "PluginError", "Session", "compile_extensions"]
+__all__ = ["ApiPlugin", "CompiledExtensions", "Plugin", "PluginError", "StepScope", "compile_extensions"]
 
 GROUPS = ("dispatchEventPlugins", "childWorkflowPlugins", "commonPlugins", "apiPlugins")
 KNOWN_KEYS = frozenset(GROUPS) | {"statePlugins"}

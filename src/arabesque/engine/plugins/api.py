@@ -18,7 +18,7 @@ from arabesque.engine.merge import merge_to_context
 from arabesque.engine.plugins.base import (
     PluginError,
     Problems,
-    Session,
+    StepScope,
     TransformChain,
     invocation_context,
     state_names_of,
@@ -76,15 +76,15 @@ class ApiPlugin:
     def output_path(self) -> str:
         return f"pluginsOutput.{self.name}"
 
-    def run(self, session: Session) -> None:
+    def run(self, scope: StepScope) -> None:
         try:
-            request = self.build_request(invocation_context(session), session.env.now_ms, session.meter)
+            request = self.build_request(invocation_context(scope), scope.env.now_ms, scope.meter)
         except PluginError as exc:
-            callback = self.record_error(session, str(exc))
+            callback = self.record_error(scope, str(exc))
             if callback:
-                session.send(callback)
+                scope.send(callback)
             return
-        session.emit(HttpCall(session.new_effect_id(), self.name, request, self.awaits_outcome))
+        scope.emit(HttpCall(scope.new_effect_id(), self.name, request, self.awaits_outcome))
 
     def build_request(self, data: dict[str, Any], now_ms: int, meter: Meter) -> HttpRequest:
         if self.request_transform is None:
@@ -122,18 +122,18 @@ class ApiPlugin:
     def _hmac_secret(self) -> str | None:
         return "webhookSharedSecret" if self.kind == "webhook" else None
 
-    def record_outcome(self, session: Session, outcome: HttpOutcome) -> str | None:
+    def record_outcome(self, scope: StepScope, outcome: HttpOutcome) -> str | None:
         """Persist the result of the call; return the callback event to send, if any.
 
         A response whose handling goes over the evaluation budget is the plugin's error (errorAction):
         the effect it answers is settled either way."""
         try:
-            body = self.read_response(outcome, session.env.now_ms, session.meter)
+            body = self.read_response(outcome, scope.env.now_ms, scope.meter)
         except (PluginError, BudgetExceeded) as exc:
-            return self.record_error(session, str(exc))
+            return self.record_error(scope, str(exc))
         if not self.awaits_outcome:
             return None
-        session.context = merge_to_context(session.context, js_spread(body), self.persist_to or self.output_path)
+        scope.context = merge_to_context(scope.context, js_spread(body), self.persist_to or self.output_path)
         return self.success_action
 
     def read_response(self, outcome: HttpOutcome, now_ms: int, meter: Meter) -> Any:
@@ -158,12 +158,12 @@ class ApiPlugin:
                     raise PluginError(problem)
         return body
 
-    def record_error(self, session: Session, message: str) -> str | None:
+    def record_error(self, scope: StepScope, message: str) -> str | None:
         """Persist `{name, error, status: "ERROR"}` and return errorAction; fire-and-forget drops it."""
         if not self.awaits_outcome:
             return None
         record = {"name": self.name, "error": message, "status": "ERROR"}
-        session.context = merge_to_context(session.context, record, self.output_path)
+        scope.context = merge_to_context(scope.context, record, self.output_path)
         return self.error_action
 
 

@@ -1,4 +1,4 @@
-"""What every plugin shares: the session it runs in, and compiled transformer chains."""
+"""What every plugin shares: the scope it runs in, and compiled transformer chains."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from arabesque.engine.jsonlogic import CompiledRule, LogicError, compile_rule
 from arabesque.engine.transformers import CompiledTransformers, TransformError, compile_transformers
 from arabesque.engine.types import Effect, Env
 
-__all__ = ["Plugin", "PluginError", "Problems", "Session", "TransformChain", "invocation_context", "state_names_of"]
+__all__ = ["Plugin", "PluginError", "Problems", "StepScope", "TransformChain", "invocation_context", "state_names_of"]
 
 
 class PluginError(Exception):
     """A plugin failed in a way its own error path (errorAction, pluginsOutput) handles."""
 
 
-class Session(Protocol):
+class StepScope(Protocol):
     """The step a plugin runs inside: it reads and replaces the context, emits effects, sends events."""
 
     env: Env
@@ -41,15 +41,15 @@ class Plugin(Protocol):
     @property
     def state_names(self) -> tuple[str, ...]: ...
 
-    def run(self, session: Session) -> None: ...
+    def run(self, scope: StepScope) -> None: ...
 
 
-def invocation_context(session: Session) -> dict[str, Any]:
+def invocation_context(scope: StepScope) -> dict[str, Any]:
     """What plugins see: a shallow copy of the context plus the runtime config and id."""
     return {
-        **session.context,
-        "workflowRuntimeConfig": session.env.config,
-        "workflowRuntimeId": session.env.runtime_id,
+        **scope.context,
+        "workflowRuntimeConfig": scope.env.config,
+        "workflowRuntimeId": scope.env.runtime_id,
     }
 
 

@@ -9,7 +9,7 @@ from arabesque.engine.errors import StepFailed
 from arabesque.engine.plugins.base import (
     PluginError,
     Problems,
-    Session,
+    StepScope,
     TransformChain,
     invocation_context,
     state_names_of,
@@ -29,25 +29,25 @@ class ChildPlugin:
     success_action: str | None
     error_action: str | None
 
-    def run(self, session: Session) -> None:
-        self.start_child(session, invocation_context(session))
+    def run(self, scope: StepScope) -> None:
+        self.start_child(scope, invocation_context(scope))
         # The start is a durable request to the host, which accepts it; the child runs on its own.
         if self.success_action:
-            session.send(self.success_action)
+            scope.send(self.success_action)
 
-    def start_child(self, session: Session, data: dict[str, Any]) -> None:
+    def start_child(self, scope: StepScope, data: dict[str, Any]) -> None:
         """Emit the child start; the transformed context is what the child begins with."""
         try:
-            context = self.transformers.apply(data, session.env.now_ms, session.meter)
+            context = self.transformers.apply(data, scope.env.now_ms, scope.meter)
         except PluginError as exc:
             raise StepFailed(f"child workflow plugin {self.name}: {exc}") from exc
-        config = session.env.config or {}
+        config = scope.env.config or {}
         child_config = {"language": config["language"]} if "language" in config else {}
-        session.emit(
+        scope.emit(
             ChildStart(
-                id=session.new_effect_id(),
+                id=scope.new_effect_id(),
                 plugin=self.name,
-                parent_runtime_id=session.env.runtime_id,
+                parent_runtime_id=scope.env.runtime_id,
                 definition_id=self.definition_id,
                 context=context,
                 init_event=self.init_event,

@@ -11,7 +11,7 @@ from arabesque.engine.plugins.api import ApiPlugin
 from arabesque.engine.plugins.base import (
     PluginError,
     Problems,
-    Session,
+    StepScope,
     TransformChain,
     invocation_context,
     state_names_of,
@@ -41,25 +41,25 @@ class IterativePlugin:
     action: ApiPlugin | ChildPlugin
     success_action: str | None
 
-    def run(self, session: Session) -> None:
-        env = session.env
+    def run(self, scope: StepScope) -> None:
+        env = scope.env
         try:
-            items = self.iterate_on.apply(invocation_context(session), env.now_ms, session.meter)
+            items = self.iterate_on.apply(invocation_context(scope), env.now_ms, scope.meter)
         except PluginError as exc:
             raise StepFailed(f"iterative plugin {self.name}: {exc}") from exc
         for item in items if isinstance(items, list) else ():
             data = {**js_spread(item), "workflowRuntimeConfig": env.config, "workflowRuntimeId": env.runtime_id}
             if isinstance(self.action, ChildPlugin):
-                self.action.start_child(session, data)
+                self.action.start_child(scope, data)
                 continue
             # An API action's result is discarded, as in the reference: the call is fire-and-forget.
             try:
-                request = self.action.build_request(data, env.now_ms, session.meter)
+                request = self.action.build_request(data, env.now_ms, scope.meter)
             except PluginError:
                 continue
-            session.emit(HttpCall(session.new_effect_id(), self.action.name, request, awaits_outcome=False))
+            scope.emit(HttpCall(scope.new_effect_id(), self.action.name, request, awaits_outcome=False))
         if self.success_action:
-            session.send(self.success_action)
+            scope.send(self.success_action)
 
 
 @dataclass(frozen=True)
@@ -70,14 +70,14 @@ class TransformerPlugin:
     state_names: tuple[str, ...]
     transformers: TransformChain
 
-    def run(self, session: Session) -> None:
+    def run(self, scope: StepScope) -> None:
         try:
-            result = self.transformers.apply(invocation_context(session), session.env.now_ms, session.meter)
+            result = self.transformers.apply(invocation_context(scope), scope.env.now_ms, scope.meter)
         except PluginError as exc:
             raise StepFailed(f"transformer plugin {self.name}: {exc}") from exc
         if not isinstance(result, dict):
             raise StepFailed(f"transformer plugin {self.name}: the result is not an object")
-        session.context = {k: v for k, v in result.items() if k not in _RUNTIME_KEYS}
+        scope.context = {k: v for k, v in result.items() if k not in _RUNTIME_KEYS}
 
 
 @dataclass(frozen=True)
@@ -88,19 +88,19 @@ class RiskRulesPlugin:
     state_names: tuple[str, ...]
     rules: list[dict[str, Any]] | None
 
-    def run(self, session: Session) -> None:
+    def run(self, scope: StepScope) -> None:
         if self.rules is None:
             output: dict[str, Any] = {
                 "error": f"riskRules plugin {self.name} has no inline rules; rulesSource is not supported"
             }
         else:
             try:
-                output = risk_score(self.rules, invocation_context(session), session.env.now_ms, session.meter)
+                output = risk_score(self.rules, invocation_context(scope), scope.env.now_ms, scope.meter)
             except (ValueError, TypeError, KeyError) as exc:
                 output = {"error": str(exc)}
-        outputs = session.context.get("pluginsOutput")
+        outputs = scope.context.get("pluginsOutput")
         outputs = dict(outputs) if isinstance(outputs, dict) else {}
-        session.context = {**session.context, "pluginsOutput": {**outputs, self.name: output}}
+        scope.context = {**scope.context, "pluginsOutput": {**outputs, self.name: output}}
 
 
 @dataclass(frozen=True)
@@ -111,13 +111,13 @@ class UiDefinitionPlugin:
     state_names: tuple[str, ...]
     error_action: str | None
 
-    def run(self, session: Session) -> None:
-        outputs = session.context.get("pluginsOutput")
+    def run(self, scope: StepScope) -> None:
+        outputs = scope.context.get("pluginsOutput")
         outputs = dict(outputs) if isinstance(outputs, dict) else {}
         error = {"error": "attach-ui-definition (collection-flow tokens) is not supported"}
-        session.context = {**session.context, "pluginsOutput": {**outputs, self.name: error}}
+        scope.context = {**scope.context, "pluginsOutput": {**outputs, self.name: error}}
         if self.error_action:
-            session.send(self.error_action)
+            scope.send(self.error_action)
 
 
 CommonPlugin = IterativePlugin | TransformerPlugin | RiskRulesPlugin | UiDefinitionPlugin

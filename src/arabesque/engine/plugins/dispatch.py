@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from arabesque.engine.errors import StepFailed
-from arabesque.engine.plugins.base import PluginError, Problems, Session, TransformChain, state_names_of
+from arabesque.engine.plugins.base import PluginError, Problems, StepScope, TransformChain, state_names_of
 from arabesque.engine.types import Notification
 
 __all__ = ["DispatchPlugin", "compile_dispatch_plugin"]
@@ -22,16 +22,16 @@ class DispatchPlugin:
     success_action: str | None
     error_action: str | None
 
-    def run(self, session: Session) -> None:
+    def run(self, scope: StepScope) -> None:
         # Dispatch plugins see the context itself (no runtime id or config), merged with their payload.
         try:
-            payload = self.transformers.apply({**session.context, **self.payload}, session.env.now_ms, session.meter)
+            payload = self.transformers.apply({**scope.context, **self.payload}, scope.env.now_ms, scope.meter)
         except PluginError as exc:
             raise StepFailed(f"dispatch event plugin {self.name}: {exc}") from exc
         state = self.state_names[0] if self.state_names else ""
-        session.emit(Notification(session.new_effect_id(), self.name, self.event_name, payload, state))
+        scope.emit(Notification(scope.new_effect_id(), self.name, self.event_name, payload, state))
         if self.success_action:
-            session.send(self.success_action)
+            scope.send(self.success_action)
 
 
 def compile_dispatch_plugin(raw: dict[str, Any], path: str, problems: Problems) -> DispatchPlugin:

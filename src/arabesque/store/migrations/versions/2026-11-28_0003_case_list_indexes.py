@@ -4,7 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-28 18:00:00
 
-The case list (app/case_list.py) filters a project's runtimes by entity type, definition names, status,
+The case list (app/cases/list_cases.py) filters a project's runtimes by entity type, definition names, status,
 state and assignee, orders by `created_at DESC, id DESC`, pages by 50 and counts the matches exactly:
 
 - `ix_workflow_runtime_queue_business` / `_queue_end_user`: partial (one per entity type, the queue's

@@ -5,7 +5,7 @@ Revises: 0003
 Create Date: 2026-11-28 21:00:00
 
 A search term shaped like a phone number also matches the start of the entity's phone fields
-(`app/case_list.py`, `PHONE_FIELDS`): `data #>> '{phone}' LIKE '<term>%'`, and the same for `phoneNumber`
+(`app/cases/list_cases.py`, `PHONE_FIELDS`): `data #>> '{phone}' LIKE '<term>%'`, and the same for `phoneNumber`
 and a business's `additionalInfo.mainRepresentative.phone`. Without an index that branch read every entity of
 the project (about 100 ms at 500,000 businesses). On PostgreSQL each field gets a btree index on
 `(project_id, <field> text_pattern_ops)` (prefix `LIKE` under any collation), partial on the field being
@@ -23,7 +23,7 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-# name -> (table, JSON path); kept in step with `PHONE_FIELDS` in app/case_list.py and the models' indexes.
+# name -> (table, JSON path); kept in step with `PHONE_FIELDS` in app/cases/list_cases.py and the models' indexes.
 PHONE_INDEXES = {
     "ix_business_phone": ("business", "phone"),
     "ix_business_phone_number": ("business", "phoneNumber"),

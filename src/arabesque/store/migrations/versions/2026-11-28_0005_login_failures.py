@@ -4,7 +4,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-28 22:00:00
 
-The Case Management sign-in throttle (`app/login.py`) counted failures in each process's memory, so behind a
+The Case Management sign-in throttle (`app/access/login.py`) counted failures in each process's memory, so behind a
 load balancer an attacker got the limit once per process. The failures are now rows, keyed `e:<email>` and
 `c:<client address>`, with their wall-clock time; rows older than the throttle's window are deleted as new
 failures are recorded.

@@ -1,0 +1,176 @@
+"""Response bodies of the JSON API (pydantic v2), so `/docs` shows every answer's shape.
+
+The routes return the use cases' plain data; FastAPI checks it against these models and writes only the keys
+the use case set (`response_model_exclude_unset`). Run and event answer through a `JSONResponse` (no check, no
+encoder walk over a large context): their models only document them. JSON values a definition or a context
+may hold anywhere are `Any`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+__all__ = [
+    "Business",
+    "CreatedSubscription",
+    "Definition",
+    "DefinitionPage",
+    "Delivery",
+    "DeliveryAttempt",
+    "EndUser",
+    "Health",
+    "PageMeta",
+    "Redelivery",
+    "RunResponse",
+    "StoredFile",
+    "Subscription",
+    "Workflow",
+    "WorkflowContext",
+    "WorkflowPage",
+    "WorkflowSummary",
+]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class PageMeta(BaseModel):
+    total: int = Field(description="Every match, over all pages")
+    pages: int
+
+
+class RunResponse(BaseModel):
+    workflowDefinitionId: str
+    workflowRuntimeId: str
+    ballerineEntityId: str
+    entities: list[dict[str, Any]]
+
+
+class WorkflowSummary(BaseModel):
+    """A workflow runtime, as listed."""
+
+    id: str
+    projectId: str
+    workflowDefinitionId: str
+    workflowDefinitionName: str
+    workflowDefinitionVersion: int
+    state: str
+    status: str = Field(description="active, completed or failed")
+    tags: list[Any]
+    context: dict[str, Any]
+    config: dict[str, Any]
+    businessId: str | None
+    endUserId: str | None
+    assigneeId: str | None
+    assignedAt: str | None
+    parentRuntimeDataId: str | None
+    createdBy: str
+    createdAt: str | None
+    updatedAt: str | None
+    resolvedAt: str | None
+
+
+class Workflow(WorkflowSummary):
+    """A workflow runtime, with the events it accepts now."""
+
+    nextEvents: list[str] = Field(description="The events the current state accepts (none once it is finished)")
+
+
+class WorkflowPage(BaseModel):
+    results: list[WorkflowSummary]
+    meta: PageMeta
+
+
+class WorkflowContext(BaseModel):
+    context: dict[str, Any]
+
+
+class Definition(BaseModel):
+    """A stored version of a workflow definition."""
+
+    id: str
+    name: str
+    version: int
+    displayName: str | None
+    definitionType: str
+    definition: dict[str, Any] = Field(description="The statechart: `initial`, `states`, ...")
+    extensions: Any = Field(description="The plugins (apiPlugins, childWorkflowPlugins, ...), as stored")
+    config: Any
+    contextSchema: Any
+    documentsSchema: Any
+    isPublic: bool
+    projectId: str | None = Field(description="None for a public definition")
+    createdBy: str
+    createdAt: str | None
+
+
+class DefinitionPage(BaseModel):
+    items: list[Definition]
+    meta: PageMeta
+
+
+class _Entity(BaseModel):
+    id: str
+    projectId: str
+    correlationId: str
+    approvalState: str
+    data: dict[str, Any]
+    createdAt: str | None
+    updatedAt: str | None
+
+
+class Business(_Entity):
+    companyName: str
+
+
+class EndUser(_Entity):
+    firstName: str
+    lastName: str
+    email: str | None
+
+
+class StoredFile(BaseModel):
+    id: str
+    fileName: str
+    mimeType: str
+    size: int = Field(description="Bytes")
+
+
+class Subscription(BaseModel):
+    id: str
+    url: str
+    events: list[str]
+    description: str
+    createdAt: str | None
+
+
+class CreatedSubscription(Subscription):
+    secret: str = Field(description="The signing secret (`whsec_...`, Standard Webhooks): shown this once")
+
+
+class DeliveryAttempt(BaseModel):
+    attempt: int
+    statusCode: int | None = Field(description="The receiver's answer; None when there was none")
+    error: str | None
+    latencyMs: int
+    at: str | None
+    nextRetryAt: str | None
+
+
+class Delivery(BaseModel):
+    id: str
+    eventName: str
+    workflowRuntimeId: str
+    status: str = Field(description="pending, running, done or dead")
+    attempts: list[DeliveryAttempt]
+    nextAttemptAt: str | None
+    createdAt: str | None
+    lastError: str | None
+
+
+class Redelivery(BaseModel):
+    id: str
+    status: Literal["pending"]

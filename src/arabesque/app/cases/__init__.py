@@ -1,0 +1,12 @@
+"""Case Management: queues, the case list, a case with everything its review page needs, and what a reviewer
+does to a case. Reads return plain data; `web/` shapes it for the pages.
+
+- `queues.py` — queues (an entity type and the definitions it shows): list, save, delete, seed
+- `list_cases.py` — a queue's page of cases: search, filters, sort, exact total
+- `get_case.py` — one case, read in one transaction, with the rules that decide what a member may do to it
+- `case_actions.py` — assign, send a case event, decide a document (a director's too), add a note
+- `create_case.py` — "Add Case Manually": the form's schema, and the submission through `run_workflow`
+- `entity_form.py` — the entity schema of that form, the form's values parsed back, validation errors by field
+- `edit_document.py` — edit a document's type and properties from its `documentsSchema`
+- `ask_for_reuploads.py` — send `revision` to the case and its child workflows with a document to re-upload
+"""

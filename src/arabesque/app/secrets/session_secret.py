@@ -1,0 +1,18 @@
+"""The key that signs Case Management session cookies.
+
+Derived from the master key (`app/secrets/master_key.py`): `ARABESQUE_SECRET_KEY` when set (required when several
+processes serve the same site), otherwise the random key kept in `<data dir>/secret_key` (mode 0600),
+created on first use. It is never the key that encrypts secrets at rest: each purpose has its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from arabesque.app.secrets.master_key import master_keys_from_env_or_file
+
+__all__ = ["session_secret"]
+
+
+def session_secret(data_dir: Path, env: dict[str, str] | None = None) -> str:
+    return master_keys_from_env_or_file(data_dir, env).session_signing_key()

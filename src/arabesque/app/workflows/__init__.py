@@ -1,0 +1,11 @@
+"""Workflow runtimes: run a workflow, send it events, patch it, decide its documents, read it; child workflows.
+
+- `runtime.py` — load (locked), step, persist a runtime with its audit rows and outbox rows
+- `run_workflow.py` — `POST /run`: resolve the definition, check the context, upsert the entity, start
+- `send_event.py` — send an event to a runtime
+- `patch_workflow.py` — change a runtime's tags, assignee or context
+- `decide_document.py` — approve, reject, ask a revision of (or clear) a document's decision
+- `children.py` — start a child workflow; propagate a finished child to its parent
+- `idempotency.py` — the `Idempotency-Key` record of run and event
+- `queries.py` — read a runtime, its context, a page of runtimes
+"""

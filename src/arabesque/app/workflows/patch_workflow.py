@@ -1,0 +1,60 @@
+"""Use case: update a runtime's tags, assignee or context (`PATCH /external/workflows/{id}`).
+
+No engine transition: `context` is merged into the stored context (objects recursively, arrays and
+scalars replaced); the change is audited like any other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from arabesque.app.access.principal import Principal
+from arabesque.app.errors import InvalidInput
+from arabesque.app.limits import check_context_size
+from arabesque.app.workflows._merge import merge_objects
+from arabesque.app.workflows.runtime import add_audit, definition_of, lock_runtime, retrying, runtime_json
+from arabesque.store import Database, UserProject, utcnow
+
+__all__ = ["patch_workflow"]
+
+
+def patch_workflow(db: Database, who: Principal, runtime_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    def tx() -> dict[str, Any]:
+        with db.write() as s:
+            rt = lock_runtime(s, who.project_id, runtime_id)
+            details: dict[str, Any] = {}
+            if "tags" in changes:
+                rt.tags = list(changes["tags"] or [])
+                details["tags"] = rt.tags
+            if "assigneeId" in changes:
+                assignee = changes["assigneeId"]
+                if assignee is not None:
+                    member = s.scalars(
+                        select(UserProject).where(
+                            UserProject.user_id == assignee,
+                            UserProject.project_id == who.project_id,
+                            UserProject.status == "active",
+                        )
+                    ).first()
+                    if member is None:
+                        raise InvalidInput(
+                            "Validation error",
+                            [{"path": "assigneeId", "message": "no such user in this project"}],
+                        )
+                rt.assignee_id = assignee
+                rt.assigned_at = utcnow() if assignee else None
+                details["assigneeId"] = assignee
+            if changes.get("context") is not None:
+                merged = merge_objects(rt.context, changes["context"])
+                check_context_size(merged)
+                rt.context = merged
+                details["context"] = changes["context"]
+            rt.updated_at = utcnow()
+            add_audit(s, rt, "patch", who.actor, None, rt.state, rt.state, details)
+            s.flush()
+            _, defn = definition_of(s, rt)
+            return runtime_json(rt, defn)
+
+    return retrying(tx)

@@ -1,0 +1,364 @@
+"""The case review page's view of a case (`app/cases/get_case.py`): entity data, plugin outputs and child
+workflows as key/value blocks and tables, documents with their pages, decisions and edit forms, the tabs, and
+the timeline (the audit log and the outbox's calls, newest first). Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from arabesque.app.cases.case_actions import director_documents
+from arabesque.app.cases.get_case import Case, CaseEffect, CaseEvent
+from arabesque.web.diagram import definition_graph
+from arabesque.web.document_form import document_form
+
+__all__ = ["TABS", "case_view", "humanize", "pick_tab"]
+
+_HIDDEN_ADDITIONAL = ("ubos", "directors")
+
+
+def humanize(key: str) -> str:
+    out = []
+    for i, ch in enumerate(key.replace("_", " ")):
+        if ch.isupper() and i and key[i - 1].islower():
+            out.append(" ")
+        out.append(ch)
+    text = "".join(out).strip()
+    return text[:1].upper() + text[1:]
+
+
+def _scalar(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)[:2000]
+    return str(value)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    for key, value in data.items():
+        if str(key).startswith("__"):
+            continue
+        label = f"{prefix}{humanize(str(key))}"
+        if isinstance(value, dict):
+            rows.extend(_flatten(value, f"{label} / "))
+        else:
+            rows.append((label, _scalar(value)))
+    return rows
+
+
+def _entity_blocks(kind: str, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The main block (scalars), one block per nested object, one table per list of objects."""
+    main: list[tuple[str, str]] = []
+    blocks: list[dict[str, Any]] = []
+    tables: list[dict[str, Any]] = []
+
+    def take(source: dict[str, Any]) -> None:
+        for key, value in source.items():
+            if str(key).startswith("__") or key == "additionalInfo":
+                continue
+            if isinstance(value, dict):
+                blocks.append({"title": humanize(key), "rows": _flatten(value)})
+            elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                columns = list(dict.fromkeys(k for v in value for k in v if not str(k).startswith("__")))[:8]
+                tables.append(
+                    {
+                        "title": humanize(key),
+                        "columns": [humanize(c) for c in columns],
+                        "rows": [[_scalar(v.get(c)) for c in columns] for v in value],
+                    }
+                )
+            else:
+                main.append((humanize(key), _scalar(value)))
+
+    take(data)
+    extra = data.get("additionalInfo")
+    if isinstance(extra, dict):
+        take({k: v for k, v in extra.items() if k not in _HIDDEN_ADDITIONAL})
+    title = "Company" if kind == "business" else "Individual"
+    return [{"title": title, "rows": main}, *blocks, *tables]
+
+
+def _people_blocks(title: str, people: Any) -> list[dict[str, Any]]:
+    """UBOs or directors (`entity.data.additionalInfo.<key>`) as one table, nested objects left out."""
+    if not isinstance(people, list):
+        return []
+    rows = [p for p in people if isinstance(p, dict)]
+    if not rows:
+        return []
+    columns = list(
+        dict.fromkeys(
+            k for p in rows for k, v in p.items() if not str(k).startswith("__") and not isinstance(v, dict | list)
+        )
+    )[:8]
+    return [
+        {
+            "title": title,
+            "columns": [humanize(c) for c in columns],
+            "rows": [[_scalar(p.get(c)) for c in columns] for p in rows],
+        }
+    ]
+
+
+def _director_documents(directors: Any) -> list[dict[str, Any]]:
+    """Director documents (§5.6.5) for the Directors tab: "Director - First Last" and the same cards."""
+    return [
+        {
+            "index": i,
+            "title": "Director - " + (f"{d.get('firstName', '')} {d.get('lastName', '')}".strip() or str(i + 1)),
+            "documents": [{**_document(doc), "form": None, "director": i} for doc in docs],
+        }
+        for i, d, docs in director_documents(directors)
+    ]
+
+
+# The case page's tabs (Ballerine's DefaultBlocks, §5.4), in order: `?activeTab=<id>`.
+TABS = (
+    ("summary", "Summary"),
+    ("documents", "Documents"),
+    ("ubos", "UBOs"),
+    ("directors", "Directors"),
+    ("pluginsOutput", "Plugin outputs"),
+    ("customData", "Custom Data"),
+)
+
+
+def pick_tab(tabs: list[dict[str, Any]], requested: str | None) -> str:
+    """The requested tab when it exists and has content, else the first tab with content (else Summary)."""
+    enabled = [t["id"] for t in tabs if t["enabled"]]
+    if requested in enabled:
+        return str(requested)
+    return enabled[0] if enabled else "summary"
+
+
+def _actor(actor: str, names: dict[str, str]) -> str:
+    if actor.startswith("user:"):
+        return names.get(actor[5:], actor[5:])
+    return actor
+
+
+def _document(doc: dict[str, Any]) -> dict[str, Any]:
+    decision = doc.get("decision") if isinstance(doc.get("decision"), dict) else {}
+    pages = []
+    for page in doc.get("pages") or []:
+        if isinstance(page, dict):
+            pages.append(
+                {
+                    "fileId": page.get("ballerineFileId"),
+                    "uri": page.get("uri") if str(page.get("uri") or "").startswith(("https://", "http://")) else None,
+                    "type": str(page.get("type") or ""),
+                    "fileName": page.get("fileName") or "",
+                    "side": ((page.get("metadata") or {}) if isinstance(page.get("metadata"), dict) else {}).get(
+                        "side"
+                    ),
+                }
+            )
+    props = doc.get("properties") if isinstance(doc.get("properties"), dict) else {}
+    return {
+        "id": doc.get("id"),
+        "title": " - ".join(humanize(str(x)) for x in (doc.get("category"), doc.get("type")) if x) or "Document",
+        "issuer": (doc.get("issuer") or {}).get("country") if isinstance(doc.get("issuer"), dict) else None,
+        "properties": _flatten(props or {}),
+        "pages": pages,
+        "decision": decision or {},
+        "status": (decision or {}).get("status"),
+    }
+
+
+def case_view(case: Case) -> dict[str, Any]:
+    """What the case page's templates read, from the case's plain data."""
+    names = {m.email: (f"{m.first_name} {m.last_name}".strip() or m.email) for m in case.members}
+    by_id = {m.id: (f"{m.first_name} {m.last_name}".strip() or m.email) for m in case.members}
+    context = case.context
+    raw_entity = context.get("entity")
+    entity_ctx: dict[str, Any] = raw_entity if isinstance(raw_entity, dict) else {}
+    raw_data = entity_ctx.get("data")
+    data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
+    raw_plugins = context.get("pluginsOutput")
+    plugins: dict[str, Any] = raw_plugins if isinstance(raw_plugins, dict) else {}
+    plugin_blocks = [
+        {"title": humanize(k), "rows": _flatten(v) if isinstance(v, dict) else [("Value", _scalar(v))]}
+        for k, v in plugins.items()
+    ]
+    timeline = [_timeline_item(e, names, by_id) for e in case.events]
+    for eff in case.effects:
+        if eff.effect_type == "webhook":
+            timeline.append(_webhook_item(eff))
+            continue
+        timeline.append(
+            {
+                "at": eff.at,
+                "kind": "effect",
+                "actor": "worker",
+                "title": f"{eff.effect_type} {eff.plugin}: {eff.status}",
+                "detail": f"attempts: {eff.attempts}" if eff.attempts else "",
+            }
+        )
+    timeline.sort(key=lambda t: _sort_key(t["at"]), reverse=True)
+    children = [
+        {
+            "id": child.id,
+            "name": child.name,
+            "workflow": child.workflow,
+            "state": child.state,
+            "status": child.status,
+            "tags": child.tags,
+            "decisions": [
+                (d.get("category") or d.get("type") or "document", (d.get("decision") or {}).get("status"))
+                for d in child.documents
+            ],
+            "nextEvents": child.next_events,
+        }
+        for child in case.children
+    ]
+    raw_docs = [d for d in context.get("documents") or [] if isinstance(d, dict)]
+    documents = [_document(d) for d in raw_docs]
+    extra = data.get("additionalInfo") if isinstance(data.get("additionalInfo"), dict) else {}
+    ubo_blocks = _people_blocks("UBOs (user-provided)", (extra or {}).get("ubos"))
+    director_blocks = _people_blocks("Directors (user-provided)", (extra or {}).get("directors"))
+    director_docs = _director_documents((extra or {}).get("directors"))
+    raw_custom = context.get("customData")
+    custom_blocks = (
+        [{"title": "Custom data", "rows": _flatten(raw_custom)}] if isinstance(raw_custom, dict) and raw_custom else []
+    )
+    entity_blocks = [b for b in _entity_blocks(case.kind, data) if b["rows"]]
+    sizes = {
+        "summary": len(entity_blocks),
+        "documents": len(documents),
+        "ubos": len(ubo_blocks) + len(children),
+        "directors": len(director_blocks) + len(director_docs),
+        "pluginsOutput": len(plugin_blocks),
+        "customData": len(custom_blocks),
+    }
+    tabs = [
+        {
+            "id": tid,
+            "label": label,
+            "count": len(documents) if tid == "documents" else (len(children) or None if tid == "ubos" else None),
+            "enabled": sizes[tid] > 0,
+        }
+        for tid, label in TABS
+    ]
+    can_act = case.permissions.act
+    for shown, raw in zip(documents, raw_docs, strict=True):
+        shown["form"] = document_form(case.documents_schema, raw) if can_act and not shown["status"] else None
+        shown["raw"] = raw
+    return {
+        "id": case.id,
+        "name": case.entity_name or entity_ctx.get("id") or "N/A",
+        "kind": case.kind,
+        "correlationId": entity_ctx.get("id"),
+        "workflow": {
+            "id": case.definition_id,
+            "name": case.definition_name,
+            "displayName": case.display_name,
+            "version": case.definition_version,
+        },
+        "state": case.state,
+        "status": case.status,
+        "tags": case.tags,
+        "createdAt": case.created_at,
+        "updatedAt": case.updated_at,
+        "createdBy": _actor(case.created_by, names),
+        "dueAt": case.due_at,
+        "assignee": {"id": case.assignee_id, "name": by_id.get(case.assignee_id, "?")} if case.assignee_id else None,
+        "assignedAt": case.assigned_at,
+        "users": [
+            {"id": m.id, "name": by_id[m.id], "email": m.email}
+            for m in case.members
+            if m.status == "active" and m.role in ("admin", "reviewer")
+        ],
+        "entityBlocks": entity_blocks,
+        "uboBlocks": ubo_blocks,
+        "directorBlocks": director_blocks,
+        "directorDocuments": director_docs,
+        "customBlocks": custom_blocks,
+        "tabs": tabs,
+        "pluginBlocks": plugin_blocks,
+        "documents": documents,
+        "documentsSchema": case.documents_schema,
+        "children": children,
+        "parent": {"id": case.parent_id} if case.parent_id else None,
+        "nextEvents": case.next_events,
+        "reuploads": case.reuploads,
+        "timeline": timeline,
+        "graph": definition_graph(case.definition),
+        "path": case.path,
+        "version": case.version,
+        "permissions": {
+            "act": can_act,
+            "assign": case.permissions.assign,
+            "note": case.permissions.note,
+            "isAssignee": case.permissions.is_assignee,
+        },
+    }
+
+
+def _sort_key(at: datetime | None) -> float:
+    return at.timestamp() if at is not None else 0.0
+
+
+_DELIVERY = {"done": "delivered", "dead": "failed", "pending": "pending", "running": "sending"}
+
+
+def _webhook_item(eff: CaseEffect) -> dict[str, Any]:
+    """A webhook delivery: the event, the endpoint's host, the outcome and the last attempt's answer."""
+    host = urlsplit(eff.url).netloc or eff.url
+    parts = []
+    if eff.attempted:
+        parts.append(f"HTTP {eff.attempt_status}" if eff.attempt_status else (eff.attempt_error or "no response")[:200])
+    if eff.attempts:
+        parts.append(f"{eff.attempts} attempt{'s' if eff.attempts != 1 else ''}")
+    if (
+        eff.status not in ("done", "pending")
+        and eff.last_error
+        and (not eff.attempted or eff.attempt_error != eff.last_error)
+    ):
+        parts.append(eff.last_error[:200])
+    return {
+        "at": eff.at,
+        "kind": "webhook",
+        "actor": "worker",
+        "title": f"Webhook {eff.plugin} → {host}: {_DELIVERY.get(eff.status, eff.status)}",
+        "detail": " · ".join(parts),
+    }
+
+
+def _timeline_item(e: CaseEvent, names: dict[str, str], by_id: dict[str, str]) -> dict[str, Any]:
+    d = e.details
+    actor = _actor(e.actor, names)
+    if e.kind == "note":
+        title, detail = "Note", str(d.get("text", ""))
+    elif e.kind == "assign":
+        who = d.get("assigneeId")
+        title, detail = (f"Assigned to {by_id.get(who, d.get('assignee') or who)}" if who else "Unassigned"), ""
+    elif e.kind == "decision":
+        dec = (d.get("payload") or {}).get("decision") or {}
+        status = dec.get("status") or "cleared"
+        reason = dec.get("revisionReason") or dec.get("rejectionReason") or ""
+        title = f"Document {status}"
+        detail = " — ".join(x for x in (reason, dec.get("comment") or "") if x)
+        if e.from_state != e.to_state:
+            title += f" · {e.from_state} → {e.to_state}"
+    elif e.kind == "document":
+        raw_payload_d = d.get("payload")
+        payload_d: dict[str, Any] = raw_payload_d if isinstance(raw_payload_d, dict) else {}
+        title = f"Document edited: {payload_d.get('type') or ''}".rstrip(": ")
+        detail = ", ".join(f"{k}={v}" for k, v in sorted((payload_d.get("properties") or {}).items()))
+    elif e.kind == "created":
+        title, detail = f"Case created in {e.to_state}", ""
+    elif e.kind == "patch":
+        title, detail = "Updated", ", ".join(sorted(k for k in d if k != "contextChanged"))
+    else:
+        moved = f"{e.from_state} → {e.to_state}" if e.from_state != e.to_state else f"stayed in {e.to_state}"
+        title = f"{e.event or e.kind}: {moved}"
+        raw_payload = d.get("payload")
+        payload: dict[str, Any] = raw_payload if isinstance(raw_payload, dict) else {}
+        detail = str(payload.get("reason") or "")
+    return {"at": e.at, "kind": e.kind, "actor": actor, "title": title, "detail": detail}

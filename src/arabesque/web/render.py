@@ -1,0 +1,79 @@
+"""Rendering a page: the templates, their filters, and `render`, which reads only the request (no I/O).
+
+What a page shows beyond its own context comes from the request's state, loaded before: the signed-in member
+(`deps.py`, with the session) and the queues of the sidebar (`deps.load_sidebar`, in the threadpool, by the
+page's dependency or handler). A full page (a template whose name does not start with `_`) also takes the
+flash messages from the cookie; a fragment for htmx leaves them for the next page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from arabesque.app.access.members import Member
+from arabesque.app.access.web_sessions import ActiveSession
+from arabesque.web._session import anonymous_csrf, session_of
+
+__all__ = ["HERE", "csrf_token", "flash", "redirect", "render", "templates"]
+
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def _dt(value: Any, fmt: str = "%d %b %Y %H:%M") -> str:
+    return value.strftime(fmt) if value is not None and hasattr(value, "strftime") else ""
+
+
+def _label(tag: str) -> str:
+    return {
+        "manual_review": "Manual review",
+        "revision": "Revisions",
+        "collection_flow": "Collection in progress",
+        "pending_process": "Pending ID verification",
+        "data_enrichment": "Awaiting 3rd-party data",
+        "failure": "Failed",
+    }.get(tag, tag.replace("_", " ").capitalize())
+
+
+templates.env.filters["dt"] = _dt
+templates.env.filters["tag_label"] = _label
+templates.env.globals["urlencode"] = lambda params: urlencode(params, doseq=True)
+
+
+def csrf_token(request: Request) -> str:
+    """The token forms must send back: the signed-in session's, else the sign-in form's."""
+    active: ActiveSession | None = getattr(request.state, "session", None)
+    return active.csrf if active is not None else anonymous_csrf(request)
+
+
+def flash(request: Request, text: str, kind: str = "ok") -> None:
+    session = session_of(request)
+    session["flash"] = [*session.get("flash", []), [kind, text]][-5:]
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200) -> HTMLResponse:
+    """The template `name` with `context`, the member, the CSRF token and, on a full page, the sidebar's queues
+    and the flash messages. Reads nothing but the request: a full page for a member needs its sidebar loaded
+    first (`deps.PageMember`, `deps.load_sidebar`)."""
+    ctx: dict[str, Any] = dict(context or {})
+    member: Member | None = getattr(request.state, "member", None)
+    ctx.setdefault("member", member)
+    ctx.setdefault("csrf", csrf_token(request))
+    if not name.split("/")[-1].startswith("_"):
+        if member is not None and "queues" not in ctx:
+            sidebar = getattr(request.state, "sidebar", None)
+            if sidebar is None:
+                raise RuntimeError(f"{name}: the sidebar was not loaded (PageMember or load_sidebar)")
+            ctx["queues"] = sidebar
+        ctx["flashes"] = session_of(request).pop("flash", [])
+    return templates.TemplateResponse(request, name, ctx, status_code=status)
