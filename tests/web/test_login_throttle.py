@@ -56,6 +56,41 @@ def test_concurrent_wrong_passwords_for_one_email_and_address_do_not_overshoot(d
     assert codes == {401: 3, 429: 9}
 
 
+def test_an_attempt_that_waited_for_a_concurrent_one_is_judged_at_its_own_time(db: Database) -> None:
+    # A's first clock reading lets B run its whole attempt (later timestamp, committed) before A locks the counters:
+    # judged at the time it read before waiting, A saw B's failure "in the future" and was refused a free attempt.
+    clock = Clock()
+    throttle = LoginThrottle(db, free_failures=3, per_client=100, clock=clock)
+    b_done: list[None] = []
+    first_reading = [True]
+
+    def clock_letting_b_in_first() -> float:
+        if first_reading and threading.current_thread().name == "A":
+            first_reading.clear()
+            reading = clock.now
+            clock.now += 1.0
+            b = threading.Thread(target=lambda: (throttle.reserve("x@example.com", "192.0.2.1"), b_done.append(None)))
+            b.start()
+            b.join()
+            return reading
+        return clock.now
+
+    throttle.clock = clock_letting_b_in_first
+    outcome: list[BaseException | None] = []
+
+    def a() -> None:
+        try:
+            throttle.reserve("x@example.com", "192.0.2.1")
+            outcome.append(None)
+        except TooManyRequests as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=a, name="A")
+    thread.start()
+    thread.join()
+    assert b_done and outcome == [None]
+
+
 def test_concurrent_attempts_from_one_address_do_not_overshoot_its_limit(db: Database) -> None:
     seed_site(db)
     throttle = LoginThrottle(db, per_client=5)

@@ -86,17 +86,21 @@ class LoginThrottle:
 
     def reserve(self, email: str, client: str) -> None:
         """Count this attempt as a failure, or refuse it (429) when a limit is reached; `succeeded` gives it back."""
-        now = self.clock()
 
         def tx() -> None:
             with self.db.write() as s:
-                by_client, by_pair = _locked(s, (client_key(client), pair_key(email, client)), now)
+                by_client, by_pair = _locked(s, (client_key(client), pair_key(email, client)), self.clock())
+                # The clock is read once the rows are locked: read before, it could be older than a concurrent
+                # attempt's that committed while this one waited for the lock.
+                now = self.clock()
                 if now - by_client.since >= self.window:  # a new window for the address
                     by_client.count, by_client.since = 0, now
                 if now - by_pair.updated_at >= self.forget_after:
                     by_pair.count, by_pair.since = 0, now
                 wait = by_client.since + self.window - now if by_client.count >= self.per_client else 0.0
-                wait = max(wait, by_pair.updated_at + self.delay(by_pair.count) - now)
+                delay = self.delay(by_pair.count)
+                if delay > 0:  # no delay owed: no wait, even if another process's clock runs ahead of ours
+                    wait = max(wait, by_pair.updated_at + delay - now)
                 if wait > 0:  # refused, and not counted: the transaction rolls back
                     raise TooManyRequests(f"Too many failed sign-in attempts; try again in {_duration(wait)}")
                 for row in (by_client, by_pair):
