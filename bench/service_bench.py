@@ -6,7 +6,7 @@
 
 What it does, in order (issue 3, section 6):
 
-1. drops and creates the database `arabesque_bench` on 127.0.0.1:5432 (`--admin-url` for another server);
+1. creates the database `arabesque_bench_<pid>` on 127.0.0.1:5432 (`--admin-url` for another server);
 2. starts the server against it with `ARABESQUE_DATA_DIR` in a temporary directory:
    `--server serve` (default) runs `arabesque serve` as a user deploys it (one process; `--workers` and
    `--no-worker` are passed when `serve --help` lists them); `--server uvicorn` runs
@@ -61,7 +61,7 @@ from open_loop import OpenLoop, open_loop, recovery_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-DB_NAME = "arabesque_bench"
+DB_NAME = f"arabesque_bench_{os.getpid()}"  # one per run: two benchmarks at once never drop each other's
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFINITION = "till_basic_kyb_demo"
 # The issue's seed payload (a new `entity.id` per request below); tests/service_fixtures.py reads the same file.

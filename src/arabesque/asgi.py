@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from arabesque.api import MAX_BODY_BYTES, create_api
+from arabesque.in_flight import DEFAULT_MAX_IN_FLIGHT, InFlightLimit
 from arabesque.store import Database
 from arabesque.web import mount_web
 
@@ -21,12 +22,18 @@ THREADS_ENV = "ARABESQUE_API_THREADS"
 
 
 def create_app(
-    db: Database, files_dir: Path, max_body_bytes: int = MAX_BODY_BYTES, threads: int | None = None
+    db: Database,
+    files_dir: Path,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    threads: int | None = None,
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
 ) -> FastAPI:
     """The API, and the Case Management pages at `/` after it (the API's routes keep precedence). `threads` caps
-    the threads that run blocking handlers in this process (each holds a database transaction)."""
+    the threads that run blocking handlers in this process (each holds a database transaction); past
+    `max_in_flight` requests at once, the excess is refused with 503 (`in_flight.py`)."""
     app = create_api(db, files_dir, max_body_bytes=max_body_bytes, threads=threads)
     mount_web(app, db, files_dir)
+    app.add_middleware(InFlightLimit, limit=max_in_flight)  # added last: the outermost, before any other work
     return app
 
 
