@@ -3,9 +3,7 @@
 from arabesque.store.db import (
     RETRY_AFTER_SECONDS,
     UNAVAILABLE_ERRORS,
-    data_dir,
     database_unavailable,
-    database_url,
     make_engine,
     upgrade,
 )
@@ -60,9 +58,7 @@ __all__ = [
     "WebhookSubscription",
     "WorkflowDefinition",
     "WorkflowRuntime",
-    "data_dir",
     "database_unavailable",
-    "database_url",
     "for_update",
     "make_engine",
     "table",
