@@ -4,7 +4,7 @@
 (`get_logger(...).info("request", method=..., ...)`) and every standard-library logger's (uvicorn's, the
 worker's `logging.getLogger(...)` lines) come out alike, with `timestamp`, `level`, `logger` and `event`, then the
 fields bound for the request or the effect being handled (`bind_fields`, `annotate`): `request_id`, `project_id`,
-`runtime_id`, `effect_id`.
+`runtime_id`, `effect_id`; and `pid`, the process that wrote it.
 
 Secrets never reach a line: nothing logs a request's headers, query or body, an outbound URL or a secret; the
 loggers that would (httpx and httpcore log every URL, with the `{secrets.NAME}` a plugin put in its query;
@@ -16,6 +16,7 @@ anything shaped like an API key, a webhook secret or a bearer token.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
@@ -82,6 +83,17 @@ def _add_fields(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, 
     return event
 
 
+class _AddPid:
+    """`pid`: which process of `serve --workers N` wrote the line (read once: set up in each process)."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+
+    def __call__(self, _logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+        event["pid"] = self.pid
+        return event
+
+
 _SHAPES = re.compile(
     r"(?P<key>arb_[0-9a-f]{8}_)[A-Za-z0-9_-]{16,}"  # an API key: its prefix (the key's public id) is kept
     r"|whsec_[A-Za-z0-9+/=]{8,}"  # a webhook signing secret
@@ -104,6 +116,16 @@ class _Scrub:
         if "arb_" in line or "whsec_" in line or "earer" in line:
             line = _SHAPES.sub(_redacted, line)
         return line
+
+
+_FIRST = ("timestamp", "level", "event", "logger")
+
+
+def _in_order(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """`timestamp`, `level`, `event`, `logger` first, then the fields: lines read alike, by eye or by grep."""
+    first = {key: event.pop(key) for key in _FIRST if key in event}
+    first.update(event)
+    return first
 
 
 def _redacted(match: re.Match[str]) -> str:
@@ -141,6 +163,7 @@ def configure_logging(
         format = "console" if stream.isatty() else "json"
     shared: list[Any] = [
         _add_fields,
+        _AddPid(),
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
@@ -153,7 +176,12 @@ def configure_logging(
         renderer = structlog.dev.ConsoleRenderer(colors=stream.isatty())
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer, _Scrub(redact)],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _in_order,
+            renderer,
+            _Scrub(redact),
+        ],
     )
     standard = {id(sys.stdout): "stdout", id(sys.stderr): "stderr"}.get(id(stream))
     handler = _StandardStream(standard) if standard else logging.StreamHandler(stream)
