@@ -19,7 +19,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import Any, TextIO
@@ -121,7 +121,7 @@ class _Scrub:
 _FIRST = ("timestamp", "level", "event", "logger")
 
 
-def _in_order(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+def _in_order(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> dict[str, Any]:
     """`timestamp`, `level`, `event`, `logger` first, then the fields: lines read alike, by eye or by grep."""
     first = {key: event.pop(key) for key in _FIRST if key in event}
     first.update(event)
