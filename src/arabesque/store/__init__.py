@@ -1,4 +1,5 @@
-"""Storage: SQLAlchemy models, migrations, sessions; the outbox queue (`store.outbox`)."""
+"""Storage: SQLAlchemy models, migrations, sessions; the outbox queue (`store.outbox`) and what it holds, for the
+metrics (`store.outbox_stats`)."""
 
 from arabesque.store.db import (
     RETRY_AFTER_SECONDS,
