@@ -194,6 +194,10 @@ def configure_logging(
     root.setLevel(level.upper())
     for name in _QUIET:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    for name in ("uvicorn", "uvicorn.error"):  # through this handler, whatever a uvicorn log config did before
+        uvicorn = logging.getLogger(name)
+        uvicorn.handlers.clear()
+        uvicorn.propagate = True
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,
