@@ -227,7 +227,7 @@ def free_port() -> int:
 
 def app_factory() -> Any:
     """`uvicorn --factory service_bench:app_factory`: the application each process of `arabesque serve` serves
-    (`ARABESQUE_API_THREADS` threads per process when set, as `--threads` sets it)."""
+    (`ARABESQUE_API_THREADS` threads per process, 4 unless set; no access lines: `ARABESQUE_ACCESS_LOG=false`)."""
     from arabesque.asgi import app_from_env
 
     return app_from_env()
@@ -245,6 +245,7 @@ class Server:
             # required on PostgreSQL (the key for secrets at rest); one per server under test
             "ARABESQUE_SECRET_KEY": os.environ.get("ARABESQUE_SECRET_KEY") or secrets.token_urlsafe(48),
             "PYTHONUNBUFFERED": "1",
+            "ARABESQUE_ACCESS_LOG": "false",  # the figures are about the API path, as before access lines
         }
         self.log_path = tmp / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None

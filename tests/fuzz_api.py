@@ -16,6 +16,7 @@ below the version Arabesque needs.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import secrets
@@ -35,7 +36,6 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("ARABESQUE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 KEY_LINE = re.compile(r"API key \(shown once\): (\S+)")
-ACCESS_LINE = re.compile(r'"[A-Z]+ \S* HTTP/[0-9.]+" (\d{3})')
 STARTUP_SECONDS = 60
 # Checks left out of `all`, each for a reason:
 # - positive_data_acceptance (a request that fits the OpenAPI must not get a 400): what a request must satisfy
@@ -45,6 +45,16 @@ STARTUP_SECONDS = 60
 #   The other direction, invalid data refused, stays checked (negative_data_rejection), as do server errors,
 #   statuses, headers and response schemas.
 EXCLUDED_CHECKS: tuple[str, ...] = ("positive_data_acceptance",)
+
+
+def _json(line: str) -> dict[str, object]:
+    """A log line of the server (one JSON object per line: its access lines, `event` "request", carry the status;
+    a logged exception its `exception`); {} for anything else it printed."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return {}
+    return entry if isinstance(entry, dict) else {}
 
 
 def _free_port() -> int:
@@ -81,6 +91,7 @@ def _server(url: str, data_dir: Path, port: int) -> Iterator[str]:
         "ARABESQUE_DATABASE_URL": url,
         "ARABESQUE_DATA_DIR": str(data_dir),
         "ARABESQUE_SECRET_KEY": secrets.token_urlsafe(48),  # required on PostgreSQL
+        "ARABESQUE_LOG_FORMAT": "json",  # the access lines read below
         "PYTHONUNBUFFERED": "1",
     }
     arabesque = str(ROOT / ".venv" / "bin" / "arabesque")
@@ -160,9 +171,10 @@ def main() -> int:
             result = subprocess.run(command, check=False, cwd=data_dir)  # its `.schemathesis/` stays in tmp
         log = (data_dir / "serve.log").read_text().splitlines()
         elapsed = time.monotonic() - started
-    statuses = [int(m.group(1)) for line in log if (m := ACCESS_LINE.search(line))]
+    entries = [_json(line) for line in log]
+    statuses = [int(e["status"]) for e in entries if e.get("event") == "request"]
     server_errors = sum(1 for status in statuses if status >= 500)
-    tracebacks = sum(1 for line in log if line.startswith("Traceback"))
+    tracebacks = sum(1 for e in entries if "exception" in e) + sum(1 for line in log if line.startswith("Traceback"))
     print(
         f"fuzz[{args.database}]: schemathesis exit {result.returncode}; the server answered {len(statuses)} "
         f"requests, {server_errors} with a 5xx, logged {tracebacks} tracebacks; {elapsed:.0f}s in all"

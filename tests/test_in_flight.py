@@ -12,6 +12,7 @@ from starlette.types import Receive, Scope, Send
 
 from arabesque.asgi import create_app
 from arabesque.in_flight import InFlightLimit
+from arabesque.observability.requests import ObserveRequests
 from arabesque.store import Database
 
 
@@ -73,5 +74,6 @@ async def _never(*_: object) -> None:
 
 def test_the_application_is_wrapped_by_the_limit(tmp_path: Path) -> None:
     app = create_app(Database(f"sqlite:///{tmp_path / 'arabesque.db'}"), tmp_path / "files", max_in_flight=7)
-    limits = [m for m in app.user_middleware if m.cls is InFlightLimit]
-    assert [m.kwargs for m in limits] == [{"limit": 7}] and app.user_middleware[0].cls is InFlightLimit
+    # inside the request's observation (its id and access line), outside everything that does work
+    assert [m.cls for m in app.user_middleware][:2] == [ObserveRequests, InFlightLimit]
+    assert app.user_middleware[1].kwargs == {"limit": 7}

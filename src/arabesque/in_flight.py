@@ -1,4 +1,5 @@
-"""Admission control: at most `limit` requests in flight per process; the excess is refused at once (503).
+"""Admission control: at most `limit` requests in flight per process (`ARABESQUE_MAX_IN_FLIGHT`); the excess is
+refused at once (503).
 
 Offered more than it can serve, a service that queues without bound answers everyone late: latencies grow to
 minutes and clients time out, retry and add to the queue. Past the limit, a request is answered 503 with
@@ -18,8 +19,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "RETRY_AFTER_SECONDS", "InFlightLimit"]
 
-# Four threads per process each hold a request; 8 more wait per thread. At ~200 runs/s per process that is
-# ~150 ms of queue at most (bench/README.md, overload).
+# The default of `ARABESQUE_MAX_IN_FLIGHT`: four threads per process each hold a request; 8 more wait per thread.
+# At ~200 runs/s per process that is ~150 ms of queue at most (bench/README.md, overload).
 DEFAULT_MAX_IN_FLIGHT = 32
 RETRY_AFTER_SECONDS = 1
 _EXEMPT = ("/api/v1/_health/", "/static/", "/favicon.ico")

@@ -1,4 +1,5 @@
-"""`create_app(threads=N)` caps the threads that run blocking handlers in the process (`serve --threads`)."""
+"""`create_app(threads=N)` caps the threads that run blocking handlers in the process (`serve --threads`,
+`ARABESQUE_API_THREADS`)."""
 
 from __future__ import annotations
 
@@ -32,15 +33,27 @@ def test_without_threads_anyio_keeps_its_default(db: Database, tmp_path: Path) -
         assert _tokens(client) == anyio.run(default)
 
 
-def test_each_process_of_serve_workers_reads_its_threads_from_the_environment(
+def test_each_process_of_serve_workers_gets_its_threads_from_its_factory(tmp_path: Path) -> None:
+    from arabesque.asgi import ProcessOptions, app_for_process
+    from arabesque.cli.serve import open_service
+    from arabesque.settings import read_settings
+
+    settings = read_settings({"ARABESQUE_DATA_DIR": str(tmp_path / "data")}, None)
+    open_service(settings, seed=False).db.dispose()  # what the supervisor does once: migrate
+    with TestClient(app_for_process(settings, ProcessOptions(threads=2))) as client:
+        assert _tokens(client) == 2
+
+
+def test_a_uvicorn_factory_started_by_hand_reads_its_threads_from_the_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from arabesque.asgi import THREADS_ENV, app_from_env
+    from arabesque.asgi import app_from_env
     from arabesque.cli.serve import open_service
+    from arabesque.settings import read_settings
 
     monkeypatch.delenv("ARABESQUE_DATABASE_URL", raising=False)
     monkeypatch.setenv("ARABESQUE_DATA_DIR", str(tmp_path / "data"))
-    open_service(seed=False).db.dispose()  # what the supervisor does once: migrate
-    monkeypatch.setenv(THREADS_ENV, "2")
+    monkeypatch.setenv("ARABESQUE_API_THREADS", "3")
+    open_service(read_settings(), seed=False).db.dispose()
     with TestClient(app_from_env()) as client:
-        assert _tokens(client) == 2
+        assert _tokens(client) == 3

@@ -38,5 +38,5 @@ def test_generate_key_prints_a_key_the_service_accepts() -> None:
     out = CliRunner().invoke(app, ["secrets", "generate-key"])
     assert out.exit_code == 0, out.output
     [key] = out.output.split()
-    keys = load_master_keys("postgresql+psycopg://u@h/db", Path("/nonexistent"), {"ARABESQUE_SECRET_KEY": key})
+    keys = load_master_keys("postgresql+psycopg://u@h/db", Path("/nonexistent"), key)
     assert keys.current == key and CliRunner().invoke(app, ["secrets", "generate-key"]).output.strip() != key

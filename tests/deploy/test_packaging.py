@@ -97,8 +97,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _with_port(command: list[str], port: int) -> list[str]:
-    return [str(port) if word == "3000" else word.replace(":3000/", f":{port}/") for word in command]
+def _with_port(command: list[str], port: int, metrics_port: int | None = None) -> list[str]:
+    """`command` with the API's port 3000 (and the worker's metrics port 9100) moved to free ones."""
+    ports = {"3000": str(port), "9100": str(metrics_port or 9100)}
+    return [ports.get(word, word.replace(":3000/", f":{port}/")) for word in command]
 
 
 @contextmanager
@@ -253,8 +255,10 @@ def test_the_compose_services_run_as_written_against_postgresql(tmp_path: Path) 
         with running(api, env_of("api"), api_log) as server:
             wait_ready(port, server, api_log)
             headers = {"Authorization": f"Bearer {printed_api_key(api_log)}"}
+            metrics_port = _free_port()
+            worker = ["arabesque", *_with_port(services["worker"]["command"], port, metrics_port)]
             with (
-                running(["arabesque", *services["worker"]["command"]], env_of("worker"), worker_log),
+                running(worker, env_of("worker"), worker_log),
                 httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as client,
             ):
                 created = client.post("/api/v1/workflow-definition", json=vendor_workflow(vendor_url))
@@ -265,7 +269,13 @@ def test_the_compose_services_run_as_written_against_postgresql(tmp_path: Path) 
                 while client.get(f"/api/v1/external/workflows/{rid}").json()["state"] != "approved":
                     assert time.monotonic() < deadline, f"the worker did not call the vendor:\n{worker_log.read_text()}"
                     time.sleep(0.1)
+                # Prometheus: the API's port (both processes summed) and the worker's own port
+                api_metrics = client.get("/metrics").text
+                assert 'arabesque_http_request_duration_seconds_count{method="POST"' in api_metrics
+                worker_metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
+                assert 'arabesque_effect_attempts_total{kind="http",outcome="ok"} 1.0' in worker_metrics
     assert calls == [{"id": "c-1"}]
+    assert all(json.loads(line) for line in worker_log.read_text().splitlines())  # JSON lines, nothing else
 
 
 @pytest.mark.parametrize(
@@ -291,6 +301,14 @@ def test_the_helm_chart_renders_valid_kubernetes_manifests(values: dict[str, Any
     assert ("replicas" in api["spec"]) is not autoscaled
     [container] = api["spec"]["template"]["spec"]["containers"]
     assert container["readinessProbe"]["httpGet"]["path"] == "/api/v1/_health/ready"
+    worker = next(d for d in documents if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("-worker"))
+    for deployment, port in ((api, str(container["ports"][0]["containerPort"])), (worker, "9100")):
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        scrape = {"prometheus.io/scrape": "true", "prometheus.io/port": port, "prometheus.io/path": "/metrics"}
+        assert annotations == scrape
+    [worker_container] = worker["spec"]["template"]["spec"]["containers"]
+    assert worker_container["ports"] == [{"name": "metrics", "containerPort": 9100}]
+    assert worker_container["args"][-4:] == ["--metrics-port", "9100", "--metrics-host", "0.0.0.0"]
     assert container["livenessProbe"]["httpGet"]["path"] == "/api/v1/_health/live"
     names = {e["name"] for e in container["env"]}
     assert {"ARABESQUE_DATABASE_URL", "ARABESQUE_SECRET_KEY", "ARABESQUE_TRUSTED_PROXIES"} <= names

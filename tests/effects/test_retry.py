@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook
 
-from arabesque.effects.egress import EgressPolicy, EgressRefused, Unresolved, allow_private_from_env
+from arabesque.effects.egress import EgressPolicy, EgressRefused, Unresolved
 from arabesque.effects.http import parse_retry_after
 from arabesque.effects.retry import Backoff, Failure, GiveUp, Retry, backoff_delay, plugin_decision, webhook_decision
 from arabesque.effects.webhook import encode_body, sign_headers
@@ -79,8 +79,6 @@ def test_the_egress_guard_refuses_private_targets_unless_allowed() -> None:
         policy.check("file:///etc/passwd")
     EgressPolicy(allowed_hosts=["intranet.example"], resolver=resolver).check("http://intranet.example/")
     EgressPolicy(allow_private=True).check("http://127.0.0.1:9/")
-    assert allow_private_from_env({"ARABESQUE_ALLOW_PRIVATE_URLS": "true"})
-    assert not allow_private_from_env({})
 
 
 def test_a_name_that_does_not_resolve_is_not_a_refusal_but_a_private_one_still_is() -> None:

@@ -20,24 +20,10 @@ from arabesque.store import (
     RuntimeEvent,
     WorkflowDefinition,
     WorkflowRuntime,
-    data_dir,
-    database_url,
     for_update,
     upgrade,
 )
 from arabesque.store.models import TRIGRAM_INDEXES
-
-
-def test_database_url_defaults_to_sqlite_in_the_data_dir(tmp_path: Path) -> None:
-    env = {"ARABESQUE_DATA_DIR": str(tmp_path / "data")}
-    assert data_dir(env) == tmp_path / "data"
-    assert database_url(env) == f"sqlite:///{(tmp_path / 'data' / 'arabesque.db').resolve()}"
-    assert data_dir({}) == Path("./arabesque-data")
-
-
-def test_database_url_honours_the_environment() -> None:
-    url = "postgresql+psycopg://u@h/db"
-    assert database_url({"ARABESQUE_DATABASE_URL": url, "ARABESQUE_DATA_DIR": "/x"}) == url
 
 
 def test_sqlite_file_and_directory_are_created(tmp_path: Path) -> None:

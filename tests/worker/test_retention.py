@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from arabesque.app.retention import Retention, prune
 from arabesque.app.webhooks.subscriptions import create_subscription, list_deliveries
 from arabesque.app.workflows.run_workflow import run_workflow
+from arabesque.settings import read_settings
 from arabesque.store import (
     Database,
     IdempotencyRecord,
@@ -27,7 +28,6 @@ from arabesque.store import (
     utcnow,
 )
 from arabesque.worker import Worker, WorkerSettings
-from arabesque.worker.runner import retention_from_env
 from service_fixtures import Tenant
 
 DAY = timedelta(days=1)
@@ -159,10 +159,14 @@ def test_the_worker_prunes_periodically_and_a_pruned_delivery_leaves_the_log(
     assert gone.status_code == 404  # a dead delivery pruned after the retention can no longer be redelivered
 
 
-def test_retention_settings_come_from_the_environment() -> None:
-    assert retention_from_env({}).finished == timedelta(days=30)
-    assert retention_from_env({"ARABESQUE_RETENTION_DAYS": "7"}).finished == timedelta(days=7)
-    assert retention_from_env({"ARABESQUE_RETENTION_DAYS": "0"}).finished is None  # keep for ever
-    settings = WorkerSettings.from_env(environ={"ARABESQUE_RETENTION_INTERVAL_SECONDS": "60"})
+def _worker_settings(**environ: str) -> WorkerSettings:
+    return WorkerSettings.from_settings(read_settings(environ, None))
+
+
+def test_retention_settings_come_from_the_settings() -> None:
+    assert _worker_settings().retention.finished == timedelta(days=30)
+    assert _worker_settings(ARABESQUE_RETENTION_DAYS="7").retention.finished == timedelta(days=7)
+    assert _worker_settings(ARABESQUE_RETENTION_DAYS="0").retention.finished is None  # keep for ever
+    settings = _worker_settings(ARABESQUE_RETENTION_INTERVAL_SECONDS="60")
     assert settings.retention_interval == 60.0 and settings.retention.idempotency == timedelta(hours=24)
-    assert WorkerSettings.from_env(environ={"ARABESQUE_WORKER_LEASE_GRACE_SECONDS": "7"}).lease_grace == 7.0
+    assert _worker_settings(ARABESQUE_WORKER_LEASE_GRACE_SECONDS="7").lease_grace == 7.0

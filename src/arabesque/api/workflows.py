@@ -24,6 +24,7 @@ from arabesque.app.workflows.patch_workflow import patch_workflow
 from arabesque.app.workflows.queries import get_context, get_workflow, list_workflows
 from arabesque.app.workflows.run_workflow import run_workflow
 from arabesque.app.workflows.send_event import send_event
+from arabesque.observability.logs import annotate
 
 router = APIRouter(prefix="/api/v1/external/workflows", tags=["workflows"], responses=error_responses(400, 401, 503))
 
@@ -45,7 +46,9 @@ _TO_RUNTIME = links(
 
 @router.post("/run", response_model=RunResponse, responses=error_responses(404, 413, 422) | _TO_RUNTIME)
 def run(body: RunRequest, who: KeyCaller, db: Db, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return JSONResponse(run_workflow(db, who, body.model_dump(exclude_unset=True), idempotency_key))
+    result = run_workflow(db, who, body.model_dump(exclude_unset=True), idempotency_key)
+    annotate(runtime_id=result.get("workflowRuntimeId"))  # in the request's log line
+    return JSONResponse(result)
 
 
 @router.get("", response_model=WorkflowPage, response_model_exclude_unset=True)

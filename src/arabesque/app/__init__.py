@@ -13,7 +13,8 @@ Domains:
 
 Shared by the domains:
 - `errors.py` — the domain error tree
-- `limits.py` — the service limits (sizes, evaluation budget) from the environment
+- `limits.py` — the service limits (sizes, evaluation budget) from the settings
+- `process.py` — install what the use cases read of the settings, once per process
 - `bounded_schema.py` — JSON Schema validation under the evaluation budget
 - `input_text.py` — text the databases can store (no NUL, no lone surrogate)
 - `health.py` — whether the database answers

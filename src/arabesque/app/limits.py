@@ -1,4 +1,4 @@
-"""The service's limits on what definitions and contexts may cost, read once from the environment.
+"""The service's limits on what definitions and contexts may cost, from the settings (`arabesque.settings`).
 
 Definitions come from any API key holder, so everything a definition makes the service do is bounded:
 
@@ -17,23 +17,25 @@ Definitions come from any API key holder, so everything a definition makes the s
 
 A request that goes over an evaluation limit is refused with 400 naming the limit, its variable and where
 in the definition the evaluation came from; a plugin response whose handling goes over one becomes the
-plugin's error (`errorAction`). The settings are read once per process (`current_limits`); a variable that
-is not a positive number keeps its default.
+plugin's error (`errorAction`). The command line reads the settings once and installs the process's limits
+(`set_limits(ServiceLimits.from_settings(settings))`) before any use case runs; the use cases read them with
+`current_limits` (the defaults until then). A process-wide value rather than a parameter of every use case: the
+limits are the same for every request of a process, and the use cases reach them from deep helpers (`env_of`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from arabesque.app.errors import InvalidInput, TooLarge
 from arabesque.engine import BudgetExceeded, Env
 from arabesque.engine import Limits as EvaluationLimits
+from arabesque.settings import Settings
 
 __all__ = [
     "LIMIT_VARIABLES",
@@ -67,23 +69,20 @@ class ServiceLimits:
     evaluation: EvaluationLimits = field(default_factory=lambda: EvaluationLimits(step_seconds=2.0))
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ServiceLimits:
-        env = os.environ if environ is None else environ
-        base = cls()
-        step_seconds = _positive(env, "ARABESQUE_STEP_TIME_LIMIT_SECONDS", base.step_seconds, float)
+    def from_settings(cls, settings: Settings) -> ServiceLimits:
         evaluation = EvaluationLimits(
-            steps=_positive(env, "ARABESQUE_MAX_EVALUATION_STEPS", base.evaluation.steps, int),
-            value_size=_positive(env, "ARABESQUE_MAX_VALUE_SIZE", base.evaluation.value_size, int),
-            depth=_positive(env, "ARABESQUE_MAX_VALUE_DEPTH", base.evaluation.depth, int),
-            regex_seconds=_positive(env, "ARABESQUE_REGEX_TIME_LIMIT_SECONDS", base.evaluation.regex_seconds, float),
-            step_seconds=step_seconds,
+            steps=settings.max_evaluation_steps,
+            value_size=settings.max_value_size,
+            depth=settings.max_value_depth,
+            regex_seconds=settings.regex_time_limit_seconds,
+            step_seconds=settings.step_time_limit_seconds,
         )
         return cls(
-            max_context_bytes=_positive(env, "ARABESQUE_MAX_CONTEXT_BYTES", base.max_context_bytes, int),
-            max_definition_bytes=_positive(env, "ARABESQUE_MAX_DEFINITION_BYTES", base.max_definition_bytes, int),
-            max_definition_states=_positive(env, "ARABESQUE_MAX_DEFINITION_STATES", base.max_definition_states, int),
-            max_definition_plugins=_positive(env, "ARABESQUE_MAX_DEFINITION_PLUGINS", base.max_definition_plugins, int),
-            step_seconds=step_seconds,
+            max_context_bytes=settings.max_context_bytes,
+            max_definition_bytes=settings.max_definition_bytes,
+            max_definition_states=settings.max_definition_states,
+            max_definition_plugins=settings.max_definition_plugins,
+            step_seconds=settings.step_time_limit_seconds,
             evaluation=evaluation,
         )
 
@@ -97,33 +96,22 @@ class ServiceLimits:
         return lambda: deadline - time.monotonic()
 
 
-def _positive(env: Mapping[str, str], name: str, default: Any, kind: type) -> Any:
-    raw = env.get(name)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = kind(raw.strip())
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
 _current: ServiceLimits | None = None
 _lock = threading.Lock()
 
 
 def current_limits() -> ServiceLimits:
-    """The process's limits, read from the environment the first time they are needed."""
+    """The process's limits: those `set_limits` installed, else the defaults."""
     global _current
     if _current is None:
         with _lock:
             if _current is None:
-                _current = ServiceLimits.from_env()
+                _current = ServiceLimits()
     return _current
 
 
 def set_limits(limits: ServiceLimits | None) -> None:
-    """Replace the process's limits (None: read the environment again on next use); for tests and tools."""
+    """Install the process's limits (None: the defaults); the command line calls it once, tests at will."""
     global _current
     with _lock:
         _current = limits

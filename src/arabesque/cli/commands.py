@@ -4,26 +4,41 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
+if TYPE_CHECKING:
+    from arabesque.settings import Settings
+
 
 class _Cli(typer.Typer):
-    """The command line. A missing or wrong key for secrets at rest (e.g. PostgreSQL without
-    ARABESQUE_SECRET_KEY) ends any command with its one-line message and status 2, not a traceback."""
+    """The command line. An invalid setting, or a missing or wrong key for secrets at rest (e.g. PostgreSQL without
+    ARABESQUE_SECRET_KEY), ends any command with its one-line message and status 2, not a traceback."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().__call__(*args, **kwargs)
         except Exception as exc:
             from arabesque.app.secrets.master_key import MasterKeyError  # imported here: most commands never need it
+            from arabesque.settings import SettingsError
             from arabesque.store.sealed import SecretKeyError
 
-            if not isinstance(exc, MasterKeyError | SecretKeyError):
+            if not isinstance(exc, MasterKeyError | SecretKeyError | SettingsError):
                 raise
             typer.echo(f"Error: {exc}", err=True)
             sys.exit(2)
+
+
+def _settings(log_stream: TextIO | None = None) -> Settings:
+    """The settings, read once by the command that needs them. Its logs go to `log_stream`; without one, to
+    stderr (stdout is the command's output: a key, a JSON list), warnings and errors only (not the migrations'
+    progress, say)."""
+    from arabesque.cli.startup import load_settings
+
+    if log_stream is None:
+        return load_settings(sys.stderr, least_level="warning")
+    return load_settings(log_stream)
 
 
 app = _Cli(no_args_is_help=True, add_completion=False, help="Arabesque: KYC/KYB workflows.")
@@ -43,6 +58,7 @@ def simulate(
     """Run a definition on events and print each resulting snapshot as JSON Lines."""
     from arabesque.cli.simulate import simulate_files
 
+    _settings()  # the limits
     raise typer.Exit(simulate_files(definition, context, state, events, secrets))
 
 
@@ -87,106 +103,70 @@ def serve(
         ),
     ] = 1,
     threads: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=1,
-            help="Threads per API process for blocking work (each holds a database transaction). Few threads "
-            "keep Python's GIL from thrashing under load; more only help when requests wait on slow I/O.",
+            help="Threads per API process for blocking work (each holds a database transaction); default "
+            "ARABESQUE_API_THREADS, 4. Few threads keep Python's GIL from thrashing under load; more only help "
+            "when requests wait on slow I/O.",
         ),
-    ] = 4,
+    ] = None,
     access_log: Annotated[
-        bool, typer.Option("--access-log/--no-access-log", help="Log every request (off by default).")
-    ] = False,
+        bool | None,
+        typer.Option("--access-log/--no-access-log", help="A log line per request (default ARABESQUE_ACCESS_LOG, on)."),
+    ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Serve Prometheus metrics at /metrics on this port (on --host) instead of the API's port.",
+        ),
+    ] = None,
 ) -> None:
     """Migrate the database (seed it on first start) and serve the API (with a worker unless --no-worker).
 
-    X-Forwarded-For/-Proto are honoured only from ARABESQUE_TRUSTED_PROXIES (addresses or CIDRs, comma-separated;
-    none by default)."""
-    import os
+    Settings come from ARABESQUE_* variables (README.md, Settings), e.g. X-Forwarded-For/-Proto are honoured only
+    from ARABESQUE_TRUSTED_PROXIES. Logs: one JSON object per line on stdout (ARABESQUE_LOG_FORMAT)."""
+    from arabesque.cli.serve_processes import serve_api
 
-    import uvicorn
-
-    from arabesque.app.errors import AppError
-    from arabesque.asgi import THREADS_ENV, create_app
-    from arabesque.cli.serve import forwarded_options, open_service
-
-    try:
-        forwarded = forwarded_options()
-    except AppError as exc:
-        raise _fail(exc) from exc
-    service = open_service()
-    first = service.first_start
-    if first is not None:
-        loaded = ", ".join(first.definitions or ["-"])
-        typer.echo(f"First start: created the default project and loaded {loaded}")
-        typer.echo(f"Admin user: {first.admin_email}  password: {first.admin_password}")
-        typer.echo(f"API key (shown once): {first.api_key}")
-    from arabesque.worker import Worker, WorkerSettings
-
-    in_process = Worker(service.db, WorkerSettings.from_env(concurrency)) if worker else None
-    if in_process is not None:
-        in_process.start()
-    _return_from_uvicorn_on_signals()
-    try:
-        if workers > 1:
-            os.environ[THREADS_ENV] = str(threads)  # read by each process's app_from_env
-            # uvicorn's supervisor spawns `workers` processes, each building the app from the environment
-            # (the database is migrated and seeded above, once). The outbox worker started above lives in
-            # this supervising process: one worker for the deployment, woken by NOTIFY on PostgreSQL (on
-            # SQLite it polls, ARABESQUE_WORKER_POLL_SECONDS, as API commits happen in other processes).
-            uvicorn.run(
-                "arabesque.asgi:app_from_env",
-                factory=True,
-                host=host,
-                port=port,
-                workers=workers,
-                log_level="info",
-                access_log=access_log,
-                **forwarded,
-            )
-        else:
-            uvicorn.run(
-                create_app(service.db, service.files_dir, threads=threads),
-                host=host,
-                port=port,
-                log_level="info",
-                access_log=access_log,
-                **forwarded,
-            )
-    finally:
-        if in_process is not None:
-            in_process.stop()
-
-
-def _return_from_uvicorn_on_signals() -> None:
-    """uvicorn re-raises the SIGTERM or SIGINT that stopped it once it has shut down: with the default handlers
-    that ends the process before `serve` stops its in-process worker (whose claims then wait for their lease to
-    run out). With these handlers `uvicorn.run` returns instead, the worker stops gracefully and the process exits
-    0, as a container runtime expects of a stopped container."""
-    import signal
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: None)
+    settings = _settings(sys.stdout)
+    serve_api(
+        settings,
+        host=host,
+        port=port,
+        worker=worker,
+        concurrency=concurrency,
+        workers=workers,
+        threads=threads or settings.api_threads,
+        access_log=settings.access_log if access_log is None else access_log,
+        metrics_port=metrics_port,
+    )
 
 
 @app.command("worker")
 def worker_command(
     concurrency: Annotated[int, typer.Option(help="Effects executed at once (threads).")] = 4,
+    metrics_port: Annotated[
+        int | None, typer.Option(min=1, help="Serve Prometheus metrics at /metrics on this port.")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Interface of the metrics port.")] = "127.0.0.1",
 ) -> None:
     """Execute the outbox's effects (plugin calls, child workflows, webhooks) until SIGTERM."""
     from arabesque.cli.worker import run_worker
 
-    run_worker(concurrency)
+    run_worker(_settings(sys.stdout), concurrency, metrics_port, metrics_host)
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the migrations to the configured database."""
     from arabesque.app.secrets.master_key import load_master_keys
-    from arabesque.store import Database, data_dir, database_url
+    from arabesque.store import Database
 
-    url = database_url()
-    db = Database(url, secret_box=load_master_keys(url, data_dir()).secret_box())  # 0007 seals secrets
+    settings = _settings()
+    url = settings.database
+    keys = load_master_keys(url, settings.data_dir, *settings.secret_keys)
+    db = Database(url, secret_box=keys.secret_box())  # 0007 seals secrets
     try:
         db.upgrade()
     finally:
@@ -204,7 +184,7 @@ def api_keys_create(
     from arabesque.app.errors import AppError
     from arabesque.cli.serve import open_service
 
-    service = open_service(seed=False)
+    service = open_service(_settings(), seed=False)
     try:
         created = create_api_key(service.db, project, name)
     except AppError as exc:
@@ -223,7 +203,7 @@ def api_keys_revoke(
     from arabesque.app.errors import AppError
     from arabesque.cli.serve import open_service
 
-    service = open_service(seed=False)
+    service = open_service(_settings(), seed=False)
     try:
         key_id = revoke_api_key(service.db, key)
     except AppError as exc:
@@ -242,15 +222,15 @@ def users_create(
     """Create a user with a role in the project, or give an existing user a membership there (their password and
     other memberships stay as they are). A generated password is printed once, alone on the last line;
     ARABESQUE_USER_PASSWORD sets it instead."""
-    import os
-
     from arabesque.app.access.users import create_user
     from arabesque.app.errors import AppError
     from arabesque.cli.serve import open_service
 
-    service = open_service(seed=False)
+    settings = _settings()
+    service = open_service(settings, seed=False)
+    given = settings.user_password.get_secret_value() if settings.user_password is not None else None
     try:
-        created = create_user(service.db, email, role, project, os.environ.get("ARABESQUE_USER_PASSWORD"), name)
+        created = create_user(service.db, email, role, project, given, name)
     except AppError as exc:
         raise _fail(exc) from exc
     existing = "existing user" if created.existing else "user"
@@ -272,7 +252,7 @@ def users_list(
     from arabesque.app.errors import AppError
     from arabesque.cli.serve import open_service
 
-    service = open_service(seed=False)
+    service = open_service(_settings(), seed=False)
     try:
         members = list_members(service.db, project)
     except AppError as exc:
@@ -291,14 +271,13 @@ def users_set_password(
 ) -> None:
     """Set a user's password (ARABESQUE_USER_PASSWORD, else a generated one printed alone on the last line) and
     sign out all their sessions."""
-    import os
-
     from arabesque.app.access.users import set_password
     from arabesque.app.errors import AppError
     from arabesque.cli.serve import open_service
 
-    given = os.environ.get("ARABESQUE_USER_PASSWORD")
-    service = open_service(seed=False)
+    settings = _settings()
+    given = settings.user_password.get_secret_value() if settings.user_password is not None else None
+    service = open_service(settings, seed=False)
     try:
         password = set_password(service.db, email, given)
     except AppError as exc:
@@ -321,7 +300,7 @@ def projects_create(
     from arabesque.app.errors import AppError
     from arabesque.cli.serve import open_service
 
-    service = open_service(seed=False)
+    service = open_service(_settings(), seed=False)
     try:
         project_id = create_project(service.db, name, customer)
     except AppError as exc:
@@ -340,7 +319,7 @@ def projects_list(
     from arabesque.app.access.projects import list_projects
     from arabesque.cli.serve import open_service
 
-    projects = list_projects(open_service(seed=False).db)
+    projects = list_projects(open_service(_settings(), seed=False).db)
     if as_json:
         typer.echo(json.dumps(projects))
         return
@@ -365,9 +344,9 @@ def secrets_rotate_key() -> None:
     """Re-encrypt every project and webhook secret with the current key (ARABESQUE_SECRET_KEY, the previous
     ones in ARABESQUE_PREVIOUS_SECRET_KEYS); on the embedded default, generate a new key file first."""
     from arabesque.app.secrets.rotation import rotate_key
-    from arabesque.store import data_dir, database_url
 
-    report = rotate_key(database_url(), data_dir())
+    settings = _settings()
+    report = rotate_key(settings.database, settings.data_dir, *settings.secret_keys)
     if report.new_key:
         typer.echo(f"generated a new key in {report.key_file}")
     typer.echo(f"re-encrypted {report.resealed} secrets ({report.unchanged} already current) with key {report.key_id}")

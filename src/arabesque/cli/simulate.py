@@ -8,7 +8,6 @@ the error and the state and context from before the event.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from collections import deque
@@ -74,7 +73,7 @@ def simulate_files(
     snapshot = start(definition, context, state)
     _emit(out, {"event": None, "state": snapshot.state, "status": snapshot.status, "context": snapshot.context})
     with httpx.Client() as client:
-        executor = HttpExecutor(client, Secrets(environ=os.environ, store=store.get if store is not None else None))
+        executor = HttpExecutor(client, Secrets(store=store.get if store is not None else None))
         for event in events:
             # The service's evaluation limits and step time apply here too: a runaway guard ends the event
             # with its budget error on the event's line.

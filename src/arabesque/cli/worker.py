@@ -8,16 +8,21 @@ import threading
 from types import FrameType
 
 from arabesque.cli.serve import open_service
+from arabesque.observability.metrics import scrape_registry, serve_metrics
+from arabesque.settings import Settings
+from arabesque.store.outbox_stats import outbox_gauges
 from arabesque.worker.runner import Worker, WorkerSettings
 
 __all__ = ["run_worker"]
 
 
-def run_worker(concurrency: int) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request costs more than the request
-    service = open_service(seed=False)
-    worker = Worker(service.db, WorkerSettings.from_env(concurrency))
+def run_worker(settings: Settings, concurrency: int, metrics_port: int | None = None, metrics_host: str = "") -> None:
+    """Run until a signal; with `metrics_port`, Prometheus metrics at `http://metrics_host:metrics_port/metrics`."""
+    service = open_service(settings, seed=False)
+    worker = Worker(service.db, WorkerSettings.from_settings(settings, concurrency))
+    stop_metrics = None
+    if metrics_port is not None:
+        stop_metrics = serve_metrics(metrics_port, metrics_host, scrape_registry([outbox_gauges(service.db)]))
     done = threading.Event()
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
@@ -31,4 +36,6 @@ def run_worker(concurrency: int) -> None:
         done.wait()
     finally:
         worker.stop()
+        if stop_metrics is not None:
+            stop_metrics()
         service.db.dispose()

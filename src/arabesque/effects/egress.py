@@ -14,14 +14,13 @@ control; the name is still checked.
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["EgressPolicy", "EgressRefused", "Unresolved", "allow_private_from_env"]
+__all__ = ["EgressPolicy", "EgressRefused", "Unresolved"]
 
 Resolver = Callable[[str], list[str]]
 
@@ -32,11 +31,6 @@ class EgressRefused(Exception):
 
 class Unresolved(Exception):
     """The target's host name did not resolve (now): not a refusal, a failure to retry like a connection error."""
-
-
-def allow_private_from_env(environ: Mapping[str, str] | None = None) -> bool:
-    env = os.environ if environ is None else environ
-    return env.get("ARABESQUE_ALLOW_PRIVATE_URLS", "").strip().lower() in ("1", "true", "yes")
 
 
 def _resolve(host: str) -> list[str]:

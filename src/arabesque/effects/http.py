@@ -28,6 +28,7 @@ import httpx
 from arabesque.effects.egress import EgressPolicy, EgressRefused, Unresolved
 from arabesque.effects.retry import Failure, FailureKind
 from arabesque.engine import HttpCall, HttpOutcome, HttpRequest
+from arabesque.observability.tracing import inject
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -37,6 +38,7 @@ __all__ = [
     "SecretMissing",
     "SecretStoreFailed",
     "Secrets",
+    "definition_environment",
     "describe",
     "parse_retry_after",
     "resolve_secrets",
@@ -63,13 +65,19 @@ def describe(exc: BaseException, limit: int = 500) -> str:
     return text.replace("\x00", "")[:limit]
 
 
+def definition_environment() -> dict[str, str]:
+    """What `{secret.NAME}` reads: the process environment, as in Ballerine, less Arabesque's own settings
+    (`ARABESQUE_*`: the master key, the database URL), which are not the definitions' to read or send."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("ARABESQUE_")}
+
+
 @dataclass(frozen=True)
 class Secrets:
-    """Where placeholders come from: `{secret.NAME}` reads the environment (unset: empty, as in
-    Ballerine); `{secrets.NAME}` reads the secret store, and a missing one (or no store) fails the
+    """Where placeholders come from: `{secret.NAME}` reads the environment (`definition_environment`; unset:
+    empty, as in Ballerine); `{secrets.NAME}` reads the secret store, and a missing one (or no store) fails the
     request."""
 
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    environ: Mapping[str, str] = field(default_factory=definition_environment)
     store: Callable[[str], str | None] | None = None
 
     def lookup(self, namespace: str, name: str) -> str:
@@ -191,6 +199,7 @@ class HttpExecutor:
         headers = {k: resolve_secrets(v, self.secrets) for k, v in spec.headers.items()}
         if idempotency_key and not any(k.lower() == IDEMPOTENCY_KEY.lower() for k in headers):
             headers[IDEMPOTENCY_KEY] = idempotency_key  # a definition's own key wins
+        inject(headers)  # the attempt's `traceparent` when tracing is on (a definition's own wins)
         if spec.query is not None:
             pairs = [(k, resolve_secrets(v, self.secrets)) for k, v in spec.query]
             # URLSearchParams: spaces as '+', and '*' left as is.

@@ -22,6 +22,7 @@ import httpx
 from standardwebhooks import Webhook
 
 from arabesque.effects.http import IDEMPOTENCY_KEY, describe, parse_retry_after
+from arabesque.observability.tracing import inject
 
 __all__ = ["Delivery", "WebhookSender", "encode_body", "sign_headers"]
 
@@ -74,6 +75,7 @@ class WebhookSender:
         `EgressRefused` propagates."""
         content = encode_body(body)
         headers = sign_headers(webhook_id, content, secret, time.time())
+        inject(headers)  # the attempt's `traceparent` when tracing is on (not signed: a receiver may ignore it)
         started = time.perf_counter()
         extensions = {"trace": trace} if trace is not None else None
         client = self.client if trace is not None or self.trusted_client is None else self.trusted_client

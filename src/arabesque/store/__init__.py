@@ -1,11 +1,10 @@
-"""Storage: SQLAlchemy models, migrations, sessions; the outbox queue (`store.outbox`)."""
+"""Storage: SQLAlchemy models, migrations, sessions; the outbox queue (`store.outbox`) and what it holds, for the
+metrics (`store.outbox_stats`)."""
 
 from arabesque.store.db import (
     RETRY_AFTER_SECONDS,
     UNAVAILABLE_ERRORS,
-    data_dir,
     database_unavailable,
-    database_url,
     make_engine,
     upgrade,
 )
@@ -60,9 +59,7 @@ __all__ = [
     "WebhookSubscription",
     "WorkflowDefinition",
     "WorkflowRuntime",
-    "data_dir",
     "database_unavailable",
-    "database_url",
     "for_update",
     "make_engine",
     "table",

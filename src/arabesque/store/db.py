@@ -1,7 +1,7 @@
-"""Database location, engine creation and migrations.
+"""Engine creation and migrations.
 
-`ARABESQUE_DATABASE_URL` selects the database (e.g. `postgresql+psycopg://user@host/db`); without it,
-SQLite at `$ARABESQUE_DATA_DIR/arabesque.db` (default directory `./arabesque-data`).
+Which database is the settings' choice (`Settings.database`: `ARABESQUE_DATABASE_URL`, else SQLite at
+`$ARABESQUE_DATA_DIR/arabesque.db`), handed to `Database` by the command line.
 
 The SQLite file is created with mode 0600 in a directory created with mode 0700; SQLite gives its `-wal` and
 `-shm` files the database file's mode.
@@ -12,7 +12,6 @@ two writers never interleave; read transactions start with a plain `BEGIN`.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,9 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RETRY_AFTER_SECONDS",
     "UNAVAILABLE_ERRORS",
-    "data_dir",
     "database_unavailable",
-    "database_url",
     "is_sqlite",
     "make_engine",
     "ping",
@@ -40,19 +37,6 @@ __all__ = [
 ]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-def data_dir(env: dict[str, str] | None = None) -> Path:
-    env = dict(os.environ) if env is None else env
-    return Path(env.get("ARABESQUE_DATA_DIR") or "./arabesque-data")
-
-
-def database_url(env: dict[str, str] | None = None) -> str:
-    env = dict(os.environ) if env is None else env
-    url = env.get("ARABESQUE_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{(data_dir(env) / 'arabesque.db').resolve()}"
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select
 from sqlalchemy.orm import Session, sessionmaker
 
+from arabesque.observability.tracing import transaction_span
 from arabesque.store.db import is_sqlite, make_engine, ping, upgrade
 from arabesque.store.sealed import SecretBox, SecretKeyMissing
 
@@ -23,6 +24,9 @@ class Database:
     `write()` takes the database's write lock up front on SQLite (`BEGIN IMMEDIATE`); on PostgreSQL it is
     an ordinary transaction in which `for_update` adds `FOR UPDATE` row locks. Leaving the block commits;
     an exception rolls back.
+
+    With tracing on, each transaction opened within a request or an effect attempt is a span named for the use
+    case that opened it (`observability/tracing.py`).
 
     It also carries the `SecretBox` that seals and opens the project's secrets (`app/secrets/master_key.py` makes it
     from the master key): the use cases that read or write secrets get it from here, explicitly
@@ -52,12 +56,12 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._write() as session, session.begin():
+        with transaction_span("write"), self._write() as session, session.begin():
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._read() as session, session.begin():
+        with transaction_span("read"), self._read() as session, session.begin():
             yield session
 
     def ping(self) -> None:

@@ -16,7 +16,7 @@ from arabesque.web.app import create_web_app
 __all__ = ["create_web_app", "mount_web"]
 
 
-_API_PATHS = ("/api/", "/docs", "/openapi.json")
+_API_PATHS = ("/api/", "/docs", "/openapi.json", "/metrics")  # answered by the API, found or not
 
 
 class _WebMount(Mount):

@@ -15,6 +15,7 @@ from arabesque.app.access.members import Member
 from arabesque.app.access.web_sessions import ActiveSession, resume_session
 from arabesque.app.cases.queues import list_queues
 from arabesque.app.input_text import check_fields
+from arabesque.observability.logs import annotate
 from arabesque.store import Database
 from arabesque.web._session import check_csrf, session_of
 
@@ -51,6 +52,7 @@ def _session(request: Request) -> ActiveSession | None:
         cookie.pop("sid", None)
     else:
         request.state.member = active.member
+        annotate(project_id=active.member.project_id)  # in the request's log lines
     request.state.session = active
     return active
 

@@ -33,7 +33,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field
@@ -51,7 +51,7 @@ from arabesque.app.retention import Retention
 from arabesque.app.secrets.secret_cache import SecretCache
 from arabesque.app.webhooks.record_attempts import WebhookResult, record_webhook_attempts
 from arabesque.app.workflows import children
-from arabesque.effects.egress import EgressPolicy, EgressRefused, Unresolved, allow_private_from_env
+from arabesque.effects.egress import EgressPolicy, EgressRefused, Unresolved
 from arabesque.effects.http import DEFAULT_TIMEOUT, Attempt, HttpExecutor, Secrets, describe
 from arabesque.effects.retry import (
     DEFAULT_MAX_ATTEMPTS,
@@ -63,8 +63,10 @@ from arabesque.effects.retry import (
 )
 from arabesque.effects.webhook import Delivery, WebhookSender
 from arabesque.engine import HttpCall, HttpOutcome, HttpRequest
+from arabesque.settings import Settings
 from arabesque.store import Database, database_unavailable, outbox, utcnow
 from arabesque.store.outbox import WAKE, ClaimedEffect
+from arabesque.worker.attempts import attempt_context, observe_attempt, observe_delivery
 from arabesque.worker.gate import DatabaseGate
 from arabesque.worker.listener import Listener
 from arabesque.worker.retention import RetentionJob
@@ -72,13 +74,6 @@ from arabesque.worker.retention import RetentionJob
 __all__ = ["Worker", "WorkerSettings"]
 
 log = logging.getLogger("arabesque.worker")
-
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    try:
-        return float(env.get(name, default))
-    except ValueError:
-        return default
 
 
 @dataclass(frozen=True)
@@ -102,28 +97,22 @@ class WorkerSettings:
         return self.capacity if self.capacity > 0 else max(4 * max(1, self.concurrency), 2 * self.batch)
 
     @classmethod
-    def from_env(cls, concurrency: int = 4, environ: Mapping[str, str] | None = None) -> WorkerSettings:
-        env = os.environ if environ is None else environ
-        base = _float(env, "ARABESQUE_RETRY_BASE_SECONDS", 1.0)
+    def from_settings(cls, settings: Settings, concurrency: int = 4) -> WorkerSettings:
+        days = settings.retention_days
         return cls(
             concurrency=concurrency,
-            lease=_float(env, "ARABESQUE_WORKER_LEASE_SECONDS", 30.0),
-            lease_grace=_float(env, "ARABESQUE_WORKER_LEASE_GRACE_SECONDS", 30.0),
-            poll=_float(env, "ARABESQUE_WORKER_POLL_SECONDS", 5.0),
-            backoff=Backoff(base=base, cap=_float(env, "ARABESQUE_RETRY_CAP_SECONDS", 300.0)),
-            webhook_backoff=Backoff(base=_float(env, "ARABESQUE_WEBHOOK_RETRY_BASE_SECONDS", 5.0), cap=3600.0),
-            webhook_window=_float(env, "ARABESQUE_WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600.0),
-            allow_private=allow_private_from_env(env),
-            retention=retention_from_env(env),
-            retention_interval=_float(env, "ARABESQUE_RETENTION_INTERVAL_SECONDS", 3600.0),
+            lease=settings.worker_lease_seconds,
+            lease_grace=settings.worker_lease_grace_seconds,
+            poll=settings.worker_poll_seconds,
+            backoff=Backoff(base=settings.retry_base_seconds, cap=settings.retry_cap_seconds),
+            webhook_backoff=Backoff(base=settings.webhook_retry_base_seconds, cap=3600.0),
+            webhook_window=settings.webhook_retry_window_seconds,
+            allow_private=settings.allow_private_urls,
+            # Finished outbox rows and webhook attempts; idempotency records and sign-in failures are kept as
+            # long as they count, no longer.
+            retention=Retention(finished=timedelta(days=days) if days > 0 else None),
+            retention_interval=settings.retention_interval_seconds,
         )
-
-
-def retention_from_env(env: Mapping[str, str]) -> Retention:
-    """`ARABESQUE_RETENTION_DAYS` (default 30; 0 or less keeps them for ever): finished outbox rows and webhook
-    delivery attempts. Idempotency records and sign-in failures are kept as long as they count, no longer."""
-    days = _float(env, "ARABESQUE_RETENTION_DAYS", 30.0)
-    return Retention(finished=timedelta(days=days) if days > 0 else None)
 
 
 _STOP = object()
@@ -147,7 +136,7 @@ def idempotency_key(effect: ClaimedEffect) -> str:
 class Worker:
     def __init__(self, db: Database, settings: WorkerSettings | None = None, worker_id: str | None = None) -> None:
         self.db = db
-        self.settings = settings or WorkerSettings.from_env()
+        self.settings = settings or WorkerSettings()
         self.id = worker_id or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.stopping = threading.Event()  # stop claiming
         self._abandon = threading.Event()  # stop waiting for the database (stop()'s deadline passed)
@@ -357,24 +346,26 @@ class Worker:
             self._freed.notify_all()
 
     def _run(self, effect: ClaimedEffect, secret: object) -> None:
+        with attempt_context(effect):
+            self._run_attempt(effect, secret)
+
+    def _run_attempt(self, effect: ClaimedEffect, secret: object) -> None:
         queued = False
         try:
             if effect.effect_type == "webhook":
+                started = time.perf_counter()
                 result = self._execute(
                     effect,
                     lambda: self.deliver(effect, self._secret(effect, secret)),
                     lambda error: self._webhook_failed(effect, error),
                 )
+                observe_delivery(result, time.perf_counter() - started)
                 self._results.put(result)
                 queued = True
             elif effect.effect_type == "http":
                 self._http(effect)
             elif effect.effect_type == "child":
-                self._record(
-                    effect,
-                    lambda: children.start_child(self.db, effect),
-                    lambda error: self._child_failed(effect, error),
-                )
+                self._child(effect)
             else:  # notifications: no subscribers in the service yet
                 self._results.put(effect)
                 queued = True
@@ -476,7 +467,10 @@ class Worker:
         return secret if isinstance(secret, str) else None
 
     def _http(self, effect: ClaimedEffect) -> None:
+        started = time.perf_counter()
         attempt = self._execute(effect, lambda: self._call(effect), lambda error: _failed_attempt(effect, error))
+        outcome = "ok" if attempt.failure is None else attempt.failure.kind
+        observe_attempt(effect, outcome, time.perf_counter() - started, attempt.outcome.status)
         self._record(
             effect,
             lambda: self._apply_attempt(effect, attempt),
@@ -507,6 +501,19 @@ class Worker:
                 retry_http_later(self.db, effect, attempt.outcome, decision.delay)
                 return
         apply_http_result(self.db, effect, attempt.outcome)
+
+    def _child(self, effect: ClaimedEffect) -> None:
+        started, outcome = time.perf_counter(), "ok"
+
+        def failed(error: str) -> None:
+            nonlocal outcome
+            outcome = "error"
+            self._child_failed(effect, error)
+
+        try:
+            self._record(effect, lambda: children.start_child(self.db, effect), failed)
+        finally:
+            observe_attempt(effect, outcome, time.perf_counter() - started)
 
     def _child_failed(self, effect: ClaimedEffect, error: str) -> None:
         limit = effect.max_attempts or DEFAULT_MAX_ATTEMPTS

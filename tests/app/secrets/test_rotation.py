@@ -17,6 +17,7 @@ from arabesque.app.webhooks.subscriptions import create_subscription
 from arabesque.cli import app
 from arabesque.cli.bootstrap import create_tenant
 from arabesque.cli.serve import open_service
+from arabesque.settings import read_settings
 from arabesque.store import Database
 from arabesque.store.sealed import SecretKeyError, key_id_of
 from service_fixtures import SECRET_BOX, TEST_SECRET_KEY, Tenant
@@ -48,18 +49,17 @@ def test_rotation_with_the_variables_reseals_every_secret_once(db: Database, ten
         # a key that is neither current nor previous stops the rotation; nothing changes
         before = _stored(db)
         with pytest.raises(SecretKeyError, match=SECRET_BOX.key_id):
-            rotate_key(db.url, tmp_path, {"ARABESQUE_SECRET_KEY": NEW_KEY})
+            rotate_key(db.url, tmp_path, NEW_KEY)
         assert _stored(db) == before
 
-        env = {"ARABESQUE_SECRET_KEY": NEW_KEY, "ARABESQUE_PREVIOUS_SECRET_KEYS": TEST_SECRET_KEY}
-        report = rotate_key(db.url, tmp_path, env)
+        report = rotate_key(db.url, tmp_path, NEW_KEY, [TEST_SECRET_KEY])
         assert (report.resealed, report.unchanged, report.key_file) == (2, 0, None)
         assert report.key_id == sealing_key(NEW_KEY).key_id
         assert {key_id_of(v) for v in _stored(db)} == {report.key_id}
         assert project_secret(new_only, tenant.project_id, "VENDOR_KEY") == "vendor-value"
         assert _subscription_secret(new_only, sub["id"], db) == sub["secret"]
 
-        again = rotate_key(db.url, tmp_path, env)  # idempotent
+        again = rotate_key(db.url, tmp_path, NEW_KEY, [TEST_SECRET_KEY])  # idempotent
         assert (again.resealed, again.unchanged) == (0, 2)
         # the old key alone no longer opens anything: an error naming the key, not a plain-text fallback
         with pytest.raises(SecretKeyError, match=report.key_id):
@@ -78,7 +78,7 @@ def test_rotation_of_the_embedded_key_file(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("ARABESQUE_DATA_DIR", str(data))
     for name in ("ARABESQUE_DATABASE_URL", "ARABESQUE_SECRET_KEY", "ARABESQUE_PREVIOUS_SECRET_KEYS"):
         monkeypatch.delenv(name, raising=False)
-    service = open_service(seed=False)
+    service = open_service(read_settings(), seed=False)
     project_id = create_tenant(service.db, "acme")
     who = Principal(project_id, "test")
     set_project_secret(service.db, who, "VENDOR_KEY", "vendor-value")
@@ -93,7 +93,7 @@ def test_rotation_of_the_embedded_key_file(tmp_path: Path, monkeypatch: pytest.M
     assert "generated a new key" in out.output and "re-encrypted 2 secrets" in out.output
     assert [p.name for p in data.iterdir() if "secret_key" in p.name] == ["secret_key"]  # no temporary left
 
-    service = open_service(seed=False)
+    service = open_service(read_settings(), seed=False)
     try:
         assert {key_id_of(v) for v in _stored(service.db)} == {sealing_key(second_key).key_id}
         assert project_secret(service.db, project_id, "VENDOR_KEY") == "vendor-value"
@@ -105,7 +105,7 @@ def test_rotation_of_the_embedded_key_file(tmp_path: Path, monkeypatch: pytest.M
     # that rotation (no third key).
     third_key = "k" * 64
     replace_key_file(data, [third_key, second_key])
-    service = open_service(seed=False)
+    service = open_service(read_settings(), seed=False)
     try:
         assert project_secret(service.db, project_id, "VENDOR_KEY") == "vendor-value"
     finally:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from arabesque.app.access.members import Member, require_role
 from arabesque.app.access.principal import Principal
 from arabesque.app.errors import NotFound, Unauthorized
+from arabesque.observability.logs import annotate
 from arabesque.store import ApiKey, Database, Project, utcnow
 
 __all__ = [
@@ -98,6 +99,7 @@ def authenticate(db: Database, authorization: str | None) -> Principal:
             raise Unauthorized("API key revoked")
         if row.expires_at is not None and _aware(row.expires_at) <= utcnow():
             raise Unauthorized("API key expired")
+        annotate(project_id=row.project_id)  # in the request's log lines
         return Principal(project_id=row.project_id, actor=f"api-key:{row.prefix}")
 
 

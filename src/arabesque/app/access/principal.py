@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from arabesque.app.errors import Unauthorized
+from arabesque.observability.logs import annotate
 from arabesque.store import ApiKey, Prepared, table, utcnow
 
 __all__ = ["ApiKeyCredentials", "Principal", "resolve"]
@@ -33,8 +34,10 @@ class ApiKeyCredentials:
 
 
 def resolve(s: Session, who: Principal | ApiKeyCredentials) -> Principal:
-    """`who` itself, or the principal of its API key (Unauthorized as `api_keys.authenticate` words it)."""
+    """`who` itself, or the principal of its API key (Unauthorized as `api_keys.authenticate` words it); its
+    project is named in the request's log lines from then on."""
     if isinstance(who, Principal):
+        annotate(project_id=who.project_id)
         return who
     from arabesque.app.access.api_keys import hash_key  # api_keys imports this module
 
@@ -46,6 +49,7 @@ def resolve(s: Session, who: Principal | ApiKeyCredentials) -> Principal:
         raise Unauthorized("API key revoked")
     if expires is not None and (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= utcnow():
         raise Unauthorized("API key expired")
+    annotate(project_id=project_id)
     return Principal(project_id=project_id, actor=f"api-key:{prefix}")
 
 

@@ -4,7 +4,7 @@ One secret, `ARABESQUE_SECRET_KEY`, is the master key. Nothing uses it directly:
 key from it through HKDF-SHA256 with a distinct `info` (`derive`), so the key that signs session cookies is
 never the key that encrypts secrets, and the public key id stored next to each ciphertext reveals neither.
 
-Where the master key comes from (`load_master_keys`):
+Where the master key comes from (`load_master_keys`, given the settings' keys by the command line):
 - `ARABESQUE_SECRET_KEY` when set (at least 32 characters; `arabesque secrets generate-key` prints one);
 - otherwise, on SQLite only, `<data dir>/secret_key`: created on first start with a random key, mode 0600,
   in the data directory (mode 0700);
@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +43,7 @@ __all__ = [
     "generate_key",
     "key_file",
     "load_master_keys",
-    "master_keys_from_env_or_file",
+    "master_keys",
     "read_key_file",
     "replace_key_file",
     "sealing_key",
@@ -110,9 +110,8 @@ def _checked(key: str, where: str) -> str:
     return key
 
 
-def _previous_from_env(env: Mapping[str, str]) -> tuple[str, ...]:
-    raw = env.get(PREVIOUS_KEYS_ENV, "")
-    return tuple(_checked(k, PREVIOUS_KEYS_ENV) for k in raw.split(",") if k.strip())
+def _previous(keys: Sequence[str]) -> tuple[str, ...]:
+    return tuple(_checked(k, PREVIOUS_KEYS_ENV) for k in keys if k.strip())
 
 
 def key_file(data_dir: Path) -> Path:
@@ -160,25 +159,25 @@ def _file_keys(data_dir: Path) -> list[str]:
     return read_key_file(data_dir) or []
 
 
-def master_keys_from_env_or_file(data_dir: Path, env: Mapping[str, str] | None = None) -> MasterKeys:
-    """`ARABESQUE_SECRET_KEY` (and `ARABESQUE_PREVIOUS_SECRET_KEYS`) when set, else the key file in
-    `data_dir`, created on first use. No database rule: see `load_master_keys`."""
-    env = os.environ if env is None else env
-    previous = _previous_from_env(env)
-    if env.get(SECRET_KEY_ENV):
-        return MasterKeys(_checked(env[SECRET_KEY_ENV], SECRET_KEY_ENV), previous)
-    current, *older = _file_keys(data_dir)
-    return MasterKeys(current, (*older, *previous), source=str(key_file(data_dir)))
+def master_keys(data_dir: Path, secret_key: str | None = None, previous: Sequence[str] = ()) -> MasterKeys:
+    """`secret_key` (`ARABESQUE_SECRET_KEY`, with `previous`, `ARABESQUE_PREVIOUS_SECRET_KEYS`) when set, else
+    the key file in `data_dir`, created on first use. No database rule: see `load_master_keys`."""
+    older = _previous(previous)
+    if secret_key:
+        return MasterKeys(_checked(secret_key, SECRET_KEY_ENV), older)
+    current, *in_file = _file_keys(data_dir)
+    return MasterKeys(current, (*in_file, *older), source=str(key_file(data_dir)))
 
 
-def load_master_keys(database_url: str, data_dir: Path, env: Mapping[str, str] | None = None) -> MasterKeys:
-    """The master keys of a process using `database_url`: the variable, or on SQLite the key file; a
-    database other than SQLite without the variable is refused (`MasterKeyError` naming it)."""
-    env = os.environ if env is None else env
-    if not env.get(SECRET_KEY_ENV) and make_url(database_url).get_backend_name() != "sqlite":
+def load_master_keys(
+    database_url: str, data_dir: Path, secret_key: str | None = None, previous: Sequence[str] = ()
+) -> MasterKeys:
+    """The master keys of a process using `database_url`: `secret_key`, or on SQLite the key file; a
+    database other than SQLite without a key is refused (`MasterKeyError` naming the variable)."""
+    if not secret_key and make_url(database_url).get_backend_name() != "sqlite":
         raise MasterKeyError(
             f"{SECRET_KEY_ENV} is required when the database is not SQLite: every process (serve, worker, "
             "db upgrade) must encrypt and decrypt project and webhook secrets with the same key. Generate one "
             f"with `arabesque secrets generate-key` and set {SECRET_KEY_ENV} to it in every process's environment"
         )
-    return master_keys_from_env_or_file(data_dir, env)
+    return master_keys(data_dir, secret_key, previous)

@@ -18,8 +18,7 @@ previous stops the command (nothing is changed) with the key's id.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,16 +70,18 @@ def reseal_secrets(db: Database) -> Resealed:
     return Resealed(resealed, unchanged)
 
 
-def rotate_key(database_url: str, data_dir: Path, env: Mapping[str, str] | None = None) -> RotationReport:
-    """Rotate to the current key (see the module's procedure); migrates the database first, so a database
-    still holding plain-text secrets is sealed by migration 0007 before anything else."""
-    env = os.environ if env is None else env
-    keys = load_master_keys(database_url, data_dir, env)
+def rotate_key(
+    database_url: str, data_dir: Path, secret_key: str | None = None, previous: Sequence[str] = ()
+) -> RotationReport:
+    """Rotate to the current key (`secret_key`, the previous ones in `previous`; without it, the key file: see the
+    module's procedure); migrates the database first, so a database still holding plain-text secrets is sealed by
+    migration 0007 before anything else."""
+    keys = load_master_keys(database_url, data_dir, secret_key, previous)
     new_key = False
     if keys.from_file and len(read_key_file(data_dir) or []) == 1:
         # No rotation in progress: the new key goes first, the old one stays until every row is re-sealed.
         replace_key_file(data_dir, [generate_key(), keys.current])
-        keys, new_key = load_master_keys(database_url, data_dir, env), True
+        keys, new_key = load_master_keys(database_url, data_dir, secret_key, previous), True
     db = Database(database_url, secret_box=keys.secret_box())
     try:
         db.upgrade()

@@ -7,12 +7,13 @@ created on first use. It is never the key that encrypts secrets at rest: each pu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from arabesque.app.secrets.master_key import master_keys_from_env_or_file
+from arabesque.app.secrets.master_key import master_keys
 
 __all__ = ["session_secret"]
 
 
-def session_secret(data_dir: Path, env: dict[str, str] | None = None) -> str:
-    return master_keys_from_env_or_file(data_dir, env).session_signing_key()
+def session_secret(data_dir: Path, secret_key: str | None = None, previous: Sequence[str] = ()) -> str:
+    return master_keys(data_dir, secret_key, previous).session_signing_key()

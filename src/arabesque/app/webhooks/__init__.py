@@ -3,4 +3,5 @@
 - `subscriptions.py` — create, list, delete subscriptions; the delivery log; redeliver
 - `events.py` — the events (`workflow.created`, ...) and their outbox rows, written with the runtime's change
 - `record_attempts.py` — record delivery attempts (the worker's report), a batch per transaction
+- `environment.py` — the `environment` every payload names (`ARABESQUE_ENVIRONMENT`)
 """

@@ -8,7 +8,6 @@ and `timestamp`; the outbox row's `effect_id` is the delivery's `webhook-id`.
 
 from __future__ import annotations
 
-import os
 import uuid
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from arabesque import __version__
 from arabesque.app._time import iso
+from arabesque.app.webhooks.environment import environment_name
 from arabesque.store import (
     Business,
     EndUser,
@@ -117,7 +117,7 @@ def _payload(s: Session, rt: WorkflowRuntime, name: str) -> dict[str, Any]:
         "workflowRuntimeId": rt.id,
         "ballerineEntityId": entity_id,
         "correlationId": correlation_id,
-        "environment": os.environ.get("ARABESQUE_ENVIRONMENT", "production"),
+        "environment": environment_name(),
     }
     if name == "workflow.state.changed":
         body["state"] = rt.state

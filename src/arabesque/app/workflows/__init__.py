@@ -8,4 +8,5 @@
 - `children.py` — start a child workflow; propagate a finished child to its parent
 - `idempotency.py` — the `Idempotency-Key` record of run and event
 - `queries.py` — read a runtime, its context, a page of runtimes
+- `transition_count.py` — count committed transitions (`arabesque_workflow_transitions_total`)
 """

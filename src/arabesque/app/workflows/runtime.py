@@ -17,6 +17,7 @@ from arabesque.app.definitions.lookup import DefinitionRef, compiled, compiled_f
 from arabesque.app.errors import Conflict, InvalidInput, NotFound
 from arabesque.app.limits import budget_error, check_context_size, current_limits
 from arabesque.app.webhooks.events import document_changed, emit_webhooks
+from arabesque.app.workflows.transition_count import note_transitions
 from arabesque.engine import (
     BudgetExceeded,
     Definition,
@@ -352,6 +353,7 @@ def apply_step(
     details: dict[str, Any] = {"contextChanged": context_changed}
     if payload is not None:
         details["payload"] = payload
+    note_transitions(s, rt.definition_id, step.transitions)
     transitions = step.transitions or ((event, before_state, snap.state),)
     for i, (ev, frm, to) in enumerate(transitions):
         add_audit(s, rt, kind if i == 0 else "transition", actor, ev, frm, to, details if i == 0 else {})
