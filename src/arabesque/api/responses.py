@@ -20,6 +20,7 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "EndUser",
+    "FileMetadata",
     "Health",
     "PageMeta",
     "Redelivery",
@@ -137,6 +138,13 @@ class StoredFile(BaseModel):
     fileName: str
     mimeType: str
     size: int = Field(description="Bytes")
+
+
+class FileMetadata(StoredFile):
+    projectId: str
+    sha256: str = Field(description="Of the file's bytes, hex")
+    createdBy: str
+    createdAt: str | None
 
 
 class Subscription(BaseModel):
