@@ -25,6 +25,7 @@ __all__ = [
     "PageMeta",
     "Redelivery",
     "RunResponse",
+    "SecretName",
     "StoredFile",
     "Subscription",
     "Workflow",
@@ -145,6 +146,13 @@ class FileMetadata(StoredFile):
     sha256: str = Field(description="Of the file's bytes, hex")
     createdBy: str
     createdAt: str | None
+
+
+class SecretName(BaseModel):
+    """A project secret, named: its value is never returned."""
+
+    name: str
+    updatedAt: str | None
 
 
 class Subscription(BaseModel):
