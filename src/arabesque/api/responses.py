@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 __all__ = [
     "Business",
     "CreatedSubscription",
+    "CurrentCustomer",
     "Definition",
     "DefinitionPage",
     "Delivery",
@@ -23,6 +24,7 @@ __all__ = [
     "FileMetadata",
     "Health",
     "PageMeta",
+    "ProjectRef",
     "Redelivery",
     "RunResponse",
     "SecretName",
@@ -153,6 +155,22 @@ class SecretName(BaseModel):
 
     name: str
     updatedAt: str | None
+
+
+class ProjectRef(BaseModel):
+    id: str
+    name: str
+    createdAt: str | None
+
+
+class CurrentCustomer(BaseModel):
+    """The customer of the calling API key, and the key's project."""
+
+    id: str
+    name: str
+    displayName: str
+    createdAt: str | None
+    project: ProjectRef
 
 
 class Subscription(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from arabesque.api import definitions, entities, files, health, secrets, storage, webhooks, workflows
+from arabesque.api import customers, definitions, entities, files, health, secrets, storage, webhooks, workflows
 
 router = APIRouter()
 router.include_router(health.router)
@@ -15,3 +15,4 @@ router.include_router(files.router)
 router.include_router(storage.router)
 router.include_router(webhooks.router)
 router.include_router(secrets.router)
+router.include_router(customers.router)
