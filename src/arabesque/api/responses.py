@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 __all__ = [
     "Business",
+    "BusinessPage",
     "CreatedSubscription",
     "CurrentCustomer",
     "Definition",
@@ -21,6 +22,9 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "EndUser",
+    "EndUserPage",
+    "EndUserWithBusiness",
+    "EntityWorkflow",
     "FileMetadata",
     "Health",
     "PageMeta",
@@ -134,6 +138,26 @@ class EndUser(_Entity):
     firstName: str
     lastName: str
     email: str | None
+
+
+class BusinessPage(BaseModel):
+    items: list[Business]
+    meta: PageMeta
+
+
+class EndUserPage(BaseModel):
+    items: list[EndUser]
+    meta: PageMeta
+
+
+class EndUserWithBusiness(BaseModel):
+    endUserId: str
+    businessId: str
+
+
+class EntityWorkflow(BaseModel):
+    workflowRuntimeData: WorkflowSummary
+    workflowDefinition: Definition
 
 
 class StoredFile(BaseModel):

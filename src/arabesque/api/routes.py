@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from arabesque.api import customers, definitions, entities, files, health, secrets, storage, webhooks, workflows
+from arabesque.api import (
+    businesses,
+    customers,
+    definitions,
+    end_users,
+    files,
+    health,
+    secrets,
+    storage,
+    webhooks,
+    workflows,
+)
 
 router = APIRouter()
 router.include_router(health.router)
 router.include_router(workflows.router)
 router.include_router(definitions.router)
-router.include_router(entities.router)
+router.include_router(end_users.router)
+router.include_router(businesses.router)
 router.include_router(files.router)
 router.include_router(storage.router)
 router.include_router(webhooks.router)
