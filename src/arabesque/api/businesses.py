@@ -1,4 +1,4 @@
-"""Businesses: create, list, read, change, and their workflows."""
+"""Businesses: create, list, read, change, their workflows; a company's record from the project's registry."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from arabesque.api.deps import Caller, Db
+from arabesque.api.deps import Caller, Db, Outbound
 from arabesque.api.entity_bodies import BusinessCreate, BusinessUpdate
-from arabesque.api.responses import Business, BusinessPage, EntityWorkflow
+from arabesque.api.responses import Business, BusinessInformation, BusinessPage, EntityWorkflow
 from arabesque.api.schemas import MAX_LIMIT, MAX_PAGE, error_responses, links
+from arabesque.app.entities.business_information import business_information
 from arabesque.app.entities.create_entity import create_business
 from arabesque.app.entities.queries import entity_workflows, get_business, list_entities
 from arabesque.app.entities.update_entity import update_business
@@ -19,6 +20,35 @@ router = APIRouter(prefix="/api/v1/external/businesses", tags=["businesses"], re
 
 Page = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+RegistryField = Annotated[str, Query(min_length=1, max_length=200)]
+
+
+# Before `/{key}`, which would take `business-information` for a business's id.
+@router.get(
+    "/business-information",
+    response_model=BusinessInformation,
+    responses=error_responses(404, 501, 502),
+    response_model_exclude_unset=True,
+)
+def information(
+    who: Caller,
+    db: Db,
+    outbound: Outbound,
+    registrationNumber: RegistryField,
+    jurisdictionCode: RegistryField,
+    vendor: RegistryField = "open-corporates",
+) -> dict[str, Any]:
+    """The company's record from the registry gateway configured for the project (its secrets `UNIFIED_API_URL`
+    and `UNIFIED_API_TOKEN`): 501 without one, 404 when the registry has no such company, 502 when it fails."""
+    return business_information(
+        db,
+        who,
+        jurisdictionCode,
+        registrationNumber,
+        vendor,
+        allow_private_urls=outbound.allow_private_urls,
+        timeout=outbound.registry_timeout,
+    )
 
 
 _TO_BUSINESS = links(

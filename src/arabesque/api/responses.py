@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "Business",
+    "BusinessInformation",
     "BusinessPage",
     "CreatedSubscription",
     "CurrentCustomer",
@@ -158,6 +159,19 @@ class EndUserWithBusiness(BaseModel):
 class EntityWorkflow(BaseModel):
     workflowRuntimeData: WorkflowSummary
     workflowDefinition: Definition
+
+
+class BusinessInformation(BaseModel):
+    """The registry's record of the company, as the registry sent it (Ballerine's usual fields below)."""
+
+    model_config = ConfigDict(extra="allow")
+    name: Any = None
+    companyNumber: Any = None
+    companyType: Any = None
+    jurisdictionCode: Any = None
+    incorporationDate: Any = None
+    currentStatus: Any = None
+    vat: Any = None
 
 
 class StoredFile(BaseModel):
