@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 __all__ = [
     "Business",
@@ -19,15 +19,20 @@ __all__ = [
     "CreatedSubscription",
     "CurrentCustomer",
     "Definition",
+    "DefinitionChange",
     "DefinitionPage",
+    "DefinitionWithUi",
     "Delivery",
     "DeliveryAttempt",
+    "DocumentsSchema",
     "EndUser",
     "EndUserPage",
     "EndUserWithBusiness",
     "EntityWorkflow",
+    "Extensions",
     "FileMetadata",
     "Health",
+    "JsonSchema",
     "PageMeta",
     "ProjectRef",
     "Redelivery",
@@ -119,6 +124,37 @@ class Definition(BaseModel):
 class DefinitionPage(BaseModel):
     items: list[Definition]
     meta: PageMeta
+
+
+class DefinitionWithUi(Definition):
+    uiDefinitions: list[dict[str, Any]] = Field(description="Collection-flow screens (Ballerine's): none yet")
+
+
+class DefinitionChange(BaseModel):
+    """A change of a definition part, stored as a new version (running workflows keep theirs)."""
+
+    count: int = Field(description="1: as Ballerine's `{count}` of rows changed")
+    id: str = Field(description="The new version's id")
+    name: str
+    version: int
+
+
+class Extensions(BaseModel):
+    """A definition's plugins, as stored (every key kept)."""
+
+    model_config = ConfigDict(extra="allow")
+    apiPlugins: Any = None
+    commonPlugins: Any = None
+    childWorkflowPlugins: Any = None
+    dispatchEventPlugins: Any = None
+
+
+class JsonSchema(RootModel[dict[str, Any]]):
+    """A JSON schema (`{}`: anything is valid)."""
+
+
+class DocumentsSchema(RootModel[list[Any]]):
+    """The document templates of a definition: `[{category, type, issuer, propertiesSchema, ...}]`."""
 
 
 class _Entity(BaseModel):

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from arabesque.api import (
     businesses,
     customers,
+    definition_parts,
     definitions,
     end_users,
     files,
@@ -19,8 +20,11 @@ from arabesque.api import (
 
 router = APIRouter()
 router.include_router(health.router)
+# Before the workflows: `/external/workflows/workflow-definition/{id}` must not be taken for a runtime's id.
+router.include_router(definition_parts.external_router)
 router.include_router(workflows.router)
 router.include_router(definitions.router)
+router.include_router(definition_parts.router)
 router.include_router(end_users.router)
 router.include_router(businesses.router)
 router.include_router(files.router)
