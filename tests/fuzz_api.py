@@ -140,8 +140,9 @@ def _give_registry(url: str, port: int, key: str, registry: str) -> None:
 
     api = f"http://127.0.0.1:{port}/api/v1/external"
     auth = {"Authorization": f"Bearer {key}"}
-    project = httpx.get(f"{api}/customers/me", headers=auth, timeout=10).json()["project"]["id"]
-    httpx.post(f"{api}/secrets", json={"key": "UNIFIED_API_URL", "value": registry}, headers=auth, timeout=10)
+    project = httpx.get(f"{api}/customers/me", headers=auth, timeout=10).raise_for_status().json()["project"]["id"]
+    secret = {"key": "UNIFIED_API_URL", "value": registry}
+    httpx.post(f"{api}/secrets", json=secret, headers=auth, timeout=10).raise_for_status()
     db = Database(url)
     try:
         with db.write() as s:
