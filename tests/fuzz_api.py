@@ -4,7 +4,9 @@
 
 Starts `arabesque serve --no-worker` on a free loopback port over a fresh database (a new SQLite file, or a
 new schema on the PostgreSQL server of the service tests), which loads the example definitions and prints
-an API key on first start; runs `st run --checks all` with that key; prints schemathesis's summary, then
+an API key on first start; gives the key's project a company registry (a stub on loopback, as its
+`UNIFIED_API_URL` secret and on its egress allow-list), so `business-information` answers as configured rather
+than 501; runs `st run --checks all` with that key; prints schemathesis's summary, then
 the requests the server logged (total, 5xx) and the run time. Fails when schemathesis fails or the server
 answered any 5xx or logged a traceback. `--no-worker`: generated webhook and plugin URLs must never be
 called (this machine reaches no network but its own).
@@ -16,6 +18,7 @@ below the version Arabesque needs.
 from __future__ import annotations
 
 import argparse
+import http.server
 import json
 import os
 import re
@@ -24,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -111,6 +115,52 @@ def _server(url: str, data_dir: Path, port: int) -> Iterator[str]:
         log.close()
 
 
+@contextmanager
+def _stub_registry() -> Iterator[str]:
+    """A company registry on loopback that knows every company: the URL of its gateway."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body = json.dumps({"name": "FUZZ LTD", "companyNumber": self.path.split("?")[0].rsplit("/", 1)[-1]})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body.encode())))
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _give_registry(url: str, port: int, key: str, registry: str) -> None:
+    """The key's project uses `registry` (its secret `UNIFIED_API_URL`, through the API) and may reach loopback
+    (its egress allow-list, which no route sets: written to the database)."""
+    from arabesque.app.access.projects import EGRESS_HOSTS
+    from arabesque.store import Database, ProjectSetting
+
+    api = f"http://127.0.0.1:{port}/api/v1/external"
+    auth = {"Authorization": f"Bearer {key}"}
+    project = httpx.get(f"{api}/customers/me", headers=auth, timeout=10).raise_for_status().json()["project"]["id"]
+    secret = {"key": "UNIFIED_API_URL", "value": registry}
+    httpx.post(f"{api}/secrets", json=secret, headers=auth, timeout=10).raise_for_status()
+    db = Database(url)
+    try:
+        with db.write() as s:
+            s.add(ProjectSetting(project_id=project, key=EGRESS_HOSTS, value=["127.0.0.1"]))
+    finally:
+        db.dispose()
+
+
 def _wait_until_ready(proc: subprocess.Popen[str], log: Path, port: int) -> str:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
@@ -142,7 +192,8 @@ def main() -> int:
         data_dir = Path(tmp)
         port = _free_port()
         started = time.monotonic()
-        with _database(args.database, data_dir) as url, _server(url, data_dir, port) as key:
+        with _database(args.database, data_dir) as url, _server(url, data_dir, port) as key, _stub_registry() as reg:
+            _give_registry(url, port, key, reg)
             command = [
                 str(Path(args.st).resolve()),
                 "run",

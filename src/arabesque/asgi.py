@@ -17,6 +17,7 @@ from pathlib import Path
 from fastapi import FastAPI, Response
 
 from arabesque.api import MAX_BODY_BYTES, create_api
+from arabesque.api.deps import OutboundOptions
 from arabesque.in_flight import DEFAULT_MAX_IN_FLIGHT, InFlightLimit
 from arabesque.observability.metrics import CONTENT_TYPE_LATEST, exposition, scrape_registry, share_between_processes
 from arabesque.observability.requests import ObserveRequests
@@ -35,16 +36,19 @@ def create_app(
     threads: int | None = None,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     *,
+    allow_private_urls: bool = False,
     session_key: str | None = None,
     access_log: bool = True,
     metrics: bool = True,
 ) -> FastAPI:
     """The API, and the Case Management pages at `/` after it (the API's routes keep precedence). `threads` caps
     the threads that run blocking handlers in this process (each holds a database transaction); past
-    `max_in_flight` requests at once, the excess is refused with 503 (`in_flight.py`); `session_key` signs the
+    `max_in_flight` requests at once, the excess is refused with 503 (`in_flight.py`); `allow_private_urls` lets
+    the API's own outbound calls (the company registry) reach private addresses; `session_key` signs the
     pages' cookies (default: from the data directory's key file); `access_log`: a line per request; `metrics`:
     `GET /metrics` here."""
-    app = create_api(db, files_dir, max_body_bytes=max_body_bytes, threads=threads)
+    outbound = OutboundOptions(allow_private_urls=allow_private_urls)
+    app = create_api(db, files_dir, max_body_bytes=max_body_bytes, threads=threads, outbound=outbound)
     if metrics:
         registry = scrape_registry([outbox_gauges(db)])
 
@@ -85,6 +89,7 @@ def app_for_process(settings: Settings, options: ProcessOptions) -> FastAPI:
         service.files_dir,
         threads=options.threads,
         max_in_flight=settings.max_in_flight,
+        allow_private_urls=settings.allow_private_urls,
         session_key=service.keys.session_signing_key(),
         access_log=options.access_log,
         metrics=options.metrics_route,

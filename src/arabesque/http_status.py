@@ -11,11 +11,13 @@ from arabesque.app.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
+    NotConfigured,
     NotFound,
     TooLarge,
     TooManyRequests,
     Unauthorized,
     Unprocessable,
+    UpstreamFailed,
 )
 
 __all__ = ["STATUS_CODES", "status_of"]
@@ -29,6 +31,8 @@ STATUS_CODES: dict[type[AppError], int] = {
     TooLarge: 413,
     Unprocessable: 422,
     TooManyRequests: 429,
+    NotConfigured: 501,
+    UpstreamFailed: 502,
 }
 
 

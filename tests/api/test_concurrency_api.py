@@ -31,7 +31,9 @@ def server(db: Database, tmp_path: Path) -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)  # connections queue here until uvicorn accepts them: no start-up wait needed
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(db, tmp_path / "files"), log_level="warning", lifespan="off")
+    # every event admitted at once (the in-flight limit, 32 by default, is not what this test is about)
+    app = create_app(db, tmp_path / "files", max_in_flight=N)
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

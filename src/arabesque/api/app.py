@@ -14,6 +14,7 @@ from fastapi.openapi.utils import get_openapi
 
 from arabesque import __version__
 from arabesque.api.allow import AllowHeader
+from arabesque.api.deps import OutboundOptions
 from arabesque.api.errors import BodyLimit, install_error_handlers
 from arabesque.api.input_guard import InputGuard
 from arabesque.api.route_table import RouteTable
@@ -26,10 +27,16 @@ MAX_BODY_BYTES = 12 * 1024 * 1024  # a 10 MB document plus its multipart envelop
 
 
 def create_api(
-    db: Database, files_dir: Path, max_body_bytes: int = MAX_BODY_BYTES, threads: int | None = None
+    db: Database,
+    files_dir: Path,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    threads: int | None = None,
+    outbound: OutboundOptions | None = None,
 ) -> FastAPI:
     """The API (`/api/v1/...`, `/docs`). `threads` caps the threads that run blocking handlers (each
-    holds a database transaction) in this process; None keeps anyio's default (40)."""
+    holds a database transaction) in this process; None keeps anyio's default (40). `outbound`: how the API's own
+    outbound calls are made (the company registry); by default, to public addresses or the project's allow-list
+    only, within 10 s."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -45,6 +52,7 @@ def create_api(
     )
     app.state.db = db
     app.state.files_dir = files_dir
+    app.state.outbound = outbound or OutboundOptions()
     install_error_handlers(app)
     # The last added runs first: the body is bounded, then checked for text the database cannot store.
     # The route table reads `app.router.routes` on first use: the routers below and the pages `asgi.py` mounts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -10,10 +11,20 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from arabesque.app.access.api_keys import authenticate
 from arabesque.app.access.principal import ApiKeyCredentials, Principal
+from arabesque.app.entities.business_information import REGISTRY_TIMEOUT
 from arabesque.app.errors import Unauthorized
 from arabesque.store import Database
 
-__all__ = ["Caller", "Db", "FilesDir", "IdempotencyKey", "KeyCaller"]
+__all__ = ["Caller", "Db", "FilesDir", "IdempotencyKey", "KeyCaller", "Outbound", "OutboundOptions"]
+
+
+@dataclass(frozen=True)
+class OutboundOptions:
+    """How the API's own outbound calls (the company registry) are made: whether they may reach private addresses
+    (as `ARABESQUE_ALLOW_PRIVATE_URLS` lets plugin calls), and how long one may take."""
+
+    allow_private_urls: bool = False
+    registry_timeout: float = REGISTRY_TIMEOUT
 
 
 # The dependencies that do no I/O are `async`: FastAPI runs a plain `def` dependency in the threadpool,
@@ -50,8 +61,14 @@ async def _credentials(request: Request, _documented: Bearer) -> ApiKeyCredentia
     return ApiKeyCredentials(key.strip())
 
 
+async def _outbound(request: Request) -> OutboundOptions:
+    options: OutboundOptions = request.app.state.outbound
+    return options
+
+
 Db = Annotated[Database, Depends(_db)]
 FilesDir = Annotated[Path, Depends(_files_dir)]
 Caller = Annotated[Principal, Depends(_principal)]
 KeyCaller = Annotated[ApiKeyCredentials, Depends(_credentials)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+Outbound = Annotated[OutboundOptions, Depends(_outbound)]

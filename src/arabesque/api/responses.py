@@ -10,20 +10,34 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 __all__ = [
     "Business",
+    "BusinessInformation",
+    "BusinessPage",
     "CreatedSubscription",
+    "CurrentCustomer",
     "Definition",
+    "DefinitionChange",
     "DefinitionPage",
+    "DefinitionWithUi",
     "Delivery",
     "DeliveryAttempt",
+    "DocumentsSchema",
     "EndUser",
+    "EndUserPage",
+    "EndUserWithBusiness",
+    "EntityWorkflow",
+    "Extensions",
+    "FileMetadata",
     "Health",
+    "JsonSchema",
     "PageMeta",
+    "ProjectRef",
     "Redelivery",
     "RunResponse",
+    "SecretName",
     "StoredFile",
     "Subscription",
     "Workflow",
@@ -112,6 +126,37 @@ class DefinitionPage(BaseModel):
     meta: PageMeta
 
 
+class DefinitionWithUi(Definition):
+    uiDefinitions: list[dict[str, Any]] = Field(description="Collection-flow screens (Ballerine's): none yet")
+
+
+class DefinitionChange(BaseModel):
+    """A change of a definition part, stored as a new version (running workflows keep theirs)."""
+
+    count: int = Field(description="1: as Ballerine's `{count}` of rows changed")
+    id: str = Field(description="The new version's id")
+    name: str
+    version: int
+
+
+class Extensions(BaseModel):
+    """A definition's plugins, as stored (every key kept)."""
+
+    model_config = ConfigDict(extra="allow")
+    apiPlugins: Any = None
+    commonPlugins: Any = None
+    childWorkflowPlugins: Any = None
+    dispatchEventPlugins: Any = None
+
+
+class JsonSchema(RootModel[dict[str, Any]]):
+    """A JSON schema (`{}`: anything is valid)."""
+
+
+class DocumentsSchema(RootModel[list[Any]]):
+    """The document templates of a definition: `[{category, type, issuer, propertiesSchema, ...}]`."""
+
+
 class _Entity(BaseModel):
     id: str
     projectId: str
@@ -132,11 +177,74 @@ class EndUser(_Entity):
     email: str | None
 
 
+class BusinessPage(BaseModel):
+    items: list[Business]
+    meta: PageMeta
+
+
+class EndUserPage(BaseModel):
+    items: list[EndUser]
+    meta: PageMeta
+
+
+class EndUserWithBusiness(BaseModel):
+    endUserId: str
+    businessId: str
+
+
+class EntityWorkflow(BaseModel):
+    workflowRuntimeData: WorkflowSummary
+    workflowDefinition: Definition
+
+
+class BusinessInformation(BaseModel):
+    """The registry's record of the company, as the registry sent it (Ballerine's usual fields below)."""
+
+    model_config = ConfigDict(extra="allow")
+    name: Any = None
+    companyNumber: Any = None
+    companyType: Any = None
+    jurisdictionCode: Any = None
+    incorporationDate: Any = None
+    currentStatus: Any = None
+    vat: Any = None
+
+
 class StoredFile(BaseModel):
     id: str
     fileName: str
     mimeType: str
     size: int = Field(description="Bytes")
+
+
+class FileMetadata(StoredFile):
+    projectId: str
+    sha256: str = Field(description="Of the file's bytes, hex")
+    createdBy: str
+    createdAt: str | None
+
+
+class SecretName(BaseModel):
+    """A project secret, named: its value is never returned."""
+
+    name: str
+    updatedAt: str | None
+
+
+class ProjectRef(BaseModel):
+    id: str
+    name: str
+    createdAt: str | None
+
+
+class CurrentCustomer(BaseModel):
+    """The customer of the calling API key, and the key's project."""
+
+    id: str
+    name: str
+    displayName: str
+    createdAt: str | None
+    project: ProjectRef
 
 
 class Subscription(BaseModel):

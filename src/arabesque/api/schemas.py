@@ -50,6 +50,8 @@ _MEANINGS = {
     "change won; retry",
     413: "The body (or the uploaded file) is over the limit",
     422: "The `Idempotency-Key` was already used with a different request",
+    501: "The project lacks what this request needs (e.g. no company registry among its secrets)",
+    502: "A service this request relies on failed (e.g. the company registry did not answer, or answered an error)",
     503: "The database is unavailable; retry after `Retry-After` seconds",
 }
 

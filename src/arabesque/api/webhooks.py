@@ -1,4 +1,4 @@
-"""Webhook subscriptions, their delivery log and redelivery; the project's plugin secrets (write-only)."""
+"""Webhook subscriptions, their delivery log and redelivery."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 from arabesque.api.deps import Caller, Db
 from arabesque.api.responses import CreatedSubscription, Delivery, Redelivery, Subscription
 from arabesque.api.schemas import error_responses, links
-from arabesque.app.secrets.project_secrets import set_project_secret
 from arabesque.app.webhooks.subscriptions import (
     create_subscription,
     delete_subscription,
@@ -26,10 +25,6 @@ class SubscriptionRequest(BaseModel):
     url: str = Field(min_length=1, max_length=2048, description="http(s) URL that receives the events")
     events: list[str] = Field(description="`workflow.created`, `workflow.state.changed`, ... or `*`")
     description: str = Field(default="", max_length=500)
-
-
-class SecretRequest(BaseModel):
-    value: str = Field(min_length=1)
 
 
 _TO_SUBSCRIPTION = links(
@@ -82,9 +77,3 @@ def deliveries(subscription_id: str, who: Caller, db: Db) -> list[dict[str, Any]
 )
 def redeliver_(subscription_id: str, delivery_id: str, who: Caller, db: Db) -> dict[str, Any]:
     return redeliver(db, who, subscription_id, delivery_id)
-
-
-@router.put("/secrets/{name}", status_code=204, responses=error_responses(413))
-def put_secret(name: str, body: SecretRequest, who: Caller, db: Db) -> Response:
-    set_project_secret(db, who, name, body.value)
-    return Response(status_code=204)

@@ -9,7 +9,9 @@ AppError
  ├── Conflict         the resource's state forbids the request (e.g. an event on a completed runtime)
  ├── TooLarge         the body, the file or the context is over its limit
  ├── Unprocessable    understood but refused (e.g. an Idempotency-Key reused with another body)
- └── TooManyRequests  too many attempts (e.g. failed sign-ins); retry later
+ ├── TooManyRequests  too many attempts (e.g. failed sign-ins); retry later
+ ├── NotConfigured    the project lacks what the request needs (e.g. no registry URL among its secrets)
+ └── UpstreamFailed   a service the request relies on failed (e.g. the registry timed out or answered 5xx)
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ __all__ = [
     "Conflict",
     "Forbidden",
     "InvalidInput",
+    "NotConfigured",
     "NotFound",
     "TooLarge",
     "TooManyRequests",
     "Unauthorized",
     "Unprocessable",
+    "UpstreamFailed",
 ]
 
 
@@ -65,4 +69,12 @@ class Unprocessable(AppError):
 
 
 class TooManyRequests(AppError):
+    pass
+
+
+class NotConfigured(AppError):
+    pass
+
+
+class UpstreamFailed(AppError):
     pass

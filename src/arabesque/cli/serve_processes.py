@@ -75,6 +75,7 @@ def serve_api(
                 service.files_dir,
                 threads=threads,
                 max_in_flight=settings.max_in_flight,
+                allow_private_urls=settings.allow_private_urls,
                 session_key=service.keys.session_signing_key(),
                 access_log=access_log,
                 metrics=options.metrics_route,

@@ -33,6 +33,7 @@ __all__ = [
     "Business",
     "Customer",
     "EndUser",
+    "EndUserBusiness",
     "File",
     "IdempotencyRecord",
     "LoginCounter",
@@ -239,6 +240,18 @@ class EndUser(Base):
     approval_state: Mapped[str] = mapped_column(String(16), default="NEW")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class EndUserBusiness(Base):
+    """An end user linked to a business (Ballerine's `EndUsersOnBusinesses`): a representative created with it by
+    `POST /external/end-users/create-with-business`. Both rows are in the link's project."""
+
+    __tablename__ = "end_user_business"
+    __table_args__ = (Index(None, "business_id"),)
+    end_user_id: Mapped[str] = mapped_column(ForeignKey("end_user.id"), primary_key=True)
+    business_id: Mapped[str] = mapped_column(ForeignKey("business.id"), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class WorkflowRuntime(Base):

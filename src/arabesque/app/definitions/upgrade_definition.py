@@ -2,19 +2,26 @@
 
 Each key given in the body (`definition`, `extensions`, `config`, `contextSchema`, `documentsSchema`,
 `displayName`) replaces that key of the latest version's record; the result is validated by the engine.
+`add_version` is the step every change of a definition goes through (the upgrade, and the sub-resources of
+`definition_parts.py`): the latest version of the project's own definition, edited, validated, stored as the next
+version, in the caller's project only (a public template is never changed: copy it first).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from arabesque.app.access.principal import Principal
 from arabesque.app.definitions.lookup import definition_json, find_definition, latest_version, load_or_400
-from arabesque.app.errors import InvalidInput, NotFound
+from arabesque.app.errors import Conflict, InvalidInput, NotFound
 from arabesque.store import Database, WorkflowDefinition
 
-__all__ = ["UPGRADABLE", "upgrade_definition"]
+__all__ = ["UPGRADABLE", "add_version", "upgrade_definition"]
 
 UPGRADABLE = ("definition", "extensions", "config", "contextSchema", "documentsSchema", "displayName")
 
@@ -27,26 +34,39 @@ def upgrade_definition(db: Database, who: Principal, id_or_name: str, changes: d
             [{"path": k, "message": f"cannot be upgraded; allowed: {UPGRADABLE}"} for k in unknown],
         )
     with db.write() as s:
-        base = find_definition(s, who.project_id, id_or_name)
-        if base.project_id != who.project_id:
-            raise NotFound(f"No workflow definition with id or name [{id_or_name}] was found in your project")
-        latest = latest_version(s, base)
-        record = {**latest.record, **changes}
-        version = latest.version + 1
-        new_id = str(uuid.uuid4())
-        record.update({"id": new_id, "version": version})
-        load_or_400(record)
-        row = WorkflowDefinition(
-            id=new_id,
-            project_id=who.project_id,
-            is_public=False,
-            name=latest.name,
-            version=version,
-            display_name=record.get("displayName"),
-            definition_type=latest.definition_type,
-            record=record,
-            created_by=who.actor,
-        )
-        s.add(row)
+        return definition_json(add_version(s, who, id_or_name, lambda record: {**record, **changes}))
+
+
+def add_version(
+    s: Session, who: Principal, id_or_name: str, edit: Callable[[dict[str, Any]], dict[str, Any]]
+) -> WorkflowDefinition:
+    """Store `edit(latest record)` as the next version of the project's definition `id_or_name`.
+
+    NotFound for a definition the project does not own (another project's, or a public template); the engine's
+    problems as InvalidInput, the size limits as TooLarge; Conflict when a concurrent change took the version."""
+    base = find_definition(s, who.project_id, id_or_name)
+    if base.project_id != who.project_id:
+        raise NotFound(f"No workflow definition with id or name [{id_or_name}] was found in your project")
+    latest = latest_version(s, base)
+    record = edit(dict(latest.record))
+    version = latest.version + 1
+    new_id = str(uuid.uuid4())
+    record.update({"id": new_id, "version": version})
+    load_or_400(record)
+    row = WorkflowDefinition(
+        id=new_id,
+        project_id=who.project_id,
+        is_public=False,
+        name=latest.name,
+        version=version,
+        display_name=record.get("displayName"),
+        definition_type=latest.definition_type,
+        record=record,
+        created_by=who.actor,
+    )
+    s.add(row)
+    try:
         s.flush()
-        return definition_json(row)
+    except IntegrityError as exc:  # PostgreSQL: another change stored this version first
+        raise Conflict(f"Version {version} of [{latest.name}] was just added by another change; retry") from exc
+    return row

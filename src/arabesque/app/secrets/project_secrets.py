@@ -5,13 +5,25 @@ A value that does not open raises `SecretKeyError`, never a plain-text fallback.
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from arabesque.app._time import iso
 from arabesque.app.access.principal import Principal
 from arabesque.app.errors import InvalidInput
 from arabesque.store import Database, ProjectSecret, WebhookSubscription, utcnow
 from arabesque.store.outbox import ClaimedEffect
 from arabesque.store.webhooks import project_secret_aad, subscription_secret_aad
 
-__all__ = ["SHARED_SECRET", "project_secret", "set_project_secret", "webhook_secret"]
+__all__ = [
+    "SHARED_SECRET",
+    "delete_project_secret",
+    "list_project_secrets",
+    "project_secret",
+    "set_project_secret",
+    "webhook_secret",
+]
 
 SHARED_SECRET = "WEBHOOK_SHARED_SECRET"
 
@@ -27,6 +39,23 @@ def set_project_secret(db: Database, who: Principal, name: str, value: str) -> N
             s.add(ProjectSecret(project_id=who.project_id, name=name, value=sealed))
         else:
             row.value, row.updated_at = sealed, utcnow()
+
+
+def list_project_secrets(db: Database, who: Principal) -> list[dict[str, Any]]:
+    """The project's secrets by name, with when each was last set: never a value (not even sealed)."""
+    with db.read() as s:
+        rows = s.execute(
+            select(ProjectSecret.name, ProjectSecret.updated_at)
+            .where(ProjectSecret.project_id == who.project_id)
+            .order_by(ProjectSecret.name)
+        ).all()
+    return [{"name": name, "updatedAt": iso(updated)} for name, updated in rows]
+
+
+def delete_project_secret(db: Database, who: Principal, name: str) -> None:
+    """Remove a secret; removing one the project does not have changes nothing (idempotent, as in Ballerine)."""
+    with db.write() as s:
+        s.execute(delete(ProjectSecret).where(ProjectSecret.project_id == who.project_id, ProjectSecret.name == name))
 
 
 def project_secret(db: Database, project_id: str, name: str) -> str | None:
