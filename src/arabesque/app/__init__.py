@@ -1,5 +1,6 @@
-"""The use cases, one folder per domain; each use case is one transaction. They raise the domain errors of
-`errors.py` (the surfaces choose the HTTP status) and return plain data.
+"""The use cases, one folder per domain; each use case is one transaction. Those that change runtimes open a
+`store.Transaction` (`db.transaction()`), change the runtimes its repositories hold, and commit it explicitly.
+They raise the domain errors of `errors.py` (the surfaces choose the HTTP status) and return plain data.
 
 Domains:
 - `workflows/` — run a workflow, send events, patch, decide documents, read runtimes; child workflows
@@ -13,6 +14,7 @@ Domains:
 
 Shared by the domains:
 - `errors.py` — the domain error tree
+- `retrying.py` — run a transaction again when it lost a race
 - `limits.py` — the service limits (sizes, evaluation budget) from the environment
 - `bounded_schema.py` — JSON Schema validation under the evaluation budget
 - `input_text.py` — text the databases can store (no NUL, no lone surrogate)

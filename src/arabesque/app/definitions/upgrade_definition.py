@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from arabesque.app.access.principal import Principal
-from arabesque.app.definitions.lookup import definition_json, find_definition, latest_version, load_or_400
+from arabesque.app.definitions.lookup import definition_json, load_or_400, resolve_latest
 from arabesque.app.errors import InvalidInput, NotFound
 from arabesque.store import Database, WorkflowDefinition
 
@@ -27,10 +27,11 @@ def upgrade_definition(db: Database, who: Principal, id_or_name: str, changes: d
             [{"path": k, "message": f"cannot be upgraded; allowed: {UPGRADABLE}"} for k in unknown],
         )
     with db.write() as s:
-        base = find_definition(s, who.project_id, id_or_name)
-        if base.project_id != who.project_id:
+        ref = resolve_latest(s.connection(), who.project_id, id_or_name)
+        if ref.project_id != who.project_id:
             raise NotFound(f"No workflow definition with id or name [{id_or_name}] was found in your project")
-        latest = latest_version(s, base)
+        latest = s.get(WorkflowDefinition, ref.pk)
+        assert latest is not None
         record = {**latest.record, **changes}
         version = latest.version + 1
         new_id = str(uuid.uuid4())

@@ -1,0 +1,82 @@
+"""The unit of work of a use case that changes runtimes: one write transaction that the use case opens and
+commits explicitly.
+
+    with db.transaction() as tx:
+        rt = tx.runtimes.lock(project_id, runtime_id)
+        ...                                # change `rt`, tx.runtimes.audit(...), tx.runtimes.add_effect(...)
+        tx.commit()
+
+Leaving the block without `commit()` rolls everything back. `commit()` first writes what the repositories hold
+(`flush`: runtimes, audit records, outbox rows, see `store/runtimes.py`), then commits; when outbox rows were
+written, the workers are woken: PostgreSQL's `NOTIFY` goes in the same transaction (delivered at commit to
+every listening worker), and the in-process workers' `WAKE` is bumped after the commit. Nothing happens in
+session or connection event listeners.
+
+The transaction runs on one pooled connection. On SQLite it starts with `BEGIN IMMEDIATE` (the database's
+write lock, `store/db.py`); on PostgreSQL the repositories take row locks (`FOR UPDATE`).
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Engine, text
+
+from arabesque.store.entities import Entities
+from arabesque.store.prepared import Prepared
+from arabesque.store.runtimes import Runtimes
+from arabesque.store.wakeup import CHANNEL, WAKE
+from arabesque.store.webhooks import Subscriptions
+
+__all__ = ["Transaction"]
+
+
+class Transaction:
+    """One write transaction and the repositories over it (see the module docstring)."""
+
+    def __init__(self, engine: Engine) -> None:
+        conn = engine.connect()
+        try:
+            conn.begin()
+        except BaseException:
+            conn.close()
+            raise
+        self.conn = conn
+        self.runtimes = Runtimes(conn)
+        self.entities = Entities(conn)
+        self.subscriptions = Subscriptions(conn)
+        self._notifies = conn.dialect.name == "postgresql"
+        self._wakes_workers = False
+        self._committed = False
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(
+        self, _type: type[BaseException] | None, _exc: BaseException | None, _tb: TracebackType | None
+    ) -> None:
+        self.conn.close()  # rolls back unless committed; the connection goes back to the pool
+
+    def flush(self) -> None:
+        """Write what the repositories hold now, in the transaction (`commit` does it anyway); a query that must
+        see those rows comes after it."""
+        if self.runtimes.flush() and not self._wakes_workers:
+            self._wakes_workers = True
+            if self._notifies:
+                _NOTIFY.rows(self.conn, {})
+
+    def commit(self) -> None:
+        """Write what the repositories hold, commit, then wake this process's workers if outbox rows were
+        written."""
+        self.flush()
+        self.conn.commit()
+        self._committed = True
+        if self._wakes_workers:
+            WAKE.notify()
+
+    @property
+    def committed(self) -> bool:
+        return self._committed
+
+
+_NOTIFY = Prepared(text(f"NOTIFY {CHANNEL}"))
