@@ -10,7 +10,6 @@ the subscriptions, the runtime (inserted once, in its final state), the audit re
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import jsonschema_rs
@@ -56,8 +55,8 @@ def _run(tx: Transaction, who: Principal, body: dict[str, Any]) -> dict[str, Any
     row = resolve_latest(tx.conn, who.project_id, str(body["workflowId"]))
     defn = compiled_ref(tx.conn, row)
     limits = current_limits()
-    check_context_size(body.get("context") or {}, limits=limits)
-    context = copy.deepcopy(body.get("context") or {})
+    context: dict[str, Any] = body.get("context") or {}
+    check_context_size(context, limits=limits)
     meter = Meter(limits.evaluation, limits.time_left())
     try:
         errors = context_errors(defn.context_schema, context, meter)
@@ -72,10 +71,14 @@ def _run(tx: Transaction, who: Principal, body: dict[str, Any]) -> dict[str, Any
     kind: EntityKind = "business" if entity["type"] == "business" else "individual"
     fresh_id = new_id()
     entity_id = tx.entities.upsert(kind, who.project_id, entity["id"], entity.get("data"), fresh_id)
-    entity["ballerineEntityId"] = entity_id
-    for doc in context.get("documents") or []:
-        if isinstance(doc, dict) and not doc.get("id"):
-            doc["id"] = new_id()
+    # The caller's context is not changed: the runtime's is a new one where it differs (the engine shares the
+    # rest and treats it as immutable, as it does every context).
+    context = {**context, "entity": {**entity, "ballerineEntityId": entity_id}}
+    if isinstance(context.get("documents"), list):
+        context["documents"] = [
+            {**doc, "id": new_id()} if isinstance(doc, dict) and not doc.get("id") else doc
+            for doc in context["documents"]
+        ]
     config = merge_objects(defn.config, body.get("config"))
 
     existing = None
