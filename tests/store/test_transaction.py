@@ -107,12 +107,14 @@ def test_outbox_rows_wake_the_workers_after_the_commit_and_notify_in_the_transac
     assert WAKE.generation == generation  # nor after a rollback
     assert seen[-1] == "NOTIFY arabesque_outbox" if not db.sqlite else seen[-1].startswith("INSERT INTO outbox")
 
-    with db.transaction() as tx:
+    with db.transaction() as tx, statements(db) as seen:
         rt = tx.runtimes.lock(tenant.project_id, rid)
         assert rt is not None
         tx.runtimes.add_effect(rt, lock_key=rid, effect_id="e-2", effect_type="http", plugin="p", payload={})
+        assert tx.runtimes.children(rt, "any") == []  # a read that writes the pending rows first
         tx.commit()
     assert WAKE.generation > generation
+    assert ("NOTIFY arabesque_outbox" in seen) != db.sqlite
     with db.read() as s:
         assert list(s.scalars(select(OutboxEffect.effect_id).where(OutboxEffect.runtime_id == rid))) == ["e-2"]
 

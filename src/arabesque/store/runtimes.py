@@ -94,6 +94,7 @@ class Runtimes:
         self._written: dict[str, tuple[Any, ...] | None] = {}
         self._audit: list[dict[str, Any]] = []
         self._effects: list[dict[str, Any]] = []
+        self.wrote_effects = False  # whether a flush of this transaction wrote outbox rows (workers to wake)
 
     # --- reading (and locking) --------------------------------------------------------------------------
 
@@ -221,8 +222,8 @@ class Runtimes:
             }
         )
 
-    def flush(self) -> bool:
-        """Write what this transaction changed (the module docstring's order); True when it wrote outbox rows."""
+    def flush(self) -> None:
+        """Write what this transaction changed since the last flush, in the module docstring's order."""
         for rt_id, rt in self._held.items():
             written = self._written[rt_id]
             values = rt.values()
@@ -243,11 +244,10 @@ class Runtimes:
         if self._audit:
             rows, self._audit = self._audit, []
             _INSERT_AUDIT.rows(self._conn, rows)
-        if not self._effects:
-            return False
-        effects, self._effects = self._effects, []
-        _INSERT_EFFECTS.rows(self._conn, effects)
-        return True
+        if self._effects:
+            effects, self._effects = self._effects, []
+            _INSERT_EFFECTS.rows(self._conn, effects)
+            self.wrote_effects = True
 
 
 def _all_columns_where(*conditions: ColumnElement[bool]) -> Any:

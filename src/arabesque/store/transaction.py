@@ -46,8 +46,7 @@ class Transaction:
         self.entities = Entities(conn)
         self.subscriptions = Subscriptions(conn)
         self._notifies = conn.dialect.name == "postgresql"
-        self._wakes_workers = False
-        self._committed = False
+        self._notified = False
 
     def __enter__(self) -> Transaction:
         return self
@@ -60,23 +59,18 @@ class Transaction:
     def flush(self) -> None:
         """Write what the repositories hold now, in the transaction (`commit` does it anyway); a query that must
         see those rows comes after it."""
-        if self.runtimes.flush() and not self._wakes_workers:
-            self._wakes_workers = True
-            if self._notifies:
-                _NOTIFY.rows(self.conn, {})
+        self.runtimes.flush()
+        if self.runtimes.wrote_effects and self._notifies and not self._notified:
+            _NOTIFY.rows(self.conn, {})  # delivered at commit, to every listening worker on any machine
+            self._notified = True
 
     def commit(self) -> None:
         """Write what the repositories hold, commit, then wake this process's workers if outbox rows were
         written."""
         self.flush()
         self.conn.commit()
-        self._committed = True
-        if self._wakes_workers:
+        if self.runtimes.wrote_effects:
             WAKE.notify()
-
-    @property
-    def committed(self) -> bool:
-        return self._committed
 
 
 _NOTIFY = Prepared(text(f"NOTIFY {CHANNEL}"))
