@@ -70,10 +70,10 @@ assert SEED["workflowId"] == DEFINITION
 WARMUP = 100  # unmeasured requests before each measured phase (connections, caches, psycopg prepares)
 
 # The statements the API issues for one run and for one event, in order, as captured from the engine's
-# `before_cursor_execute` (PostgreSQL, the seed payload with a new entity.id; re-captured 2026-11-28 04:06 UTC
-# after the prepared-statement work; tests/api/test_statement_counts.py pins the counts: 6 per run,
-# 4 per event). Re-capture them when the use cases change, or the comparison drifts. psycopg
-# prepares statements server-side after 5 executions on a connection, hence pgbench `-M prepared`.
+# `before_cursor_execute` (PostgreSQL, the seed payload with a new entity.id; re-captured 2026-12-02 15:45 UTC
+# after the runtime repository, whose UPDATE sets only the columns that changed; tests/api/test_statement_counts.py
+# pins the counts: 6 per run, 4 per event). Re-capture them when the use cases change, or the comparison drifts.
+# psycopg prepares statements server-side after 5 executions on a connection, hence pgbench `-M prepared`.
 # Client-side values (uuids, timestamps) become `md5(...)::uuid` ids and `now()`; the JSON documents
 # are the ones the API writes for the seed payload. The API key is checked inside the use case's
 # transaction. A run's two audit rows are one multi-row INSERT. Not mirrored: a pooled connection idle
@@ -129,8 +129,7 @@ BEGIN;
 {AUTH}SELECT {RT_COLS} FROM workflow_runtime WHERE workflow_runtime.id = {PGB_RUNTIME} AND \
 workflow_runtime.project_id = :project AND workflow_runtime.parent_runtime_id IS NULL FOR UPDATE \\gset rt_
 \\set seq :rt_event_count + 1
-UPDATE workflow_runtime SET state = 'manual_review', status = 'active', context = '{EVENT_CONTEXT}'::jsonb, \
-tags = '["manual_review"]'::jsonb, pending = '{{}}'::jsonb, seq = 0, event_count = :seq, updated_at = now() \
+UPDATE workflow_runtime SET context = '{EVENT_CONTEXT}'::jsonb, event_count = :seq, updated_at = now() \
 WHERE workflow_runtime.id = {PGB_RUNTIME};
 INSERT INTO runtime_event ({EVENT_COLS}) VALUES ({PGB_RUNTIME}, :project, :seq, 'event', :actor, 'UPDATE_CONTEXT', \
 'manual_review', 'manual_review', '{EVENT_DETAILS}'::jsonb, now());

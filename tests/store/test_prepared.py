@@ -1,8 +1,10 @@
 """Prepared statements (store/prepared.py) on SQLite and PostgreSQL: the column types' conversions, one
-multi-row INSERT, errors raised as SQLAlchemy raises them, a dead connection replaced, listeners told."""
+multi-row INSERT, errors raised as SQLAlchemy raises them, a dead connection replaced, listeners told; the same
+results whether they run on the driver's cursor (no listener) or through SQLAlchemy's execution (listeners)."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -36,12 +38,15 @@ def record(tenant: Tenant, key: str, response: Any, age: timedelta = timedelta(0
     }
 
 
-def test_json_and_timestamps_come_back_as_python_values(db: Database, tenant: Tenant) -> None:
+@pytest.mark.parametrize("listened", [False, True], ids=["on the cursor", "through SQLAlchemy"])
+def test_json_and_timestamps_come_back_as_python_values(db: Database, tenant: Tenant, listened: bool) -> None:
     written = record(tenant, "a", {"name": "Zoë", "n": [1, 2.5, None, True], "nested": {"x": {}}})
-    with db.write() as s:
-        assert INSERT.rows(s.connection(), written) == []
-    with db.read() as s:
-        rows = FIND.rows(s.connection(), {"project_id": tenant.project_id})
+    with statements(db) if listened else nullcontext([]) as seen:
+        with db.write() as s:
+            assert INSERT.rows(s.connection(), written) == []
+        with db.read() as s:
+            rows = FIND.rows(s.connection(), {"project_id": tenant.project_id})
+    assert len(seen) == (2 if listened else 0)
     assert [(key, response) for key, response, _ in rows] == [("a", written["response"])]
     created = rows[0][2]
     assert created.replace(tzinfo=None) == written["created_at"].replace(tzinfo=None)

@@ -10,9 +10,8 @@ from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from arabesque.app.access.api_keys import authenticate
-from arabesque.app.access.principal import ApiKeyCredentials, Principal
+from arabesque.app.access.principal import ApiKeyCredentials, Principal, credentials
 from arabesque.app.entities.business_information import REGISTRY_TIMEOUT
-from arabesque.app.errors import Unauthorized
 from arabesque.store import Database
 
 __all__ = ["Caller", "Db", "FilesDir", "IdempotencyKey", "KeyCaller", "Outbound", "OutboundOptions"]
@@ -50,15 +49,9 @@ def _principal(request: Request, _documented: Bearer) -> Principal:
 
 
 async def _credentials(request: Request, _documented: Bearer) -> ApiKeyCredentials:
-    """The header checked for shape only (401 as `authenticate` words it); the key itself is looked up by
-    the use case, in its own transaction (run and event: one transaction and one connection per request)."""
-    authorization = request.headers.get("authorization")
-    if not authorization:
-        raise Unauthorized("Missing Authorization header")
-    scheme, _, key = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        raise Unauthorized("Authorization must be 'Bearer <api key>'")
-    return ApiKeyCredentials(key.strip())
+    """The header checked for shape only; the key itself is looked up by the use case, in its own transaction
+    (run and event: one transaction and one connection per request)."""
+    return credentials(request.headers.get("authorization"))
 
 
 async def _outbound(request: Request) -> OutboundOptions:

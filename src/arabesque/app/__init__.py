@@ -1,5 +1,6 @@
-"""The use cases, one folder per domain; each use case is one transaction. They raise the domain errors of
-`errors.py` (the surfaces choose the HTTP status) and return plain data.
+"""The use cases, one folder per domain; each use case is one transaction. Those that change runtimes open a
+`store.Transaction` (`db.transaction()`), change the runtimes its repositories hold, and commit it explicitly.
+They raise the domain errors of `errors.py` (the surfaces choose the HTTP status) and return plain data.
 
 Domains:
 - `workflows/` — run a workflow, send events, patch, decide documents, read runtimes; child workflows
@@ -13,8 +14,9 @@ Domains:
 
 Shared by the domains:
 - `errors.py` — the domain error tree
-- `limits.py` — the service limits (sizes, evaluation budget) from the settings
-- `process.py` — install what the use cases read of the settings, once per process
+- `retrying.py` â run a transaction again when it lost a race
+- `limits.py` â the service limits (sizes, evaluation budget) from the settings
+- `process.py` â install what the use cases read of the settings, once per process
 - `bounded_schema.py` — JSON Schema validation under the evaluation budget
 - `input_text.py` — text the databases can store (no NUL, no lone surrogate)
 - `health.py` — whether the database answers

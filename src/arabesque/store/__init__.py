@@ -1,5 +1,6 @@
-"""Storage: SQLAlchemy models, migrations, sessions; the outbox queue (`store.outbox`) and what it holds, for the
-metrics (`store.outbox_stats`)."""
+"""Storage: SQLAlchemy models, migrations, sessions; the unit of work of the use cases that change runtimes
+(`Transaction`) with its repositories (`Runtimes`, `Entities`, `Subscriptions`); the outbox queue (`store.outbox`)
+and what it holds, for the metrics (`store.outbox_stats`)."""
 
 from arabesque.store.db import (
     RETRY_AFTER_SECONDS,
@@ -8,6 +9,7 @@ from arabesque.store.db import (
     make_engine,
     upgrade,
 )
+from arabesque.store.entities import Entities, EntityKind
 from arabesque.store.models import (
     ApiKey,
     Base,
@@ -30,8 +32,16 @@ from arabesque.store.models import (
     utcnow,
 )
 from arabesque.store.prepared import Prepared, PreparedInsert, table
+from arabesque.store.runtimes import Runtime, Runtimes
 from arabesque.store.session import Database, for_update
-from arabesque.store.webhooks import ProjectSecret, ProjectSetting, WebhookAttempt, WebhookSubscription
+from arabesque.store.transaction import Transaction
+from arabesque.store.webhooks import (
+    ProjectSecret,
+    ProjectSetting,
+    Subscriptions,
+    WebhookAttempt,
+    WebhookSubscription,
+)
 
 __all__ = [
     "RETRY_AFTER_SECONDS",
@@ -43,6 +53,8 @@ __all__ = [
     "Database",
     "EndUser",
     "EndUserBusiness",
+    "Entities",
+    "EntityKind",
     "File",
     "IdempotencyRecord",
     "LoginCounter",
@@ -53,7 +65,11 @@ __all__ = [
     "ProjectSecret",
     "ProjectSetting",
     "Queue",
+    "Runtime",
     "RuntimeEvent",
+    "Runtimes",
+    "Subscriptions",
+    "Transaction",
     "User",
     "UserProject",
     "WebSession",

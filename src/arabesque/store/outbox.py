@@ -1,93 +1,42 @@
-"""The outbox queue: write effects in the caller's transaction, wake workers after commit, claim due effects,
-renew, requeue, release and settle claims.
+"""The outbox queue: claim due effects, renew, requeue, release and settle claims. (Rows are written by the
+transaction that caused them, `store/runtimes.py`; workers are woken as `store/wakeup.py` says.)
 
 Rows move pending -> running (claimed by one worker, leased until `locked_until`, renewed by the worker's
 heartbeat) -> done | dead. A lease that ran out more than a grace period ago (a worker killed with SIGKILL; the
 grace spares a worker whose heartbeat is merely late on a busy machine, or whose clock is a little behind)
 puts the row back to pending, so its effect is retried; its outcome still lands once, because applying it
 checks the claim and the engine's pending effects in the transaction that marks the row done.
-
-Wake-ups: on PostgreSQL `NOTIFY arabesque_outbox` is sent in the transaction that inserts rows (delivered
-at commit to every listening worker, on any machine); in-process, a commit that inserted rows bumps `WAKE`.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select, text, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from arabesque.store.models import OutboxEffect, utcnow
 from arabesque.store.session import Database
+from arabesque.store.wakeup import CHANNEL, WAKE, Wakeup
 
 __all__ = [
     "CHANNEL",
     "WAKE",
     "ClaimedEffect",
     "Wakeup",
-    "add_effect_row",
     "claim",
     "heartbeat",
     "next_due_in",
-    "owned_row",
     "release",
     "requeue_stale",
     "settle",
 ]
 
-CHANNEL = "arabesque_outbox"
 STALE = "claim expired: its worker stopped renewing it (killed or stalled) before recording an outcome"
-_DIRTY = "arabesque_outbox_dirty"
-
-
-class Wakeup:
-    """A generation counter with a condition: `wait(since)` returns once `notify()` ran after `since`."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._generation = 0
-
-    @property
-    def generation(self) -> int:
-        return self._generation
-
-    def notify(self) -> None:
-        with self._cond:
-            self._generation += 1
-            self._cond.notify_all()
-
-    def wait(self, since: int, timeout: float) -> bool:
-        with self._cond:
-            return self._cond.wait_for(lambda: self._generation != since, timeout)
-
-
-WAKE = Wakeup()
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.info.pop(_DIRTY, False):
-        WAKE.notify()
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_DIRTY, None)
-
-
-def add_effect_row(s: Session, row: OutboxEffect) -> None:
-    """Add an outbox row to the transaction and arrange the wake-ups for its commit."""
-    s.add(row)
-    if not s.info.get(_DIRTY):
-        s.info[_DIRTY] = True
-        if s.get_bind().dialect.name == "postgresql":
-            s.execute(text(f"NOTIFY {CHANNEL}"))
 
 
 @dataclass(frozen=True)
@@ -104,23 +53,6 @@ class ClaimedEffect:
     subscription_id: str | None
     created_at: datetime
     worker: str
-
-    @classmethod
-    def of(cls, row: OutboxEffect, worker: str) -> ClaimedEffect:
-        return cls(
-            row.pk,
-            row.project_id,
-            row.runtime_id,
-            row.effect_id,
-            row.effect_type,
-            row.plugin,
-            dict(row.payload),
-            row.attempts,
-            row.max_attempts,
-            row.subscription_id,
-            row.created_at,
-            worker,
-        )
 
 
 def _skip_locked(s: Session, stmt: Any) -> Any:
@@ -289,18 +221,7 @@ def next_due_in(db: Database, default: float) -> float:
     return max(0.0, min(default, (at - utcnow()).total_seconds()))
 
 
-def owned_row(s: Session, effect: ClaimedEffect) -> OutboxEffect | None:
-    """The effect's row, locked, if `effect.worker` still holds the claim; None if the claim was lost."""
-    stmt = select(OutboxEffect).where(OutboxEffect.pk == effect.pk)
-    if s.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    row = s.scalars(stmt).first()
-    if row is None or row.status != "running" or row.claimed_by != effect.worker:
-        return None
-    return row
-
-
-def settle(s: Session, effects: Sequence[ClaimedEffect], **values: Any) -> set[int]:
+def settle(conn: Connection, effects: Sequence[ClaimedEffect], **values: Any) -> set[int]:
     """Release the claims of `effects` (all held by one worker) with `values`, in one statement; return
     the pks whose claim was still held (the others were lost to a stale requeue and are left alone)."""
     if not effects:
@@ -314,6 +235,5 @@ def settle(s: Session, effects: Sequence[ClaimedEffect], **values: Any) -> set[i
         )
         .values(claimed_by=None, locked_until=None, **values)
         .returning(OutboxEffect.pk)
-        .execution_options(synchronize_session=False)
     )
-    return set(s.scalars(stmt))
+    return set(conn.execute(stmt).scalars())

@@ -1,12 +1,23 @@
-"""Statements compiled once per dialect and run straight on the driver's cursor.
+"""Statements compiled once per dialect, run on the driver's cursor when no one listens.
 
 The run and event paths issue a handful of fixed statements per request. Through SQLAlchemy's
-`Connection.execute` each one is rebuilt, cache-keyed, wrapped in an execution context and its rows in
-`Row` objects, which cost about as much CPU as PostgreSQL spends on the whole transaction
-(`bench/README.md`). A `Prepared` statement is built once with SQLAlchemy Core (so it is portable and
-typed by the same table metadata), compiled once per dialect, and then executed on the DBAPI cursor of
-the session's own connection, in the session's transaction, with SQLAlchemy's bind and result processors
-for each column type (JSON, timestamps on SQLite). psycopg prepares it server-side after a few runs.
+`Connection.execute` each one is cache-keyed, wrapped in an execution context and its rows in `Row` objects
+built from the cursor's `description` (which psycopg rebuilds column by column on every access): about
+60-120 µs of CPU per statement above the driver, measured for the runtime's lock and update (bench/README.md).
+A `Prepared` statement is built once with SQLAlchemy Core (so it is portable and typed by the same table
+metadata) and compiled once per dialect. It runs in the caller's transaction, with SQLAlchemy's bind and
+result processors for each column type (JSON, timestamps on SQLite); psycopg prepares it server-side after a
+few runs.
+
+Two ways to run it, with the same rows and the same errors:
+
+- when the engine or connection has cursor-level listeners (`before_cursor_execute`, `after_cursor_execute`,
+  `handle_error`: statement counts in tests, tracing as OpenTelemetry or Sentry install it),
+  `Connection.exec_driver_sql`: SQLAlchemy's own execution, with a real execution context, every event and
+  every listener's return value honoured;
+- otherwise straight on the DBAPI cursor of the connection, where no one can tell the difference. Driver
+  errors are then wrapped as SQLAlchemy wraps them (`IntegrityError`, `OperationalError`, ...), and a dead
+  connection is invalidated so the pool replaces it.
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ Processor = Callable[[Any], Any] | None
 class _Compiled:
     sql: str
     positional: tuple[str, ...] | None  # bind names in order for `?` paramstyles, None for named ones
+    fixed: dict[str, Any]  # the values of the binds the statement itself gives (`status == "active"`, `limit(1)`)
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # (name, processor) for the binds that need one
     returns_rows: bool  # a SELECT or RETURNING (psycopg builds `cur.description` anew on each access)
     results: tuple[Processor, ...] | None  # a processor (or None) per result column; None when none needs one
@@ -48,17 +60,12 @@ class Prepared:
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Execute with `params`; the rows (result columns processed), `[]` for a statement without any."""
         c = self._compiled(conn.dialect)
-        dbapi_conn = conn.connection.dbapi_connection
-        cur = dbapi_conn.cursor()  # type: ignore[union-attr]
         args = self._params(c, params)
-        try:
-            _observe(conn, cur, c.sql, args)
-            cur.execute(c.sql, args)
-            rows = cur.fetchall() if c.returns_rows else []
-        except conn.dialect.loaded_dbapi.Error as exc:
-            raise _wrapped(conn, dbapi_conn, cur, c.sql, args, exc) from exc
-        finally:
-            cur.close()
+        if _listened(conn):
+            result = conn.exec_driver_sql(c.sql, args)
+            rows: Sequence[Sequence[Any]] = result.fetchall() if c.returns_rows else []
+        else:
+            rows = _on_cursor(conn, c, args)
         if c.results is not None:
             procs = c.results
             return [tuple(v if p is None else p(v) for p, v in zip(procs, row, strict=True)) for row in rows]
@@ -69,13 +76,15 @@ class Prepared:
         return rows[0] if rows else None
 
     @staticmethod
-    def _params(c: _Compiled, params: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+    def _params(c: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...] | Mapping[str, Any]:
+        if c.fixed:
+            params = {**c.fixed, **params}
         if c.binds:
             params = dict(params)
             for name, proc in c.binds:
                 params[name] = proc(params[name])
         if c.positional is not None:
-            return [params[name] for name in c.positional]
+            return tuple(params[name] for name in c.positional)
         return params
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
@@ -87,14 +96,18 @@ class Prepared:
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.stmt.compile(dialect=dialect)  # type: ignore[attr-defined]
         binds = []
-        for name, bind in compiled.binds.items():
+        fixed = {}
+        for bind, name in compiled.bind_names.items():
             proc = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if proc is not None:
                 binds.append((name, proc))
+            if not bind.required:
+                fixed[name] = bind.effective_value
         columns = getattr(self.stmt, "selected_columns", None) or getattr(self.stmt, "_returning", None) or ()
         results = tuple(col.type.dialect_impl(dialect).result_processor(dialect, None) for col in columns)
         positional = tuple(compiled.positiontup) if compiled.positional else None
-        return _Compiled(compiled.string, positional, tuple(binds), bool(columns), results if any(results) else None)
+        processed = results if any(results) else None
+        return _Compiled(compiled.string, positional, fixed, tuple(binds), bool(columns), processed)
 
 
 class PreparedInsert:
@@ -122,6 +135,24 @@ class PreparedInsert:
         return found
 
 
+def _listened(conn: Connection) -> bool:
+    """Whether anyone listens to cursor executions on `conn` (its own listeners or its engine's)."""
+    dispatch = conn.dispatch
+    return bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute or conn.dialect.dispatch.handle_error)
+
+
+def _on_cursor(conn: Connection, c: _Compiled, args: Any) -> list[Any]:
+    dbapi_conn = conn.connection.dbapi_connection
+    cur = dbapi_conn.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(c.sql, args)
+        return list(cur.fetchall()) if c.returns_rows else []
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise _wrapped(conn, dbapi_conn, cur, c.sql, args, exc) from exc
+    finally:
+        cur.close()
+
+
 def _wrapped(conn: Connection, dbapi_conn: Any, cur: Any, sql: str, args: Any, exc: Exception) -> StatementError:
     """The driver's error as SQLAlchemy raises it (`IntegrityError`, `OperationalError`, ...: what
     `retrying` and the error handlers expect), with a dead connection invalidated so the pool replaces it."""
@@ -130,12 +161,3 @@ def _wrapped(conn: Connection, dbapi_conn: Any, cur: Any, sql: str, args: Any, e
     if gone:
         conn.invalidate(exc)
     return DBAPIError.instance(sql, args, exc, dialect.loaded_dbapi.Error, connection_invalidated=gone, dialect=dialect)
-
-
-def _observe(conn: Connection, cur: Any, sql: str, args: Any) -> None:
-    """Tell `before_cursor_execute` listeners (statement counts in tests, tracing) about the statement, as
-    SQLAlchemy's own execution would; free when there are none."""
-    listeners = conn.dispatch.before_cursor_execute
-    if listeners:
-        for listener in listeners:
-            listener(conn, cur, sql, args, None, False)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from arabesque.observability.tracing import transaction_span
 from arabesque.store.db import is_sqlite, make_engine, ping, upgrade
 from arabesque.store.sealed import SecretBox, SecretKeyMissing
+from arabesque.store.transaction import Transaction
 
 __all__ = ["Database", "for_update"]
 
@@ -19,11 +20,13 @@ S = TypeVar("S", bound=Select[Any])
 
 
 class Database:
-    """The engine and its two kinds of transaction.
+    """The engine and its kinds of transaction.
 
-    `write()` takes the database's write lock up front on SQLite (`BEGIN IMMEDIATE`); on PostgreSQL it is
-    an ordinary transaction in which `for_update` adds `FOR UPDATE` row locks. Leaving the block commits;
-    an exception rolls back.
+    `transaction()` is the unit of work of the use cases that change runtimes (`store/transaction.py`): the
+    use case commits it explicitly, leaving it otherwise rolls back. `write()` and `read()` are ORM sessions for
+    the others: leaving the block commits, an exception rolls back. Write transactions take the database's
+    write lock up front on SQLite (`BEGIN IMMEDIATE`); on PostgreSQL they are ordinary transactions with
+    `FOR UPDATE` row locks where needed (`for_update`).
 
     With tracing on, each transaction opened within a request or an effect attempt is a span named for the use
     case that opened it (`observability/tracing.py`).
@@ -38,7 +41,8 @@ class Database:
         self._secret_box = secret_box
         self.engine = make_engine(url)
         self.sqlite = is_sqlite(self.engine)
-        self._write = sessionmaker(bind=self.engine.execution_options(arabesque_write=True), expire_on_commit=False)
+        self._write_engine = self.engine.execution_options(arabesque_write=True)
+        self._write = sessionmaker(bind=self._write_engine, expire_on_commit=False)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @property
@@ -53,6 +57,12 @@ class Database:
     def upgrade(self, revision: str = "head") -> None:
         """Apply the migrations; those that seal secrets use this database's key."""
         upgrade(self.engine, revision, secret_box=self._secret_box)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """A write transaction for a use case to commit: `with db.transaction() as tx: ...; tx.commit()`."""
+        with transaction_span("write"), Transaction(self._write_engine) as tx:
+            yield tx
 
     @contextmanager
     def write(self) -> Iterator[Session]:

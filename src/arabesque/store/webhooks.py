@@ -12,14 +12,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Connection, ForeignKey, Index, Integer, String, Text, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arabesque.store.models import Base, BigId, JSONType, utcnow
+from arabesque.store.prepared import Prepared, table
 
 __all__ = [
+    "LiveSubscription",
     "ProjectSecret",
     "ProjectSetting",
+    "Subscriptions",
     "WebhookAttempt",
     "WebhookSubscription",
     "project_secret_aad",
@@ -87,3 +90,29 @@ class ProjectSetting(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[Any] = mapped_column(JSONType, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+LiveSubscription = tuple[str, str, list[Any] | None]  # (id, url, events)
+
+
+class Subscriptions:
+    """The webhook subscriptions one transaction delivers to (`tx.subscriptions`)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._live: dict[str, list[LiveSubscription]] = {}
+
+    def live(self, project_id: str) -> list[LiveSubscription]:
+        """The project's subscriptions that are not deleted, read once per transaction: a use case that emits
+        several events (created, state changed, completed) looks them up once."""
+        found = self._live.get(project_id)
+        if found is None:
+            rows = _LIVE.rows(self._conn, {"project_id": project_id})
+            found = self._live[project_id] = [(r[0], r[1], r[2]) for r in rows]
+        return found
+
+
+_sub = table(WebhookSubscription).c
+_LIVE = Prepared(
+    select(_sub.id, _sub.url, _sub.events).where(_sub.project_id == bindparam("project_id"), _sub.deleted_at.is_(None))
+)

@@ -7,20 +7,18 @@ bits of entropy, so a fast hash is enough and lookups stay one indexed equality 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from arabesque.app.access.members import Member, require_role
-from arabesque.app.access.principal import Principal
-from arabesque.app.errors import NotFound, Unauthorized
-from arabesque.observability.logs import annotate
+from arabesque.app.access.principal import Principal, credentials, hash_key, principal_of_key
+from arabesque.app.errors import NotFound
 from arabesque.store import ApiKey, Database, Project, utcnow
 
 __all__ = [
@@ -41,10 +39,6 @@ class CreatedKey:
     prefix: str
     project_id: str
     key: str
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def create_api_key(
@@ -86,25 +80,9 @@ def revoke_api_key(db: Database, key_or_prefix: str) -> str:
 
 def authenticate(db: Database, authorization: str | None) -> Principal:
     """The principal of an `Authorization: Bearer <key>` header, or Unauthorized."""
-    if not authorization:
-        raise Unauthorized("Missing Authorization header")
-    scheme, _, key = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        raise Unauthorized("Authorization must be 'Bearer <api key>'")
+    key = credentials(authorization).key
     with db.read() as s:
-        row = s.scalars(select(ApiKey).where(ApiKey.key_hash == hash_key(key.strip()))).first()
-        if row is None:
-            raise Unauthorized("Invalid API key")
-        if row.revoked_at is not None:
-            raise Unauthorized("API key revoked")
-        if row.expires_at is not None and _aware(row.expires_at) <= utcnow():
-            raise Unauthorized("API key expired")
-        annotate(project_id=row.project_id)  # in the request's log lines
-        return Principal(project_id=row.project_id, actor=f"api-key:{row.prefix}")
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return principal_of_key(s.connection(), key)
 
 
 def _resolve_project(s: Session, project: str | None) -> str:

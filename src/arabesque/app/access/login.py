@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from arabesque.app.access.users import verify_login
 from arabesque.app.access.web_sessions import StartedSession, start_session
 from arabesque.app.errors import TooManyRequests
-from arabesque.app.workflows.runtime import retrying
+from arabesque.app.retrying import retrying
 from arabesque.store import Database, LoginCounter, for_update
 
 __all__ = ["FORGET_AFTER", "LoginThrottle", "client_key", "login", "pair_key", "prune_expired"]

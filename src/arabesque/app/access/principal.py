@@ -1,23 +1,23 @@
 """Who is calling: the project an API key belongs to, and how audit records name the caller.
 
 `ApiKeyCredentials` is a key not checked yet: the run and event use cases check it with `resolve` in their
-own transaction (one statement, no separate transaction or connection checkout), so a revoked or expired
-key is refused exactly as `api_keys.authenticate` refuses it, with no cache to go stale.
+own transaction (one statement, no separate transaction or connection checkout). Every key is checked by
+`principal_of_key`, the one lookup of a key (`api_keys.authenticate` uses it too), with no cache to go stale.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, select
 
 from arabesque.app.errors import Unauthorized
 from arabesque.observability.logs import annotate
 from arabesque.store import ApiKey, Prepared, table, utcnow
 
-__all__ = ["ApiKeyCredentials", "Principal", "resolve"]
+__all__ = ["ApiKeyCredentials", "Principal", "credentials", "hash_key", "principal_of_key", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -33,15 +33,34 @@ class ApiKeyCredentials:
     key: str
 
 
-def resolve(s: Session, who: Principal | ApiKeyCredentials) -> Principal:
-    """`who` itself, or the principal of its API key (Unauthorized as `api_keys.authenticate` words it); its
-    project is named in the request's log lines from then on."""
+def credentials(authorization: str | None) -> ApiKeyCredentials:
+    """The key of an `Authorization: Bearer <key>` header, not looked up yet; Unauthorized saying what is wrong
+    with a missing or malformed header."""
+    if not authorization:
+        raise Unauthorized("Missing Authorization header")
+    scheme, _, key = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise Unauthorized("Authorization must be 'Bearer <api key>'")
+    return ApiKeyCredentials(key.strip())
+
+
+def hash_key(key: str) -> str:
+    """What is stored of an API key: its SHA-256 (the key has 256 bits of entropy, so a fast hash will do)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def resolve(conn: Connection, who: Principal | ApiKeyCredentials) -> Principal:
+    """`who` itself, or the principal of its API key (`principal_of_key`), checked on `conn`; its project is named
+    in the request's log lines from then on."""
     if isinstance(who, Principal):
         annotate(project_id=who.project_id)
         return who
-    from arabesque.app.access.api_keys import hash_key  # api_keys imports this module
+    return principal_of_key(conn, who.key)
 
-    row = _KEY.first(s.connection(), {"key_hash": hash_key(who.key)})
+
+def principal_of_key(conn: Connection, key: str) -> Principal:
+    """The principal of an API key; Unauthorized when it is unknown, revoked or expired."""
+    row = _KEY.first(conn, {"key_hash": hash_key(key)})
     if row is None:
         raise Unauthorized("Invalid API key")
     project_id, prefix, expires, revoked = row

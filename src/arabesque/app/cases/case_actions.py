@@ -9,28 +9,21 @@ Rules, checked on the locked runtime inside each transaction:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from arabesque.app.access.members import Member, require_role
+from arabesque.app.definitions.lookup import definition_for
 from arabesque.app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from arabesque.app.retrying import retrying
 from arabesque.app.workflows.decide_document import decide_document, decision_record
-from arabesque.app.workflows.runtime import (
-    add_audit,
-    apply_step,
-    checked_step,
-    definition_of,
-    env_of,
-    lock_runtime,
-    require_open,
-    retrying,
-    snapshot_of,
-)
+from arabesque.app.workflows.runtime import env_of, lock_runtime, require_open, snapshot_of
 from arabesque.app.workflows.send_event import send_event
+from arabesque.app.workflows.steps import apply_step, checked_step
 from arabesque.engine import Event
-from arabesque.store import Database, User, UserProject, WorkflowRuntime, utcnow
+from arabesque.store import Database, Runtime, Transaction, User, UserProject, utcnow
 
 __all__ = [
     "MAX_NOTE",
@@ -46,17 +39,16 @@ __all__ = [
 MAX_NOTE = 5000
 
 
-def authorizer(member: Member) -> Any:
+def authorizer(member: Member) -> Callable[[Transaction, Runtime], None]:
     """The check `send_event`/`decide_document` run on the locked runtime for this member."""
 
-    def check(s: Session, rt: WorkflowRuntime) -> None:
+    def check(tx: Transaction, rt: Runtime) -> None:
         require_role(member, "reviewer")
         if member.is_admin or rt.assignee_id == member.user_id:
             return
-        if rt.parent_runtime_id:
-            parent = s.get(WorkflowRuntime, rt.parent_runtime_id)
-            if parent is not None and parent.assignee_id == member.user_id:
-                return
+        parent = tx.runtimes.lock_parent(rt)  # held already: a child is locked after its ancestors
+        if parent is not None and parent.assignee_id == member.user_id:
+            return
         raise Forbidden("Only the case's assignee or an admin may act on it; assign it to yourself first")
 
     return check
@@ -128,11 +120,11 @@ def director_document_decision(
     new_decision = decision_record(decision, reason.strip() or None, comment.strip() or None)
     check = authorizer(member)
 
-    def tx() -> None:
-        with db.write() as s:
-            rt = lock_runtime(s, member.project_id, runtime_id)
-            check(s, rt)
-            _, defn = definition_of(s, rt)
+    def attempt() -> None:
+        with db.transaction() as tx:
+            rt = lock_runtime(tx, member.project_id, runtime_id)
+            check(tx, rt)
+            defn = definition_for(tx.conn, rt)
             require_open(rt, defn, "its documents can no longer be decided")
             entity = (rt.context or {}).get("entity")
             data = entity.get("data") if isinstance(entity, dict) else None
@@ -157,23 +149,24 @@ def director_document_decision(
             payload = {"newContext": new_context, "arrayMergeOption": "by_id"}
             result = checked_step(defn, snapshot_of(rt), Event("DEEP_MERGE_CONTEXT", payload), env_of(rt))
             details = {"documentId": document_id, "director": index, "decision": new_decision}
-            apply_step(s, rt, defn, result, member.principal.actor, "DEEP_MERGE_CONTEXT", details, kind="decision")
+            apply_step(tx, rt, defn, result, member.principal.actor, "DEEP_MERGE_CONTEXT", details, kind="decision")
+            tx.commit()
 
-    retrying(tx)
+    retrying(attempt)
 
 
 def assign_case(db: Database, member: Member, runtime_id: str, assignee_id: str | None) -> None:
     """Assign the case to a member of the project, or unassign it (None)."""
     require_role(member, "reviewer")
 
-    def tx() -> None:
-        with db.write() as s:
-            rt = lock_runtime(s, member.project_id, runtime_id)
+    def attempt() -> None:
+        with db.transaction() as tx:
+            rt = lock_runtime(tx, member.project_id, runtime_id)
             if rt.status != "active":
                 raise Conflict(f"Workflow {runtime_id} is {rt.status}; it can no longer be assigned")
             email = None
             if assignee_id is not None:
-                row = s.execute(
+                row = tx.conn.execute(
                     select(User.email)
                     .join(UserProject, UserProject.user_id == User.id)
                     .where(
@@ -192,9 +185,10 @@ def assign_case(db: Database, member: Member, runtime_id: str, assignee_id: str 
             rt.assigned_at = utcnow() if assignee_id else None
             rt.updated_at = utcnow()
             details = {"assigneeId": assignee_id, "assignee": email, "previousAssigneeId": previous}
-            add_audit(s, rt, "assign", member.principal.actor, None, rt.state, rt.state, details)
+            tx.runtimes.audit(rt, "assign", member.principal.actor, None, rt.state, rt.state, details)
+            tx.commit()
 
-    retrying(tx)
+    retrying(attempt)
 
 
 def add_note(db: Database, member: Member, runtime_id: str, text: str) -> None:
@@ -205,10 +199,11 @@ def add_note(db: Database, member: Member, runtime_id: str, text: str) -> None:
     if len(text) > MAX_NOTE:
         raise InvalidInput("Validation error", [{"path": "text", "message": f"At most {MAX_NOTE} characters."}])
 
-    def tx() -> None:
-        with db.write() as s:
-            rt = lock_runtime(s, member.project_id, runtime_id)
+    def attempt() -> None:
+        with db.transaction() as tx:
+            rt = lock_runtime(tx, member.project_id, runtime_id)
             rt.updated_at = utcnow()
-            add_audit(s, rt, "note", member.principal.actor, None, rt.state, rt.state, {"text": text})
+            tx.runtimes.audit(rt, "note", member.principal.actor, None, rt.state, rt.state, {"text": text})
+            tx.commit()
 
-    retrying(tx)
+    retrying(attempt)

@@ -13,7 +13,7 @@ from typing import Any
 
 from arabesque.app.access.members import Member, require_role
 from arabesque.app.cases.entity_form import entity_schema, parse_form, schema_errors
-from arabesque.app.definitions.lookup import find_definition, latest_version
+from arabesque.app.definitions.lookup import compiled_ref, resolve_latest
 from arabesque.app.errors import Forbidden, InvalidInput
 from arabesque.app.workflows.run_workflow import run_workflow
 from arabesque.store import Database
@@ -40,12 +40,12 @@ class Created:
 def manual_form(db: Database, member: Member, definition: str) -> CaseForm:
     """The form of the latest version of `definition` (id or name); 403 when it forbids manual creation."""
     with db.read() as s:
-        row = latest_version(s, find_definition(s, member.project_id, definition))
-        record = row.record
-        if not (record.get("config") or {}).get("enableManualCreation"):
-            raise Forbidden(f"Workflow {row.name} does not allow manual case creation")
-        schema, ui = entity_schema(record)
-        return CaseForm(row.id, row.name, row.display_name or row.name, row.version, schema, ui)
+        ref = resolve_latest(s.connection(), member.project_id, definition)
+        record = compiled_ref(s.connection(), ref).record
+    if not (record.get("config") or {}).get("enableManualCreation"):
+        raise Forbidden(f"Workflow {ref.name} does not allow manual case creation")
+    schema, ui = entity_schema(record)
+    return CaseForm(ref.id, ref.name, record.get("displayName") or ref.name, ref.version, schema, ui)
 
 
 def create_case(db: Database, member: Member, definition: str, form: dict[str, str]) -> Created:

@@ -18,18 +18,12 @@ from typing import Any
 from arabesque.app.access.members import Member
 from arabesque.app.bounded_schema import bounded_errors, bounded_validator
 from arabesque.app.cases.case_actions import authorizer
+from arabesque.app.definitions.lookup import definition_for
 from arabesque.app.errors import Conflict, InvalidInput, NotFound
 from arabesque.app.limits import budget_error, current_limits
-from arabesque.app.workflows.runtime import (
-    apply_step,
-    checked_step,
-    definition_of,
-    env_of,
-    lock_runtime,
-    require_open,
-    retrying,
-    snapshot_of,
-)
+from arabesque.app.retrying import retrying
+from arabesque.app.workflows.runtime import env_of, lock_runtime, require_open, snapshot_of
+from arabesque.app.workflows.steps import apply_step, checked_step
 from arabesque.engine import BudgetExceeded, Event, Meter
 from arabesque.store import Database
 
@@ -72,11 +66,11 @@ def edit_document(db: Database, member: Member, runtime_id: str, document_id: st
     """Write the document's type and properties; InvalidInput lists errors by field (`type`, `prop.<name>`)."""
     check = authorizer(member)
 
-    def tx() -> None:
-        with db.write() as s:
-            rt = lock_runtime(s, member.project_id, runtime_id)
-            check(s, rt)
-            row, defn = definition_of(s, rt)
+    def attempt() -> None:
+        with db.transaction() as tx:
+            rt = lock_runtime(tx, member.project_id, runtime_id)
+            check(tx, rt)
+            defn = definition_for(tx.conn, rt)
             docs = [d for d in (rt.context or {}).get("documents") or [] if isinstance(d, dict)]
             doc = next((d for d in docs if d.get("id") == document_id), None)
             if doc is None:
@@ -84,7 +78,7 @@ def edit_document(db: Database, member: Member, runtime_id: str, document_id: st
             require_open(rt, defn, "its documents can no longer be edited")
             if isinstance(doc.get("decision"), dict) and doc["decision"].get("status"):
                 raise Conflict("This document has a decision; undo it to edit the document")
-            entries = document_entries((row.record or {}).get("documentsSchema"), doc)
+            entries = document_entries(defn.record.get("documentsSchema"), doc)
             if not entries:
                 raise InvalidInput("Validation error", [{"path": "type", "message": "No schema for this document."}])
             wanted = form.get("type") or doc.get("type")
@@ -124,7 +118,7 @@ def edit_document(db: Database, member: Member, runtime_id: str, document_id: st
             payload = {"newContext": {"documents": documents}, "arrayMergeOption": "replace"}
             result = checked_step(defn, snapshot_of(rt), Event("DEEP_MERGE_CONTEXT", payload), env_of(rt))
             details = {"documentId": document_id, "type": entry.get("type"), "properties": props}
-            apply_step(s, rt, defn, result, member.principal.actor, "DEEP_MERGE_CONTEXT", details, kind="document")
-            s.flush()
+            apply_step(tx, rt, defn, result, member.principal.actor, "DEEP_MERGE_CONTEXT", details, kind="document")
+            tx.commit()
 
-    retrying(tx)
+    retrying(attempt)

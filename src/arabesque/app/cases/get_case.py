@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 
 from arabesque.app.access.members import Member
 from arabesque.app.cases.list_cases import sla_due
+from arabesque.app.definitions.lookup import compiled, definition_for
 from arabesque.app.errors import NotFound
-from arabesque.app.workflows.runtime import definition_of, runtime_in_project, snapshot_of
+from arabesque.app.workflows.queries import runtime_in_project
+from arabesque.app.workflows.runtime import snapshot_of
 from arabesque.engine import Definition, next_events
 from arabesque.store import (
     Business,
@@ -29,6 +31,7 @@ from arabesque.store import (
     User,
     UserProject,
     WebhookAttempt,
+    WorkflowDefinition,
     WorkflowRuntime,
 )
 
@@ -146,7 +149,9 @@ class Case:
 def get_case(db: Database, member: Member, runtime_id: str) -> Case:
     with db.read() as s:
         rt = _case_row(s, member, runtime_id)
-        row, defn = definition_of(s, rt)
+        row = s.get(WorkflowDefinition, rt.definition_pk)
+        assert row is not None  # a foreign key
+        defn = compiled(row)
         members = [
             CaseMember(*u)
             for u in s.execute(
@@ -276,7 +281,7 @@ def _children(s: Session, member: Member, rt: WorkflowRuntime) -> tuple[list[Chi
         docs = [d for d in (child.context or {}).get("documents") or [] if isinstance(d, dict)]
         child_events: list[str] = []
         if child.status == "active":
-            _row, child_defn = definition_of(s, child)
+            child_defn = definition_for(s.connection(), child)
             if not child_defn.is_final(child.state):
                 child_events = [e for e in next_events(child_defn, snapshot_of(child)) if e not in _INTERNAL_EVENTS]
         if REVISION in child_events and _wants_reupload(docs):

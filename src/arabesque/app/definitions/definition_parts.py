@@ -20,7 +20,7 @@ from jsonschema.validators import validator_for
 from sqlalchemy.orm import Session
 
 from arabesque.app.access.principal import Principal
-from arabesque.app.definitions.lookup import definition_json, find_definition, latest_version
+from arabesque.app.definitions.lookup import definition_json, find_definition, resolve_latest
 from arabesque.app.definitions.upgrade_definition import add_version
 from arabesque.app.errors import AppError, InvalidInput
 from arabesque.store import Database, WorkflowDefinition
@@ -52,7 +52,9 @@ def definition_with_ui(db: Database, who: Principal, id_or_name: str) -> dict[st
 
 def _latest(s: Session, who: Principal, id_or_name: str) -> dict[str, Any]:
     """The record of the latest version of the definition's name."""
-    record: dict[str, Any] = latest_version(s, find_definition(s, who.project_id, id_or_name)).record
+    latest = s.get(WorkflowDefinition, resolve_latest(s.connection(), who.project_id, id_or_name).pk)
+    assert latest is not None
+    record: dict[str, Any] = latest.record
     return record
 
 

@@ -8,25 +8,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Pool, bindparam, or_, select
+from sqlalchemy import Connection, Pool, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from arabesque.app._time import iso
 from arabesque.app.errors import InvalidInput, NotFound
 from arabesque.app.limits import check_definition_size
 from arabesque.engine import Definition, DefinitionError, load_definition
-from arabesque.store import Prepared, WorkflowDefinition, table
+from arabesque.store import Prepared, Runtime, WorkflowDefinition, WorkflowRuntime, table
 
 __all__ = [
     "DefinitionRef",
     "compiled",
-    "compiled_for_runtime",
     "compiled_ref",
+    "definition_for",
     "definition_json",
     "find_definition",
-    "latest_version",
     "load_or_400",
-    "remember_for_runtime",
     "resolve_latest",
     "visible",
 ]
@@ -57,22 +55,6 @@ def find_definition(s: Session, project_id: str, id_or_name: str) -> WorkflowDef
     return row
 
 
-def latest_version(s: Session, row: WorkflowDefinition) -> WorkflowDefinition:
-    """The highest version of `row`'s name in the same scope (project or public)."""
-    owner = (
-        WorkflowDefinition.project_id.is_(None)
-        if row.project_id is None
-        else WorkflowDefinition.project_id == row.project_id
-    )
-    latest = s.scalars(
-        select(WorkflowDefinition)
-        .where(owner, WorkflowDefinition.name == row.name)
-        .order_by(WorkflowDefinition.version.desc())
-        .limit(1)
-    ).first()
-    return latest or row
-
-
 @dataclass(frozen=True)
 class DefinitionRef:
     """The columns of a definition row the run path needs (the `record` comes from the compiled cache)."""
@@ -95,16 +77,17 @@ _REF_COLS = (
 )
 
 
-def resolve_latest(s: Session, project_id: str, id_or_name: str) -> DefinitionRef:
-    """`latest_version(find_definition(...))` in one statement in the usual case.
+def resolve_latest(conn: Connection, project_id: str, id_or_name: str) -> DefinitionRef:
+    """The latest version of the definition `id_or_name` names, in one statement in the usual case; 404 when
+    the project sees none.
 
-    One query fetches the visible rows whose id or name is `id_or_name` (without their `record`); the
-    choice is `find_definition`'s (an id match first, the project's own row winning; else the project's,
-    then the public, highest version of that name). When the chosen row's name is `id_or_name` and it
-    belongs to the project, every version of that name in its scope was among the rows, so the latest is
-    picked here; otherwise (a public template, or an id whose name differs) `latest_version`'s query runs.
+    One query fetches the visible rows whose id or name is `id_or_name` (without their `record`); the base
+    is `find_definition`'s choice (an id match first, the project's own row winning; else the project's,
+    then the public, highest version of that name). When the base's name is `id_or_name` and it belongs to
+    the project, every version of that name in its scope was among the rows, so the latest is picked here;
+    otherwise (a public template, or an id whose name differs) a second query reads the latest of its scope.
     """
-    rows = [DefinitionRef(*r) for r in _CANDIDATES.rows(s.connection(), {"project_id": project_id, "ref": id_or_name})]
+    rows = [DefinitionRef(*r) for r in _CANDIDATES.rows(conn, {"project_id": project_id, "ref": id_or_name})]
     by_id = [r for r in rows if r.id == id_or_name]
     if by_id:
         base = sorted(by_id, key=lambda r: r.project_id is None)[0]  # the project's own id wins
@@ -120,7 +103,7 @@ def resolve_latest(s: Session, project_id: str, id_or_name: str) -> DefinitionRe
         if base.project_id is None
         else WorkflowDefinition.project_id == base.project_id
     )
-    latest = s.execute(
+    latest = conn.execute(
         select(*_REF_COLS)
         .where(owner, WorkflowDefinition.name == base.name)
         .order_by(WorkflowDefinition.version.desc())
@@ -142,42 +125,52 @@ def _version(r: DefinitionRef) -> int:
     return r.version
 
 
-def compiled_ref(s: Session, ref: DefinitionRef) -> Definition:
-    """The loaded definition of `ref`; its `record` is read (by pk) only when it is not cached yet."""
+def compiled_ref(conn: Connection, ref: DefinitionRef) -> Definition:
+    """The loaded definition of `ref` (its `record` is read, by pk, only when it is not cached yet), also
+    remembered for the runtimes made from it: their events then read no definition row."""
     key = (ref.pk, ref.id, ref.version, ref.created_at)
     with _cache_lock:
         found = _cache.get(key)
-    if found is not None:
-        return found
-    record = s.scalar(select(WorkflowDefinition.record).where(WorkflowDefinition.pk == ref.pk))
-    return _remember(key, load_definition(record))
+    if found is None:
+        record = conn.execute(select(WorkflowDefinition.record).where(WorkflowDefinition.pk == ref.pk)).scalar_one()
+        found = _remember(key, load_definition(record))
+    _remember_for_runtimes(conn, (ref.pk, ref.id, ref.version, ref.name), found)
+    return found
 
 
-# Compiled definitions by the runtime's (definition_pk, definition_id, definition_version, definition_name),
-# per connection pool (a database): the event path then reads no definition row. Rows never change and are never
+# Compiled definitions by a runtime's (definition_pk, definition_id, definition_version, definition_name), per
+# connection pool (a database): the event path then reads no definition row. Rows never change and are never
 # deleted; a pool's cache dies with the pool (the engine), so a test database recreated with the same pks does not
 # see another database's definitions.
 _by_runtime: weakref.WeakKeyDictionary[Pool, dict[tuple[Any, ...], Definition]] = weakref.WeakKeyDictionary()
 
 
-def compiled_for_runtime(s: Session, pk: int, id_: str, version: int, name: str) -> Definition | None:
-    """The cached definition of a runtime's definition columns, else None (then use `definition_of`)."""
+def definition_for(conn: Connection, rt: Runtime | WorkflowRuntime) -> Definition:
+    """The loaded definition of a runtime (the version it started with), from a per-database cache keyed by
+    the runtime's definition columns: the definition row is read once per process, not on every event."""
+    key = (rt.definition_pk, rt.definition_id, rt.definition_version, rt.definition_name)
+    pool = conn.engine.pool
     with _cache_lock:
-        per = _by_runtime.get(_pool(s))
-        return per.get((pk, id_, version, name)) if per is not None else None
+        per = _by_runtime.get(pool)
+        found = per.get(key) if per is not None else None
+    if found is not None:
+        return found
+    record, created_at = conn.execute(
+        select(WorkflowDefinition.record, WorkflowDefinition.created_at).where(
+            WorkflowDefinition.pk == rt.definition_pk
+        )
+    ).one()
+    found = _cached((rt.definition_pk, rt.definition_id, rt.definition_version, created_at), record)
+    _remember_for_runtimes(conn, key, found)
+    return found
 
 
-def _pool(s: Session) -> Pool:
-    bind = s.get_bind()
-    return bind.pool if isinstance(bind, Engine) else bind.engine.pool
-
-
-def remember_for_runtime(s: Session, pk: int, id_: str, version: int, name: str, defn: Definition) -> None:
+def _remember_for_runtimes(conn: Connection, key: tuple[Any, ...], defn: Definition) -> None:
     with _cache_lock:
-        per = _by_runtime.setdefault(_pool(s), {})
+        per = _by_runtime.setdefault(conn.engine.pool, {})
         if len(per) >= _CACHE_MAX:
             per.clear()
-        per[(pk, id_, version, name)] = defn
+        per[key] = defn
 
 
 def load_or_400(record: dict[str, Any]) -> Definition:
@@ -192,12 +185,13 @@ def load_or_400(record: dict[str, Any]) -> Definition:
 
 def compiled(row: WorkflowDefinition) -> Definition:
     """The loaded definition of a stored row (rows never change, so the cache never goes stale)."""
-    key = (row.pk, row.id, row.version, row.created_at)  # row ids can be reused after a restore
+    return _cached((row.pk, row.id, row.version, row.created_at), row.record)  # ids can be reused after a restore
+
+
+def _cached(key: tuple[Any, ...], record: dict[str, Any]) -> Definition:
     with _cache_lock:
         found = _cache.get(key)
-    if found is not None:
-        return found
-    return _remember(key, load_definition(row.record))
+    return found if found is not None else _remember(key, load_definition(record))
 
 
 def _remember(key: tuple[Any, ...], defn: Definition) -> Definition:

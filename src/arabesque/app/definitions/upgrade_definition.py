@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from arabesque.app.access.principal import Principal
-from arabesque.app.definitions.lookup import definition_json, find_definition, latest_version, load_or_400
+from arabesque.app.definitions.lookup import definition_json, load_or_400, resolve_latest
 from arabesque.app.errors import Conflict, InvalidInput, NotFound
 from arabesque.store import Database, WorkflowDefinition
 
@@ -44,10 +44,11 @@ def add_version(
 
     NotFound for a definition the project does not own (another project's, or a public template); the engine's
     problems as InvalidInput, the size limits as TooLarge; Conflict when a concurrent change took the version."""
-    base = find_definition(s, who.project_id, id_or_name)
-    if base.project_id != who.project_id:
+    ref = resolve_latest(s.connection(), who.project_id, id_or_name)
+    if ref.project_id != who.project_id:
         raise NotFound(f"No workflow definition with id or name [{id_or_name}] was found in your project")
-    latest = latest_version(s, base)
+    latest = s.get(WorkflowDefinition, ref.pk)
+    assert latest is not None
     record = edit(dict(latest.record))
     version = latest.version + 1
     new_id = str(uuid.uuid4())

@@ -11,9 +11,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from arabesque.app._ids import new_id
 from arabesque.app.access.principal import Principal
 from arabesque.app.errors import InvalidInput, TooLarge
-from arabesque.app.workflows.runtime import new_id
 from arabesque.store import Database, File
 from arabesque.store.private_files import make_private_dir, write_private_file
 

@@ -12,16 +12,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from arabesque.app.definitions.lookup import definition_for
 from arabesque.app.outcomes._within_limits import outcome_within_limits
-from arabesque.app.workflows.runtime import (
-    add_audit,
-    apply_step,
-    definition_of,
-    env_of,
-    lock_runtime,
-    retrying,
-    snapshot_of,
-)
+from arabesque.app.retrying import retrying
+from arabesque.app.workflows.runtime import env_of, lock_runtime, snapshot_of
+from arabesque.app.workflows.steps import apply_step
 from arabesque.engine import HttpOutcome
 from arabesque.store import Database, utcnow
 from arabesque.store.outbox import ClaimedEffect, settle
@@ -42,37 +37,40 @@ def apply_http_result(db: Database, effect: ClaimedEffect, outcome: HttpOutcome)
     """Apply the final outcome of an HTTP effect; return `applied`, `duplicate`, `rejected` or `lost`."""
     awaits = bool(effect.payload.get("awaitsOutcome"))
 
-    def tx() -> str:
-        with db.write() as s:
-            rt = lock_runtime(s, effect.project_id, effect.runtime_id)
-            if not settle(s, [effect], status="done", finished_at=utcnow(), last_error=outcome.error):
+    def attempt() -> str:
+        with db.transaction() as tx:
+            rt = lock_runtime(tx, effect.project_id, effect.runtime_id)
+            if not settle(tx.conn, [effect], status="done", finished_at=utcnow(), last_error=outcome.error):
                 return "lost"
             details = {**_attempt_details(effect, outcome), "attempts": effect.attempts}
             actor = f"worker:{effect.worker}"
             if not awaits:
-                add_audit(s, rt, "plugin outcome", actor, effect.plugin, details=details)
+                tx.runtimes.audit(rt, "plugin outcome", actor, effect.plugin, details=details)
+                tx.commit()
                 return "applied"
-            _, defn = definition_of(s, rt)
+            defn = definition_for(tx.conn, rt)
             result = outcome_within_limits(defn, snapshot_of(rt), outcome, env_of(rt))
             if result.duplicate:
-                add_audit(s, rt, "plugin outcome", actor, effect.plugin, details={**details, "duplicate": True})
+                tx.runtimes.audit(rt, "plugin outcome", actor, effect.plugin, details={**details, "duplicate": True})
+                tx.commit()
                 return "duplicate"
             if result.rejected:
                 details["rejected"] = result.rejected
-            apply_step(s, rt, defn, result, actor, effect.plugin, details, kind="plugin outcome")
+            apply_step(tx, rt, defn, result, actor, effect.plugin, details, kind="plugin outcome")
+            tx.commit()
             return "rejected" if result.rejected else "applied"
 
-    return retrying(tx)
+    return retrying(attempt)
 
 
 def retry_http_later(db: Database, effect: ClaimedEffect, outcome: HttpOutcome, delay: float) -> bool:
     """Audit a failed attempt and make the effect due again in `delay` seconds; False if the claim was lost."""
 
-    def tx() -> bool:
-        with db.write() as s:
-            rt = lock_runtime(s, effect.project_id, effect.runtime_id)
+    def attempt() -> bool:
+        with db.transaction() as tx:
+            rt = lock_runtime(tx, effect.project_id, effect.runtime_id)
             if not settle(
-                s,
+                tx.conn,
                 [effect],
                 status="pending",
                 available_at=utcnow() + timedelta(seconds=delay),
@@ -80,7 +78,8 @@ def retry_http_later(db: Database, effect: ClaimedEffect, outcome: HttpOutcome, 
             ):
                 return False
             details = {**_attempt_details(effect, outcome), "retryInSeconds": round(delay, 3)}
-            add_audit(s, rt, "plugin attempt", f"worker:{effect.worker}", effect.plugin, details=details)
+            tx.runtimes.audit(rt, "plugin attempt", f"worker:{effect.worker}", effect.plugin, details=details)
+            tx.commit()
             return True
 
-    return retrying(tx)
+    return retrying(attempt)

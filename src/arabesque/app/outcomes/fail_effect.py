@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
-
-from arabesque.app.workflows.runtime import add_audit, lock_runtime, retrying
-from arabesque.store import Database, OutboxEffect, utcnow
-from arabesque.store.outbox import ClaimedEffect
+from arabesque.app.retrying import retrying
+from arabesque.app.workflows.runtime import lock_runtime
+from arabesque.store import Database, utcnow
+from arabesque.store.outbox import ClaimedEffect, settle
 
 __all__ = ["fail_effect"]
 
@@ -29,27 +28,17 @@ def fail_effect(db: Database, effect: ClaimedEffect, error: str, retry_in: float
     else:
         values = {"status": "pending", "available_at": now + timedelta(seconds=retry_in)}
 
-    def tx() -> bool:
-        with db.write() as s:
-            rt = lock_runtime(s, effect.project_id, effect.runtime_id) if audit else None
-            settled = s.scalars(
-                update(OutboxEffect)
-                .where(
-                    OutboxEffect.pk == effect.pk,
-                    OutboxEffect.claimed_by == effect.worker,
-                    OutboxEffect.status == "running",
-                )
-                .values(claimed_by=None, locked_until=None, last_error=error, **values)
-                .returning(OutboxEffect.pk)
-                .execution_options(synchronize_session=False)
-            ).first()
-            if settled is None:
+    def attempt() -> bool:
+        with db.transaction() as tx:
+            rt = lock_runtime(tx, effect.project_id, effect.runtime_id) if audit else None
+            if not settle(tx.conn, [effect], last_error=error, **values):
                 return False
             if rt is not None:
                 details: dict[str, object] = {"effectId": effect.effect_id, "attempt": effect.attempts, "error": error}
                 if retry_in is not None:
                     details["retryInSeconds"] = round(retry_in, 3)
-                add_audit(s, rt, "effect failed", f"worker:{effect.worker}", effect.plugin, details=details)
+                tx.runtimes.audit(rt, "effect failed", f"worker:{effect.worker}", effect.plugin, details=details)
+            tx.commit()
             return True
 
-    return retrying(tx)
+    return retrying(attempt)

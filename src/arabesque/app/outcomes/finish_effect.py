@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from arabesque.app.workflows.runtime import retrying
+from arabesque.app.retrying import retrying
 from arabesque.store import Database, utcnow
 from arabesque.store.outbox import ClaimedEffect, settle
 
@@ -17,7 +17,7 @@ def finish_effect(db: Database, effect: ClaimedEffect, status: str = "done", err
 
     def tx() -> bool:
         with db.write() as s:
-            return bool(settle(s, [effect], status=status, finished_at=utcnow(), last_error=error))
+            return bool(settle(s.connection(), [effect], status=status, finished_at=utcnow(), last_error=error))
 
     return retrying(tx)
 
@@ -34,7 +34,7 @@ def finish_effects(db: Database, effects: Sequence[ClaimedEffect]) -> set[int]:
             for e in effects:
                 by_worker.setdefault(e.worker, []).append(e)
             for items in by_worker.values():
-                owned |= settle(s, items, status="done", finished_at=utcnow(), last_error=None)
+                owned |= settle(s.connection(), items, status="done", finished_at=utcnow(), last_error=None)
             return owned
 
     return retrying(tx)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from arabesque.app.workflows.runtime import retrying
+from arabesque.app.retrying import retrying
 from arabesque.store import Database, WebhookAttempt, utcnow
 from arabesque.store.outbox import ClaimedEffect, settle
 
@@ -56,7 +56,7 @@ def record_webhook_attempts(db: Database, results: Sequence[WebhookResult]) -> s
                     values["available_at"] = next_at
                 else:
                     values["finished_at"] = now
-                owned |= settle(s, [r.effect for r in items], **values)
+                owned |= settle(s.connection(), [r.effect for r in items], **values)
             log = [
                 {
                     "project_id": r.effect.project_id,

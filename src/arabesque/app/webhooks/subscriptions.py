@@ -14,12 +14,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from arabesque.app._ids import new_id
 from arabesque.app._time import iso
 from arabesque.app.access.members import Member, require_role
 from arabesque.app.access.principal import Principal
 from arabesque.app.errors import InvalidInput, NotFound
 from arabesque.app.webhooks.events import EVENTS
-from arabesque.app.workflows.runtime import new_id
 from arabesque.store import Database, OutboxEffect, WebhookAttempt, WebhookSubscription, utcnow
 from arabesque.store.outbox import WAKE
 from arabesque.store.webhooks import subscription_secret_aad

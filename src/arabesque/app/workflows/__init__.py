@@ -1,6 +1,7 @@
 """Workflow runtimes: run a workflow, send it events, patch it, decide its documents, read it; child workflows.
 
-- `runtime.py` — load (locked), step, persist a runtime with its audit rows and outbox rows
+- `runtime.py` — a runtime locked (or 404), its snapshot, environment and JSON; a new runtime
+- `steps.py` — step a runtime through the engine and write the step: snapshot, audit records, outbox rows, webhooks
 - `run_workflow.py` — `POST /run`: resolve the definition, check the context, upsert the entity, start
 - `send_event.py` — send an event to a runtime
 - `patch_workflow.py` — change a runtime's tags, assignee or context

@@ -9,23 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from arabesque.app.access.principal import Principal
+from arabesque.app.definitions.lookup import definition_for
 from arabesque.app.errors import NotFound
-from arabesque.app.workflows.runtime import (
-    apply_step,
-    checked_step,
-    definition_of,
-    env_of,
-    lock_runtime,
-    require_open,
-    retrying,
-    runtime_json,
-    snapshot_of,
-)
+from arabesque.app.retrying import retrying
+from arabesque.app.workflows.runtime import env_of, lock_runtime, require_open, runtime_json, snapshot_of
+from arabesque.app.workflows.steps import apply_step, checked_step
 from arabesque.engine import Event
-from arabesque.store import Database, WorkflowRuntime
+from arabesque.store import Database, Runtime, Transaction
 
 __all__ = ["DECISIONS", "decide_document", "decision_record"]
 
@@ -51,20 +42,20 @@ def decide_document(
     decision: str | None,
     reason: str | None = None,
     comment: str | None = None,
-    authorize: Callable[[Session, WorkflowRuntime], None] | None = None,
+    authorize: Callable[[Transaction, Runtime], None] | None = None,
 ) -> dict[str, Any]:
     """`decision` None clears the document's decision (undo); `authorize` may refuse the locked runtime."""
     new_decision = decision_record(decision, reason, comment)
 
-    def tx() -> dict[str, Any]:
-        with db.write() as s:
-            rt = lock_runtime(s, who.project_id, runtime_id)
+    def attempt() -> dict[str, Any]:
+        with db.transaction() as tx:
+            rt = lock_runtime(tx, who.project_id, runtime_id)
             if authorize is not None:
-                authorize(s, rt)
+                authorize(tx, rt)
             docs = rt.context.get("documents") or []
             if not any(isinstance(d, dict) and d.get("id") == document_id for d in docs):
                 raise NotFound(f"No document with id [{document_id}] in workflow [{runtime_id}]")
-            _, defn = definition_of(s, rt)
+            defn = definition_for(tx.conn, rt)
             require_open(rt, defn, "its documents can no longer be decided")
             payload = {
                 "newContext": {"documents": [{"id": document_id, "decision": new_decision}]},
@@ -72,7 +63,7 @@ def decide_document(
             }
             result = checked_step(defn, snapshot_of(rt), Event("DEEP_MERGE_CONTEXT", payload), env_of(rt))
             apply_step(
-                s,
+                tx,
                 rt,
                 defn,
                 result,
@@ -81,7 +72,8 @@ def decide_document(
                 {"documentId": document_id, "decision": new_decision},
                 kind="decision",
             )
-            s.flush()
-            return runtime_json(rt, defn)
+            out = runtime_json(rt, defn)
+            tx.commit()
+            return out
 
-    return retrying(tx)
+    return retrying(attempt)

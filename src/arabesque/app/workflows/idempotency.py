@@ -14,11 +14,10 @@ from collections.abc import Callable
 from datetime import UTC, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, delete, insert, select
 
 from arabesque.app.errors import InvalidInput, Unprocessable
-from arabesque.store import IdempotencyRecord, for_update, utcnow
+from arabesque.store import IdempotencyRecord, utcnow
 
 __all__ = ["TTL", "idempotent", "request_fingerprint"]
 
@@ -31,8 +30,9 @@ def request_fingerprint(operation: str, body: Any) -> str:
 
 
 def idempotent(
-    s: Session, project_id: str, key: str | None, fingerprint: str, compute: Callable[[], dict[str, Any]]
+    conn: Connection, project_id: str, key: str | None, fingerprint: str, compute: Callable[[], dict[str, Any]]
 ) -> dict[str, Any]:
+    """`compute()`, or the response stored for `key` (in the caller's transaction, on `conn`)."""
     if key is None:
         return compute()
     if not key.strip() or len(key) > 200:
@@ -40,21 +40,29 @@ def idempotent(
             "Validation error",
             [{"path": "headers.Idempotency-Key", "message": "must be 1 to 200 characters"}],
         )
-    rec = s.scalars(
-        for_update(
-            s,
-            select(IdempotencyRecord).where(IdempotencyRecord.project_id == project_id, IdempotencyRecord.key == key),
-        )
+    records = IdempotencyRecord
+    rec = conn.execute(
+        select(records.pk, records.fingerprint, records.response, records.created_at)
+        .where(records.project_id == project_id, records.key == key)
+        .with_for_update()  # SQLite renders none: its write transaction holds the database lock
     ).first()
     if rec is not None:
         created = rec.created_at if rec.created_at.tzinfo else rec.created_at.replace(tzinfo=UTC)
         if utcnow() - created < TTL:
             if rec.fingerprint != fingerprint:
                 raise Unprocessable("Idempotency-Key was already used with a different request")
-            return rec.response
-        s.delete(rec)
-        s.flush()
+            response: dict[str, Any] = rec.response
+            return response
+        conn.execute(delete(records).where(records.pk == rec.pk))
     result = compute()
-    s.add(IdempotencyRecord(project_id=project_id, key=key, fingerprint=fingerprint, status_code=200, response=result))
-    s.flush()
+    conn.execute(
+        insert(records).values(
+            project_id=project_id,
+            key=key,
+            fingerprint=fingerprint,
+            status_code=200,
+            response=result,
+            created_at=utcnow(),
+        )
+    )
     return result

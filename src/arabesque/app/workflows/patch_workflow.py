@@ -11,19 +11,21 @@ from typing import Any
 from sqlalchemy import select
 
 from arabesque.app.access.principal import Principal
+from arabesque.app.definitions.lookup import definition_for
 from arabesque.app.errors import InvalidInput
 from arabesque.app.limits import check_context_size
+from arabesque.app.retrying import retrying
 from arabesque.app.workflows._merge import merge_objects
-from arabesque.app.workflows.runtime import add_audit, definition_of, lock_runtime, retrying, runtime_json
+from arabesque.app.workflows.runtime import lock_runtime, runtime_json
 from arabesque.store import Database, UserProject, utcnow
 
 __all__ = ["patch_workflow"]
 
 
 def patch_workflow(db: Database, who: Principal, runtime_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    def tx() -> dict[str, Any]:
-        with db.write() as s:
-            rt = lock_runtime(s, who.project_id, runtime_id)
+    def attempt() -> dict[str, Any]:
+        with db.transaction() as tx:
+            rt = lock_runtime(tx, who.project_id, runtime_id)
             details: dict[str, Any] = {}
             if "tags" in changes:
                 rt.tags = list(changes["tags"] or [])
@@ -31,8 +33,8 @@ def patch_workflow(db: Database, who: Principal, runtime_id: str, changes: dict[
             if "assigneeId" in changes:
                 assignee = changes["assigneeId"]
                 if assignee is not None:
-                    member = s.scalars(
-                        select(UserProject).where(
+                    member = tx.conn.execute(
+                        select(UserProject.user_id).where(
                             UserProject.user_id == assignee,
                             UserProject.project_id == who.project_id,
                             UserProject.status == "active",
@@ -52,9 +54,9 @@ def patch_workflow(db: Database, who: Principal, runtime_id: str, changes: dict[
                 rt.context = merged
                 details["context"] = changes["context"]
             rt.updated_at = utcnow()
-            add_audit(s, rt, "patch", who.actor, None, rt.state, rt.state, details)
-            s.flush()
-            _, defn = definition_of(s, rt)
-            return runtime_json(rt, defn)
+            tx.runtimes.audit(rt, "patch", who.actor, None, rt.state, rt.state, details)
+            out = runtime_json(rt, definition_for(tx.conn, rt))
+            tx.commit()
+            return out
 
-    return retrying(tx)
+    return retrying(attempt)

@@ -8,11 +8,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from arabesque.app.access.principal import Principal
+from arabesque.app.definitions.lookup import definition_for
 from arabesque.app.errors import NotFound
-from arabesque.app.workflows.runtime import definition_of, runtime_in_project, runtime_json
+from arabesque.app.workflows.runtime import runtime_json
 from arabesque.store import Database, WorkflowRuntime
 
-__all__ = ["ORDER_COLUMNS", "get_context", "get_workflow", "list_workflows"]
+__all__ = ["ORDER_COLUMNS", "get_context", "get_workflow", "list_workflows", "runtime_in_project"]
 
 ORDER_COLUMNS = {
     "createdAt": WorkflowRuntime.created_at,
@@ -22,6 +23,13 @@ ORDER_COLUMNS = {
     "state": WorkflowRuntime.state,
     "workflowDefinitionName": WorkflowRuntime.definition_name,
 }
+
+
+def runtime_in_project(s: Session, project_id: str, runtime_id: str) -> WorkflowRuntime | None:
+    """The runtime when it belongs to the project (read, not locked); None otherwise, never another project's."""
+    return s.scalars(
+        select(WorkflowRuntime).where(WorkflowRuntime.id == runtime_id, WorkflowRuntime.project_id == project_id)
+    ).first()
 
 
 def _get(s: Session, who: Principal, runtime_id: str) -> WorkflowRuntime:
@@ -34,8 +42,7 @@ def _get(s: Session, who: Principal, runtime_id: str) -> WorkflowRuntime:
 def get_workflow(db: Database, who: Principal, runtime_id: str) -> dict[str, Any]:
     with db.read() as s:
         rt = _get(s, who, runtime_id)
-        _, defn = definition_of(s, rt)
-        return runtime_json(rt, defn)
+        return runtime_json(rt, definition_for(s.connection(), rt))
 
 
 def get_context(db: Database, who: Principal, runtime_id: str) -> dict[str, Any]:

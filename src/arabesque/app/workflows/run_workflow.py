@@ -1,42 +1,33 @@
 """Use case: run a workflow for an entity (`POST /external/workflows/run`).
 
-One transaction: resolve the definition's latest version, validate the context (every error listed),
-upsert the entity by (project, correlation id), then either deep-merge the context into the entity's
-active runtime of that definition or create a runtime at the initial state (sending `config.initialEvent`
-when set), and write the snapshot, audit records and outbox rows.
+One transaction: check the API key, resolve the definition's latest version, validate the context (every
+error listed), upsert the entity by (project, correlation id), then either deep-merge the context into the
+entity's active runtime of that definition or create a runtime at the initial state (sending
+`config.initialEvent` when set), and commit the snapshot, audit records and outbox rows. With the
+definition cached and no webhook subscription matching, six statements: the key, the definition, the entity,
+the subscriptions, the runtime (inserted once, in its final state), the audit records.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import jsonschema_rs
 from jsonschema.exceptions import SchemaError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from arabesque.app._ids import new_id
 from arabesque.app.access.principal import ApiKeyCredentials, Principal, resolve
 from arabesque.app.bounded_schema import bounded_errors, bounded_validator
-from arabesque.app.definitions.lookup import compiled_ref, remember_for_runtime, resolve_latest
+from arabesque.app.definitions.lookup import compiled_ref, definition_for, resolve_latest
 from arabesque.app.errors import InvalidInput
 from arabesque.app.limits import budget_error, check_context_size, current_limits
+from arabesque.app.retrying import retrying
 from arabesque.app.workflows._merge import merge_objects
 from arabesque.app.workflows.idempotency import idempotent, request_fingerprint
-from arabesque.app.workflows.runtime import (
-    apply_step,
-    checked_step,
-    definition_for,
-    env_of,
-    new_id,
-    new_runtime,
-    persist_runtime,
-    retrying,
-    snapshot_of,
-    upsert_entity,
-)
+from arabesque.app.workflows.runtime import add_runtime, env_of, new_runtime, snapshot_of
+from arabesque.app.workflows.steps import apply_step, checked_step
 from arabesque.engine import BudgetExceeded, Event, Meter, start
-from arabesque.store import Database, WorkflowRuntime, for_update
+from arabesque.store import Database, EntityKind, Transaction
 
 __all__ = ["context_errors", "run_workflow"]
 
@@ -50,21 +41,22 @@ def run_workflow(
     """`who` may be an API key not checked yet: it is then checked first, in this use case's transaction."""
     fingerprint = request_fingerprint("run", body) if idempotency_key is not None else ""
 
-    def tx() -> dict[str, Any]:
-        with db.write() as s:
-            me = resolve(s, who)
-            return idempotent(s, me.project_id, idempotency_key, fingerprint, lambda: _run(s, me, body))
+    def attempt() -> dict[str, Any]:
+        with db.transaction() as tx:
+            me = resolve(tx.conn, who)
+            out = idempotent(tx.conn, me.project_id, idempotency_key, fingerprint, lambda: _run(tx, me, body))
+            tx.commit()
+            return out
 
-    return retrying(tx)
+    return retrying(attempt)
 
 
-def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
-    row = resolve_latest(s, who.project_id, str(body["workflowId"]))
-    defn = compiled_ref(s, row)
-    remember_for_runtime(s, row.pk, row.id, row.version, row.name, defn)  # for this runtime's events
+def _run(tx: Transaction, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    row = resolve_latest(tx.conn, who.project_id, str(body["workflowId"]))
+    defn = compiled_ref(tx.conn, row)
     limits = current_limits()
-    check_context_size(body.get("context") or {}, limits=limits)
-    context = copy.deepcopy(body.get("context") or {})
+    context: dict[str, Any] = body.get("context") or {}
+    check_context_size(context, limits=limits)
     meter = Meter(limits.evaluation, limits.time_left())
     try:
         errors = context_errors(defn.context_schema, context, meter)
@@ -76,61 +68,50 @@ def _run(s: Session, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise InvalidInput("Validation error", errors)
     entity = context["entity"]
-    etype = "business" if entity["type"] == "business" else "individual"
+    kind: EntityKind = "business" if entity["type"] == "business" else "individual"
     fresh_id = new_id()
-    entity_id = upsert_entity(s, who.project_id, etype, entity, fresh_id)
-    entity["ballerineEntityId"] = entity_id
-    for doc in context.get("documents") or []:
-        if isinstance(doc, dict) and not doc.get("id"):
-            doc["id"] = new_id()
+    entity_id = tx.entities.upsert(kind, who.project_id, entity["id"], entity.get("data"), fresh_id)
+    # The caller's context is not changed: the runtime's is a new one where it differs (the engine shares the
+    # rest and treats it as immutable, as it does every context).
+    context = {**context, "entity": {**entity, "ballerineEntityId": entity_id}}
+    if isinstance(context.get("documents"), list):
+        context["documents"] = [
+            {**doc, "id": new_id()} if isinstance(doc, dict) and not doc.get("id") else doc
+            for doc in context["documents"]
+        ]
     config = merge_objects(defn.config, body.get("config"))
-    entity_col = WorkflowRuntime.business_id if etype == "business" else WorkflowRuntime.end_user_id
 
     existing = None
     # An entity this statement just inserted (it returned our new id) has no runtimes yet: its row stays
     # locked by the upsert until commit, so no concurrent run can have attached one.
     if not config.get("allowMultipleActiveWorkflows") and entity_id != fresh_id:
-        existing = s.scalars(
-            for_update(
-                s,
-                select(WorkflowRuntime)
-                .where(
-                    WorkflowRuntime.project_id == who.project_id,
-                    entity_col == entity_id,
-                    WorkflowRuntime.definition_name == row.name,
-                    WorkflowRuntime.status == "active",
-                )
-                .order_by(WorkflowRuntime.created_at)
-                .limit(1),
-            )
-        ).first()
+        existing = tx.runtimes.lock_active(who.project_id, (kind, entity_id), row.name)
     if existing is not None:
-        existing_defn = definition_for(s, existing)
+        existing_defn = definition_for(tx.conn, existing)
         payload = {"newContext": context, "arrayMergeOption": "by_id"}
         result = checked_step(
             existing_defn, snapshot_of(existing), Event("DEEP_MERGE_CONTEXT", payload), env_of(existing)
         )
-        apply_step(s, existing, existing_defn, result, who.actor, "DEEP_MERGE_CONTEXT", kind="run")
+        apply_step(tx, existing, existing_defn, result, who.actor, "DEEP_MERGE_CONTEXT", kind="run")
         runtime = existing
     else:
-        # The runtime is added to the session and stepped through `initialEvent` in memory: the flush
-        # inserts it once, in its final state, with its audit rows (no INSERT then UPDATEs).
+        # Stepped through `initialEvent` in memory: the commit inserts it once, in its final state, with its
+        # audit rows (no INSERT then UPDATEs).
         snap = start(defn, context)
         runtime = new_runtime(
-            s,
             project_id=who.project_id,
             definition=row,
             snapshot=snap,
             config=config,
             actor=who.actor,
-            business_id=entity_id if etype == "business" else None,
-            end_user_id=entity_id if etype == "individual" else None,
+            business_id=entity_id if kind == "business" else None,
+            end_user_id=entity_id if kind == "individual" else None,
         )
+        add_runtime(tx, runtime, who.actor)
         initial = config.get("initialEvent")
         if isinstance(initial, str) and initial:
             result = checked_step(defn, snap, Event(initial), env_of(runtime))
-            apply_step(s, runtime, defn, result, who.actor, initial)
-        persist_runtime(s, runtime)
+            apply_step(tx, runtime, defn, result, who.actor, initial)
     return {
         "workflowDefinitionId": row.id,
         "workflowRuntimeId": runtime.id,
