@@ -35,7 +35,7 @@ from arabesque.effects.egress import EgressPolicy
 from arabesque.store import Database, File, table, utcnow
 from arabesque.store.private_files import make_private_dir, write_private_file
 
-__all__ = ["PageSources", "RemotePages", "load_remote_pages", "pending_pages", "sniff_type"]
+__all__ = ["PageSources", "RemotePages", "load_data_uris", "load_remote_pages", "pending_pages", "sniff_type"]
 
 MAX_PAGES = 10  # pages copied by one request
 MAX_TOTAL_BYTES = 3 * MAX_FILE_BYTES  # bytes copied by one request, all pages together
@@ -161,20 +161,31 @@ def load_remote_pages(
 ) -> RemotePages:
     """Fetch or decode every page to copy and write it to disk (see the module docstring); InvalidInput naming
     each page's `uri` that cannot be had, and then nothing is left on disk."""
-    pending = pending_pages(context)
+    items = [(i, j, page, f"{prefix}.documents[{i}].pages[{j}].uri") for i, j, page in pending_pages(context)]
+    return _load_all(db, project_id, items, sources)
+
+
+def load_data_uris(db: Database, project_id: str, uris: list[tuple[str, str]], sources: PageSources) -> RemotePages:
+    """Decode `(path, data URI)` files (a vendor callback's images) and write them to disk, as pages are;
+    `copied[k]` is the k-th one."""
+    return _load_all(db, project_id, [(0, k, {"uri": uri}, path) for k, (path, uri) in enumerate(uris)], sources)
+
+
+def _load_all(
+    db: Database, project_id: str, items: list[tuple[int, int, dict[str, Any], str]], sources: PageSources
+) -> RemotePages:
     out = RemotePages(sources.files_dir)
-    if not pending:
+    if not items:
         return out
-    where = [f"{prefix}.documents[{i}].pages[{j}].uri" for i, j, _ in pending]
-    if len(pending) > sources.max_pages:
-        message = f"{len(pending)} pages to copy; at most {sources.max_pages} in one request"
+    if len(items) > sources.max_pages:
+        message = f"{len(items)} files to copy; at most {sources.max_pages} in one request"
         raise InvalidInput(
-            f"Too many document pages to copy: {message}", [{"path": w, "message": message} for w in where]
+            f"Too many document pages to copy: {message}", [{"path": p, "message": message} for *_, p in items]
         )
     hosts: list[str] | None = None
     total = 0
     try:
-        for (i, j, page), path in zip(pending, where, strict=True):
+        for i, j, page, path in items:
             uri = page["uri"]
             if not isinstance(uri, str):
                 raise _refused(path, "must be a string")
@@ -187,9 +198,8 @@ def load_remote_pages(
             mime = sniff_type(content, declared or str(page.get("type") or ""))
             if mime is None:
                 raise _refused(path, f"not one of the allowed types {sorted(ALLOWED_TYPES)}")
-            out.copied.append(
-                _write(sources.files_dir, project_id, i, j, _file_name(page, uri, inline), mime, content, inline)
-            )
+            name = _file_name(page, uri, inline)
+            out.copied.append(_write(sources.files_dir, project_id, i, j, name, mime, content, inline))
     except BaseException:
         out.discard()
         raise
