@@ -321,7 +321,9 @@ def test_a_kyc_result_is_normalised_and_its_images_stored(
     assert stored.content == PNG
 
 
-def test_a_malformed_kyc_result_is_400_and_stores_nothing(client: TestClient, tenant: Tenant, db: Database) -> None:
+def test_a_malformed_kyc_result_is_400_and_stores_nothing(
+    client: TestClient, tenant: Tenant, db: Database, tmp_path: Path
+) -> None:
     set_secret(client, tenant)
     rid = start(client, tenant)
     body = {"person": {}, "document": "not an object", "images": [{"content": "data:image/png;base64,iVBORw0KGgo="}]}
@@ -330,6 +332,7 @@ def test_a_malformed_kyc_result_is_400_and_stores_nothing(client: TestClient, te
     assert resp.json()["errors"][0]["path"] == "body.document"
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(File)) == 0
+    assert not [p for p in (tmp_path / "files").rglob("*") if p.is_file()]
 
 
 def test_an_aml_result_is_merged_into_the_object_at_the_destination(client: TestClient, tenant: Tenant) -> None:
@@ -361,3 +364,17 @@ def test_website_monitoring_needs_a_risk_score(client: TestClient, tenant: Tenan
         "status": "SUCCESS",
         "data": {"summary": {"riskScore": 12}},
     }
+
+
+def test_kyc_images_of_a_refused_event_are_not_kept(
+    client: TestClient, tenant: Tenant, db: Database, tmp_path: Path
+) -> None:
+    set_secret(client, tenant)
+    rid = start(client, tenant)
+    image = {"context": "document-front", "content": "data:image/png;base64," + base64.b64encode(PNG).decode()}
+    body = {"person": {}, "document": {}, "images": [image]}
+    resp = hook(client, rid, "NOT_AN_EVENT", body, processName="kyc-unified-api")
+    assert resp.status_code == 400
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(File)) == 0
+    assert not [p for p in (tmp_path / "files").rglob("*") if p.is_file()]

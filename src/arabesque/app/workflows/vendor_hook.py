@@ -73,6 +73,9 @@ def receive_callback(db: Database, callback: VendorCallback, files: PageSources)
     # The replay key: runtime, event and the body's hash (the query is not signed, so it is not part of it).
     digest = hashlib.sha256(callback.body).hexdigest()
     fingerprint = hashlib.sha256(json.dumps([callback.runtime_id, callback.event, digest]).encode()).hexdigest()
+    # A body the process cannot read is refused before anything is written (the context's part is checked again,
+    # against the runtime's context, in the transaction).
+    hook_context({}, body, path, callback.process_name)
     images = load_data_uris(db, project_id, kyc_images(body, callback.process_name), files)
 
     def attempt() -> dict[str, Any]:
