@@ -15,9 +15,12 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
+from arabesque.api import create_api
+from arabesque.api.deps import OutboundOptions
+from arabesque.app.access.projects import EGRESS_HOSTS
 from arabesque.app.files.store_file import MAX_FILE_BYTES
 from arabesque.asgi import create_app
-from arabesque.store import Business, Database, File, WorkflowRuntime
+from arabesque.store import Business, Database, File, ProjectSetting, WorkflowRuntime
 from registry_server import Registry, registry
 from service_fixtures import SEED, Tenant
 
@@ -229,3 +232,34 @@ def test_patch_with_a_bad_page_changes_nothing(client: TestClient, tenant: Tenan
     assert resp.json()["errors"][0]["path"] == "context.documents[0].pages[1].uri"
     assert client.get(url, headers=tenant.headers).json() == before
     assert not [p for p in files.rglob("*") if p.is_file()]
+
+
+def test_a_page_that_does_not_come_in_time_is_400(db: Database, tenant: Tenant, server: Registry, files: Path) -> None:
+    server.hold = True  # the server never answers (until the test ends)
+    outbound = OutboundOptions(allow_private_urls=True, page_timeout=0.3)
+    with TestClient(create_api(db, files, outbound=outbound)) as client:
+        resp = client.post(RUN, json=with_pages({"uri": f"{server.url}/passport.png"}), headers=tenant.headers)
+    assert resp.status_code == 400
+    assert "no answer within 0.3 s" in resp.json()["errors"][0]["message"]
+    nothing_created(db, files)
+
+
+def test_a_redirect_is_not_followed(
+    private_client: TestClient, tenant: Tenant, server: Registry, db: Database, files: Path
+) -> None:
+    server.rule = lambda path: (302, b"", {"Location": f"{server.url}/passport.png"})
+    resp = private_client.post(RUN, json=with_pages({"uri": f"{server.url}/moved.png"}), headers=tenant.headers)
+    assert resp.status_code == 400 and "answered 302" in resp.json()["errors"][0]["message"]
+    assert len(server.requests) == 1
+    nothing_created(db, files)
+
+
+def test_http_reaches_a_host_on_the_projects_allow_list(
+    client: TestClient, tenant: Tenant, server: Registry, db: Database
+) -> None:
+    with db.write() as s:
+        s.add(ProjectSetting(project_id=tenant.project_id, key=EGRESS_HOSTS, value=["127.0.0.1"]))
+    resp = client.post(RUN, json=with_pages({"uri": f"{server.url}/passport.png"}), headers=tenant.headers)
+    assert resp.status_code == 200, resp.text
+    [page] = stored_pages(client, tenant, resp.json()["workflowRuntimeId"])
+    assert page["type"] == "image/png"

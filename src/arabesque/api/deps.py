@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from arabesque.app.access.api_keys import authenticate
 from arabesque.app.access.principal import ApiKeyCredentials, Principal, credentials
 from arabesque.app.entities.business_information import REGISTRY_TIMEOUT
-from arabesque.app.files.remote_pages import PageSources
+from arabesque.app.files.remote_pages import PAGE_TIMEOUT, PageSources
 from arabesque.store import Database
 
 __all__ = ["Caller", "Db", "FilesDir", "IdempotencyKey", "KeyCaller", "Outbound", "OutboundOptions", "Pages"]
@@ -25,6 +25,7 @@ class OutboundOptions:
 
     allow_private_urls: bool = False
     registry_timeout: float = REGISTRY_TIMEOUT
+    page_timeout: float = PAGE_TIMEOUT  # one document page fetched for `/run` or PATCH
 
 
 # The dependencies that do no I/O are `async`: FastAPI runs a plain `def` dependency in the threadpool,
@@ -63,7 +64,9 @@ async def _outbound(request: Request) -> OutboundOptions:
 async def _pages(request: Request) -> PageSources:
     """Where `/run` and PATCH may copy document pages from: the same egress rule as the registry calls."""
     outbound: OutboundOptions = request.app.state.outbound
-    return PageSources(request.app.state.files_dir, allow_private_urls=outbound.allow_private_urls)
+    return PageSources(
+        request.app.state.files_dir, allow_private_urls=outbound.allow_private_urls, timeout=outbound.page_timeout
+    )
 
 
 Db = Annotated[Database, Depends(_db)]

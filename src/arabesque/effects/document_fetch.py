@@ -2,13 +2,15 @@
 path copy remote pages into storage.
 
 Through the same egress policy as plugin calls (the SSRF guard: the name checked before the request, each new
-connection's address checked before anything is sent), with an explicit timeout, no redirects followed (a
-redirect is a failure: its target would escape the check) and the body read no further than the size limit.
-Every way the download can fail is a `FetchFailed` saying what happened, in words fit for the caller.
+connection's address checked before anything is sent), within a wall-clock time limit (httpx's timeouts are per
+read: a server that drips a byte at a time would otherwise hold the caller as long as it likes), no redirects
+followed (a redirect is a failure: its target would escape the check) and the body read no further than the size
+limit. Every way the download can fail is a `FetchFailed` saying what happened, in words fit for the caller.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +35,9 @@ class Fetched:
 
 
 def fetch_document(url: str, egress: EgressPolicy, max_bytes: int, timeout: float = DEFAULT_TIMEOUT) -> Fetched:
-    """The page's bytes; `FetchFailed` when they cannot be had within the policy, the time and the size."""
+    """The page's bytes; `FetchFailed` when they cannot be had within the policy, `timeout` seconds in all and the
+    size."""
+    deadline = time.monotonic() + timeout
     try:
         egress.check(url)
     except EgressRefused as exc:
@@ -55,7 +59,7 @@ def fetch_document(url: str, egress: EgressPolicy, max_bytes: int, timeout: floa
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > max_bytes:
                     raise FetchFailed(f"the file is over {max_bytes:,} bytes")
-                content = _read(response, max_bytes)
+                content = _read(response, max_bytes, deadline, timeout)
                 content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
             finally:
                 response.close()
@@ -70,9 +74,11 @@ def fetch_document(url: str, egress: EgressPolicy, max_bytes: int, timeout: floa
     return Fetched(content, content_type)
 
 
-def _read(response: httpx.Response, max_bytes: int) -> bytes:
+def _read(response: httpx.Response, max_bytes: int, deadline: float, timeout: float) -> bytes:
     chunks, seen = [], 0
     for chunk in response.iter_bytes():
+        if time.monotonic() > deadline:
+            raise FetchFailed(f"not received within {timeout:g} s")
         seen += len(chunk)
         if seen > max_bytes:
             raise FetchFailed(f"the file is over {max_bytes:,} bytes")

@@ -35,8 +35,17 @@ from arabesque.effects.egress import EgressPolicy
 from arabesque.store import Database, File, table, utcnow
 from arabesque.store.private_files import make_private_dir, write_private_file
 
-__all__ = ["PageSources", "RemotePages", "load_data_uris", "load_remote_pages", "pending_pages", "sniff_type"]
+__all__ = [
+    "PAGE_TIMEOUT",
+    "PageSources",
+    "RemotePages",
+    "load_data_uris",
+    "load_remote_pages",
+    "pending_pages",
+    "sniff_type",
+]
 
+PAGE_TIMEOUT = DEFAULT_TIMEOUT  # seconds for one page, all of it
 MAX_PAGES = 10  # pages copied by one request
 MAX_TOTAL_BYTES = 3 * MAX_FILE_BYTES  # bytes copied by one request, all pages together
 
@@ -56,7 +65,7 @@ class PageSources:
 
     files_dir: Path
     allow_private_urls: bool = False
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: float = PAGE_TIMEOUT
     max_pages: int = MAX_PAGES
     max_total_bytes: int = MAX_TOTAL_BYTES
     max_file_bytes: int = MAX_FILE_BYTES
