@@ -263,3 +263,16 @@ def test_http_reaches_a_host_on_the_projects_allow_list(
     assert resp.status_code == 200, resp.text
     [page] = stored_pages(client, tenant, resp.json()["workflowRuntimeId"])
     assert page["type"] == "image/png"
+
+
+def test_a_replayed_run_keeps_only_the_first_copy(
+    client: TestClient, tenant: Tenant, db: Database, files: Path
+) -> None:
+    body = with_pages({"uri": data_uri(PNG)})
+    headers = {**tenant.headers, "Idempotency-Key": "run-with-pages"}
+    first = client.post(RUN, json=body, headers=headers)
+    again = client.post(RUN, json=body, headers=headers)
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(File)) == 1
+    assert len([p for p in files.rglob("*") if p.is_file()]) == 1
