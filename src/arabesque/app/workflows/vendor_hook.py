@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,10 +113,11 @@ def receive_callback(db: Database, callback: VendorCallback, files: PageSources)
     return _settled(images, lambda: retrying(attempt))
 
 
-def _settled(images: RemotePages, run: Any) -> dict[str, Any]:
+def _settled(images: RemotePages, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`run()`; the images it wrote stay only if it committed them."""
     committed = False
     try:
-        out: dict[str, Any] = run()
+        out = run()
         committed = True
     finally:
         images.settle(committed)
