@@ -24,27 +24,18 @@ from arabesque.engine.plugins.base import (
     state_names_of,
 )
 from arabesque.engine.plugins.placeholders import interpolate, interpolate_top_level
+from arabesque.engine.plugins.vendors import VENDOR_KINDS, vendor_plugin
 from arabesque.engine.types import HttpCall, HttpOutcome, HttpRequest
 
 __all__ = ["HTTP_KINDS", "ApiPlugin", "compile_api_plugin"]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 DEFAULT_HEADERS = {"Content-Type": "application/json", "accept": "application/json"}
-# Kinds whose request Ballerine builds from a vendor factory inside its own service; without a `url`
-# of their own they cannot run here.
-VENDOR_KINDS = frozenset(
-    {
-        "registry-information",
-        "company-sanctions",
-        "ubo",
-        "individual-sanctions",
-        "merchant-monitoring",
-        "kyc-session",
-        "template-email",
-        "mastercard-merchant-screening",
-    }
-)
-HTTP_KINDS = frozenset({"api", "kyb", "email", "webhook", "kyc"}) | VENDOR_KINDS
+# Kinds whose request Ballerine builds from a vendor factory inside its own service: the vendor kinds are built
+# from the project's unified-API secrets (`vendors.py`), e-mail kinds are e-mail effects (`email.py`); this one
+# needs a `url` of its own.
+UNBUILT_KINDS = frozenset({"mastercard-merchant-screening"})
+HTTP_KINDS = frozenset({"api", "kyb", "email", "webhook", "kyc", "template-email"}) | VENDOR_KINDS | UNBUILT_KINDS
 TRANSFORMERS = frozenset({"jmespath", "helper", "json-logic"})
 _COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 
@@ -181,6 +172,12 @@ def _kyb_request(url: str, payload: Any) -> tuple[str, Any]:
 
 def compile_api_plugin(raw: dict[str, Any], path: str, problems: Problems) -> ApiPlugin | None:
     kind = str(raw.get("pluginKind") or "api")
+    if kind in VENDOR_KINDS and not raw.get("url"):
+        raw, problem = vendor_plugin(raw)
+        if problem is not None:
+            where, message = problem.split(": ", 1)
+            problems.error(f"{path}.{where}", message)
+            return None
     url, url_options = raw.get("url"), None
     if isinstance(url, dict):
         url_options = url.get("options")
@@ -189,7 +186,7 @@ def compile_api_plugin(raw: dict[str, Any], path: str, problems: Problems) -> Ap
             problems.error(f"{path}.url.options", "Url options should be an object")
             url_options = None
     if not isinstance(url, str) or not url:
-        hint = f" (the {kind} vendor plugin of Ballerine's service is not built in)" if kind in VENDOR_KINDS else ""
+        hint = f" (the {kind} vendor plugin of Ballerine's service is not built in)" if kind in UNBUILT_KINDS else ""
         problems.error(f"{path}.url", f"URL is required{hint}")
     method = str(raw.get("method") or ("POST" if kind == "webhook" else "GET")).upper()
     if method not in METHODS:
