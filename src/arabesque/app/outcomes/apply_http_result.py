@@ -30,6 +30,8 @@ def _attempt_details(effect: ClaimedEffect, outcome: HttpOutcome) -> dict[str, A
         details["status"] = outcome.status
     if outcome.error:
         details["error"] = outcome.error
+    if effect.effect_type == "email" and isinstance(outcome.body, dict):
+        details["email"] = outcome.body  # what was sent (or logged) and how: redacted by effects/email.py
     return details
 
 
