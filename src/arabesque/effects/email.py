@@ -23,6 +23,7 @@ SMTP 4xx reply is `transient` (retried), a 5xx reply `rejected` (final), an inva
 from __future__ import annotations
 
 import hashlib
+import json
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -75,9 +76,11 @@ Lookup = Callable[[str], str | None]
 
 
 class _Failed(Exception):
-    def __init__(self, kind: FailureKind, message: str, status: int | None = None) -> None:
+    def __init__(
+        self, kind: FailureKind, message: str, status: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
-        self.kind, self.status = kind, status
+        self.kind, self.status, self.retry_after = kind, status, retry_after
 
 
 class EmailExecutor:
@@ -115,7 +118,10 @@ class EmailExecutor:
         except _Failed as exc:
             error = f"The {call.template} e-mail was not sent: {exc}"
             record["error"] = str(exc)
-            return Attempt(HttpOutcome(call.id, status=exc.status, error=error, body=record), Failure(exc.kind, None))
+            return Attempt(
+                HttpOutcome(call.id, status=exc.status, error=error, body=record),
+                Failure(exc.kind, exc.status, exc.retry_after),
+            )
         except TemplateRefused as exc:
             return Attempt(
                 HttpOutcome(call.id, error=f"The {call.template} e-mail was not sent: {exc}", body=record),
@@ -218,8 +224,8 @@ class EmailExecutor:
             return outcome.status or 200
         if outcome.error:
             raise _Failed(failure.kind, outcome.error, outcome.status)
-        detail = f"Request Failed: {outcome.status_text} Error: {str(outcome.body)[:300]}"
-        raise _Failed(failure.kind, detail, outcome.status)
+        detail = f"Request Failed: {outcome.status_text} Error: {json.dumps(outcome.body)[:300]}"
+        raise _Failed(failure.kind, detail, outcome.status, failure.retry_after)
 
 
 def sendgrid_body(call: EmailCall, rendered: Rendered, sender: str) -> dict[str, Any]:
