@@ -89,7 +89,9 @@ def variables(call: EmailCall, public_url: str) -> dict[str, Any]:
     out = dict(call.data)
     base = public_url.rstrip("/")
     for name, query in call.links.items():
-        out[name] = f"{base}/collection-flow?{urlencode(query)}"
+        # `token` first, then the rest by name: the same link whatever order the outbox's JSON kept
+        pairs = sorted(query.items(), key=lambda kv: (kv[0] != "token", kv[0]))
+        out[name] = f"{base}/collection-flow?{urlencode(pairs)}"
     if call.subject is not None:
         out.setdefault("subject", call.subject)
     return out
