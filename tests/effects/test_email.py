@@ -125,6 +125,24 @@ def test_smtp_logs_in_with_the_project_password_which_is_never_logged_or_recorde
     assert password not in everything and "nope" not in everything
 
 
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_smtp_over_starttls_or_implicit_tls_with_a_login(security: str) -> None:
+    with smtp_server("mailer", "pw-123", tls=security) as box:  # type: ignore[arg-type]
+        server = SmtpServer(box.host, box.port, security, "mailer", "pw-123")  # type: ignore[arg-type]
+        settings = EmailSettings(sender="smtp", public_url=PUBLIC, smtp=server, timeout=5.0)
+        executor = EmailExecutor(settings, {}.get, httpx.Client(), ssl_context=box.client_context)
+        attempt = executor.attempt(_invitation(), "k")
+        plain = _executor(sender="smtp", smtp=SmtpServer(box.host, box.port, "none", "mailer", "pw-123"))
+        refused = plain.attempt(_invitation(), "k", timeout=1.0)  # a TLS server never greets a plain client
+    assert attempt.failure is None and box.logins == ["mailer"] and len(box.messages) == 1
+    assert refused.failure is not None and len(box.messages) == 1  # no TLS, no delivery
+    with smtp_server(tls=security) as other:  # type: ignore[arg-type]
+        untrusted = _executor(sender="smtp", smtp=SmtpServer(other.host, other.port, security))  # type: ignore[arg-type]
+        failed = untrusted.attempt(_invitation(), "k")  # the system's CAs do not know the test certificate
+    assert failed.failure is not None and failed.failure.kind == "connect" and other.messages == []
+    assert "CERTIFICATE_VERIFY_FAILED" in (failed.outcome.error or "")
+
+
 def test_a_project_smtp_host_goes_through_the_egress_policy(box: Mailbox) -> None:
     secrets = {"MAIL_ADAPTER": "smtp", "SMTP_HOST": box.host, "SMTP_PORT": str(box.port), "SMTP_SECURITY": "none"}
     attempt = _executor(secrets, egress=EgressPolicy()).attempt(_invitation(), "k")
