@@ -281,3 +281,30 @@ def test_the_shipped_definitions_include_ballerines_own() -> None:
     names = {name for name, _ in _definitions()}
     assert {"kyb_parent_kyc_session_example", "kyc_email_session_example", "kyb_dynamic_ui_session_example"} <= names
     assert len(names) >= 27  # the 24 workflow fixtures, the UI-definition example's and Ballerine's three
+
+
+@pytest.mark.parametrize(
+    ("receivers", "needle"),
+    [
+        (["ada@zed.example\r\nBcc: all@evil.example"], "Not an e-mail address"),
+        (["a@b.example, c@d.example"], "Not an e-mail address"),
+        ([f"u{i}@zed.example" for i in range(51)], "Too many recipients: 51"),
+    ],
+)
+def test_recipients_are_addresses_and_few(receivers: list[str], needle: str) -> None:
+    plugin = {
+        "name": "mail",
+        "pluginKind": "email",
+        "stateNames": ["mail"],
+        "successAction": "SENT",
+        "errorAction": "FAILED",
+        "request": {
+            "transform": [{"transformer": "jmespath", "mapping": "{receivers: receivers, template: template}"}]
+        },
+    }
+    definition = _flow(plugin)
+    result = step(definition, start(definition, {"receivers": receivers}), Event("GO"), ENV)
+    assert result.effects == () and result.snapshot.state == "failed"
+    assert needle in result.snapshot.context["pluginsOutput"]["mail"]["error"]
+    unknown = step(definition, start(definition, {"receivers": ["a@b.example"], "template": "../x"}), Event("GO"), ENV)
+    assert "Unknown e-mail template" in unknown.snapshot.context["pluginsOutput"]["mail"]["error"]

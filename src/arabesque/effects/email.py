@@ -174,7 +174,10 @@ class EmailExecutor:
                 raise _Failed("refused", f"refused: {exc}") from None
             except Unresolved as exc:
                 raise _Failed("connect", str(exc)) from None
-        message = _mime(call, rendered, sender, key)
+        try:
+            message = _mime(call, rendered, sender, key)
+        except (ValueError, TypeError) as exc:  # an address or name no header can carry
+            raise _Failed("refused", f"the message cannot be built: {describe(exc)}") from None
         context = self.ssl_context or ssl.create_default_context()
         try:
             client: smtplib.SMTP
@@ -254,7 +257,8 @@ def sendgrid_body(call: EmailCall, rendered: Rendered, sender: str) -> dict[str,
 
 def _mime(call: EmailCall, rendered: Rendered, sender: str, key: str) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = formataddr((call.from_name or "", sender)) if call.from_name else sender
+    name = " ".join((call.from_name or "").split())  # no line break reaches a header
+    message["From"] = formataddr((name, sender)) if name else sender
     message["To"] = ", ".join(call.to)
     message["Subject"] = rendered.subject
     # The same on every retry of the effect, so a receiving system can recognise a repeated delivery.
@@ -277,6 +281,5 @@ def _message_record(call: EmailCall, rendered: Rendered, sender: str) -> dict[st
     return {
         "from": sender,
         "subject": redact(rendered.subject),
-        "text": redact(rendered.text),
-        "html": redact(rendered.html),
+        "text": redact(rendered.text),  # the HTML part says the same; the audit keeps one
     }

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, PackageLoader, Template, TemplateSyntaxError, nodes
+from jinja2 import Environment, PackageLoader, Template, TemplateNotFound, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from arabesque.engine import EmailCall
@@ -112,7 +112,10 @@ def render(call: EmailCall, public_url: str, override: str | None = None) -> Ren
 
 
 def _built_in(name: str) -> Template:
-    template = _BUILT_IN.get_template(f"{name}.html")
+    try:
+        template = _BUILT_IN.get_template(f"{name}.html")
+    except TemplateNotFound:
+        raise TemplateRefused(f"no template {name!r}") from None
     _check_blocks(template)
     return template
 

@@ -15,6 +15,7 @@ simply has no `lng` then. A link without a token is still an error: it would ope
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,8 @@ EMAIL_TEMPLATES: dict[str, _Factory] = {
     "session": _Factory("session", ""),
 }
 GENERIC_TEMPLATE = "generic"  # what an `email` plugin's message is rendered with unless its mapping names one
+MAX_RECIPIENTS = 50  # a mapping could list thousands: one e-mail is not a mailing
+_ADDRESS = re.compile(r"[^@\s<>,;\"\\]+@[^@\s<>,;\"\\]+")
 _REPRESENTATIVE = "entity.data.additionalInfo.mainRepresentative"
 
 
@@ -125,10 +128,13 @@ class EmailPlugin:
         if not to:
             raise PluginError("No recipient: the e-mail mapping gives no `receivers`")
         template = message.get("template")
+        template = template if isinstance(template, str) and template else GENERIC_TEMPLATE
+        if template != GENERIC_TEMPLATE and template not in EMAIL_TEMPLATES:
+            raise PluginError(f"Unknown e-mail template {json.dumps(template[:80])}")
         return EmailCall(
             id=effect_id,
             plugin=self.name,
-            template=template if isinstance(template, str) and template else GENERIC_TEMPLATE,
+            template=template,
             to=to,
             data=message,
             awaits_outcome=self.awaits_outcome,
@@ -169,8 +175,15 @@ def _text(value: Any) -> str | None:
 
 
 def _addresses(value: Any) -> tuple[str, ...]:
+    """The recipients' addresses; an address that is not one (a line break, a second address) is an error."""
     items = value if isinstance(value, list) else [value]
-    return tuple(item for item in items if isinstance(item, str) and item)
+    found = tuple(item for item in items if isinstance(item, str) and item)
+    for address in found:
+        if len(address) > 320 or not _ADDRESS.fullmatch(address):
+            raise PluginError(f"Not an e-mail address: {json.dumps(address[:80])}")
+    if len(found) > MAX_RECIPIENTS:
+        raise PluginError(f"Too many recipients: {len(found)} (at most {MAX_RECIPIENTS})")
+    return found
 
 
 def _recipient_path(template: str) -> str:
