@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from arabesque.engine.js import js_string
@@ -37,23 +37,20 @@ __all__ = ["EMAIL_TEMPLATES", "EmailPlugin", "compile_email_plugin"]
 @dataclass(frozen=True)
 class _Factory:
     output_name: str
-    template_id: str
     state_names: tuple[str, ...] | None = None  # fixed by the factory (the entry's are ignored)
     actions: tuple[str, str] | None = None  # (successAction, errorAction), fixed likewise
 
 
+# Ballerine's factory also names a SendGrid template of its own account for each (the invitation's is
+# `d-8949519316074e03909042cfc5eb4f02`); no one else can use those, so `template_id` is sent only when the plugin
+# names one.
 EMAIL_TEMPLATES: dict[str, _Factory] = {
-    "invitation": _Factory("invitation", "d-8949519316074e03909042cfc5eb4f02"),
-    "resubmission": _Factory(
-        "resubmission", "d-7305991b3e5840f9a14feec767ea7301", ("pending_resubmission",), ("EMAIL_SENT", "EMAIL_FAILURE")
-    ),
+    "invitation": _Factory("invitation"),
+    "resubmission": _Factory("resubmission", ("pending_resubmission",), ("EMAIL_SENT", "EMAIL_FAILURE")),
     "associated-company-email": _Factory(
-        "associated_company_email",
-        "d-706793b7bef041ee86bf12cf0359e76d",
-        ("deliver_associated_company_email",),
-        ("EMAIL_SENT", "EMAIL_FAILURE"),
+        "associated_company_email", ("deliver_associated_company_email",), ("EMAIL_SENT", "EMAIL_FAILURE")
     ),
-    "session": _Factory("session", ""),
+    "session": _Factory("session"),
 }
 GENERIC_TEMPLATE = "generic"  # what an `email` plugin's message is rendered with unless its mapping names one
 MAX_RECIPIENTS = 50  # a mapping could list thousands: one e-mail is not a mailing
@@ -85,15 +82,16 @@ class EmailPlugin:
 
     def run(self, scope: StepScope) -> None:
         try:
-            call = self.build_call(scope.new_effect_id(), invocation_context(scope), scope)
+            call = self.build_call(invocation_context(scope), scope)
         except PluginError as exc:
             callback = self.record_error(scope, str(exc))
             if callback:
                 scope.send(callback)
             return
-        scope.emit(call)
+        scope.emit(replace(call, id=scope.new_effect_id()))  # numbered only when emitted, as HTTP calls are
 
-    def build_call(self, effect_id: str, data: dict[str, Any], scope: StepScope) -> EmailCall:
+    def build_call(self, data: dict[str, Any], scope: StepScope) -> EmailCall:
+        """The message (its effect id still to be given); PluginError when it cannot be built."""
         extra: dict[str, Any] = {}
         if self.mapping is not None:
             mapped = self.mapping.apply(data, scope.env.now_ms, scope.meter)
@@ -101,13 +99,13 @@ class EmailPlugin:
                 raise PluginError(f"the e-mail mapping must give an object, not {json.dumps(mapped)[:80]}")
             extra = mapped
         if self.kind == "email":
-            return self._mapped_call(effect_id, extra)
+            return self._mapped_call(extra)
         variables, links, to = _template_variables(self.template, data)
         variables.update(extra)
         if not to:
             raise PluginError(f"No recipient for the {self.template} e-mail: {_recipient_path(self.template)} is empty")
         return EmailCall(
-            id=effect_id,
+            id="",
             plugin=self.name,
             template=self.template,
             to=to,
@@ -115,14 +113,16 @@ class EmailPlugin:
             awaits_outcome=self.awaits_outcome,
             from_email=self.from_email,
             from_name=variables.get("name") if isinstance(variables.get("name"), str) else None,
-            template_id=self.template_id or EMAIL_TEMPLATES[self.template].template_id or None,
+            template_id=self.template_id,  # Ballerine's default ids are templates of its own SendGrid account
             links=links,
         )
 
-    def _mapped_call(self, effect_id: str, message: dict[str, Any]) -> EmailCall:
+    def _mapped_call(self, message: dict[str, Any]) -> EmailCall:
         """Ballerine's `email` plugin: the mapping gives `from`, `receivers`, `templateId`, `subject`, `adapter`..."""
         sender = message.get("from")
         from_email = sender.get("email") if isinstance(sender, dict) else sender
+        if isinstance(from_email, str) and from_email:
+            _addresses(from_email)  # the same rules as a recipient's
         from_name = sender.get("name") if isinstance(sender, dict) else message.get("name")
         to = _addresses(message.get("receivers", message.get("to")))
         if not to:
@@ -132,7 +132,7 @@ class EmailPlugin:
         if template != GENERIC_TEMPLATE and template not in EMAIL_TEMPLATES:
             raise PluginError(f"Unknown e-mail template {json.dumps(template[:80])}")
         return EmailCall(
-            id=effect_id,
+            id="",
             plugin=self.name,
             template=template,
             to=to,
