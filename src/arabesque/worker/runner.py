@@ -7,8 +7,8 @@ Three kinds of thread, so that claiming, network time and recording overlap:
   process's `WAKE` (bumped by in-process commits and, on PostgreSQL, by the LISTEN thread), with polling as
   the fallback;
 - `concurrency` pool threads (`arabesque-worker-N`) execute effects: a webhook is signed and sent, and its
-  attempt queued for the recorder; a plugin call is sent and its outcome applied under the runtime's lock
-  (one transaction per effect: it changes a runtime); a child start runs its transaction;
+  attempt queued for the recorder; a plugin call (or an e-mail) is sent and its outcome applied under the
+  runtime's lock (one transaction per effect: it changes a runtime); a child start runs its transaction;
 - the recorder (`arabesque-worker-record`) writes every queued webhook attempt (and finished notification) in
   one transaction per drained batch.
 
