@@ -170,6 +170,29 @@ def test_smtp_settings_from_the_project_secrets_win(db: Database, tenant: Tenant
     assert message["From"] == "onboarding@acme.example"
 
 
+def test_the_sendgrid_sender_posts_from_the_worker(db: Database, tenant: Tenant) -> None:
+    install(db, tenant.project_id, _dynamic_ui())
+    with serve() as rx:
+        rx.rule = lambda r, n: (202, {}, {})
+        set_project_secret(db, tenant.who, "MAIL_ADAPTER", "sendgrid")
+        set_project_secret(db, tenant.who, "EMAIL_API_URL", rx.url + "/v3/mail/send")
+        set_project_secret(db, tenant.who, "EMAIL_API_TOKEN", "SG.secret-token")
+        worker = _worker(db)
+        worker.start()
+        try:
+            rid = _run(db, tenant)
+            wf = wait_for(lambda: _settled(db, tenant, rid), what="the invitation's outcome")
+        finally:
+            worker.stop()
+        [request] = rx.requests
+    assert wf["state"] == "collection_flow"
+    body = json.loads(request.body)
+    assert body["personalizations"][0]["to"] == [{"email": "ada@zed.example"}]
+    assert request.headers["authorization"] == "Bearer SG.secret-token"
+    assert request.headers["idempotency-key"] == f"{rid}:e1"
+    assert "SG.secret-token" not in json.dumps([e.details for e in _audit(db, rid)])
+
+
 # -- Ballerine's vendor kinds ------------------------------------------------------------------------------------
 
 
