@@ -44,7 +44,7 @@ from arabesque.observability.logs import get_logger
 
 __all__ = ["SENDERS", "EmailExecutor", "EmailSettings", "SmtpServer"]
 
-log = get_logger("arabesque.email")
+LOGGER = "arabesque.email"
 
 SenderName = Literal["log", "smtp", "sendgrid"]
 SENDERS: tuple[SenderName, ...] = ("log", "smtp", "sendgrid")
@@ -109,7 +109,8 @@ class EmailExecutor:
             rendered = render(call, self.settings.public_url, override)
             record.update(_message_record(call, rendered, sender_address))
             if sender == "log":
-                log.info("e-mail logged, not sent", email=record)
+                # A logger per call: bound to the logging set-up of the moment, not the first one's.
+                get_logger(LOGGER).info("e-mail logged, not sent", email=record)
                 status = None
             elif sender == "smtp":
                 status = self._smtp(call, rendered, sender_address, idempotency_key, timeout)
@@ -206,7 +207,7 @@ class EmailExecutor:
         except (OSError, smtplib.SMTPException) as exc:
             raise _Failed("connect", f"the SMTP server could not be reached: {describe(exc)}") from None
         if refused:  # some recipients were refused, the others accepted: sent (the refusals are in the record)
-            log.warning("SMTP server refused some recipients", refused=sorted(refused))
+            get_logger(LOGGER).warning("SMTP server refused some recipients", refused=sorted(refused))
         return 250
 
     # -- SendGrid-compatible HTTP ----------------------------------------------------------------------------
