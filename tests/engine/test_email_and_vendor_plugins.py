@@ -193,7 +193,7 @@ def _vendor(kind: str, vendor: str, **extra: Any) -> dict[str, Any]:
     ("kind", "vendor", "method", "url", "output"),
     [
         ("registry-information", "asia-verify", "GET", "/companies-v2/GB/0123", "businessInformation"),
-        ("company-sanctions", "asia-verify", "GET", "/companies/GB/Zed & Co/sanctions", "companySanctions"),
+        ("company-sanctions", "asia-verify", "GET", "/companies/GB/Zed%20%26%20Co/sanctions", "companySanctions"),
         ("ubo", "kyckr", "GET", "/companies/GB/0123/ubo", "ubo"),
         ("individual-sanctions", "dow-jones", "POST", "/aml-sessions", "sanctionsScreening"),
         ("merchant-monitoring", "ballerine", "POST", "/merchants/analysis", "merchantMonitoring"),
@@ -219,6 +219,17 @@ def test_a_vendor_kind_calls_the_projects_unified_api(
         ENV,
     ).snapshot
     assert done.state == "done" and done.context["pluginsOutput"][output]["found"] is True
+
+
+def test_a_context_value_cannot_change_a_vendor_path() -> None:
+    definition = _flow(_vendor("ubo", "kyckr"))
+    context = {"entity": {"data": {"country": "../x", "registrationNumber": "12/3?admin=1#"}}}
+    [call] = step(definition, start(definition, context), Event("GO"), ENV).effects
+    assert isinstance(call, HttpCall)
+    assert call.request.url == "{secrets.UNIFIED_API_URL}/companies/..%2Fx/12%2F3%3Fadmin%3D1%23/ubo"
+    dots = {"entity": {"data": {"country": "..", "registrationNumber": "."}}}
+    [call] = step(definition, start(definition, dots), Event("GO"), ENV).effects
+    assert isinstance(call, HttpCall) and call.request.url == "{secrets.UNIFIED_API_URL}/companies/%2E%2E/%2E/ubo"
 
 
 def test_a_kyc_session_validates_its_request_and_shapes_its_result() -> None:

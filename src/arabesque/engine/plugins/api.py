@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from arabesque.engine import schema
 from arabesque.engine.budget import BudgetExceeded, Meter
@@ -57,6 +58,9 @@ class ApiPlugin:
     error_action: str | None
     persist_to: str | None
     path: str = ""  # where the definition holds it, for errors
+    # Vendor kinds built here: each context value in the URL is one path segment, percent-encoded, so a
+    # registration number such as `12/3?x=` cannot change the path (Ballerine inserts it as it is).
+    quote_url_values: bool = False
 
     @property
     def awaits_outcome(self) -> bool:
@@ -91,7 +95,7 @@ class ApiPlugin:
         url = self.url
         for key, value in (self.url_options or {}).items():
             url = url.replace("{" + key + "}", js_string(value))
-        url = interpolate(url, data)
+        url = interpolate(url, data, _segment if self.quote_url_values else None)
         headers = {k: interpolate(v, data) for k, v in {**DEFAULT_HEADERS, **self.headers}.items()}
         if self.kind == "kyb":
             url, payload = _kyb_request(url, payload)
@@ -158,6 +162,11 @@ class ApiPlugin:
         return self.error_action
 
 
+def _segment(value: str) -> str:
+    """A path segment that stays one: `/`, `?`, `#`... percent-encoded, and `.` / `..` too (no dot-segment)."""
+    return quote(value, safe="") if value.strip(".") else value.replace(".", "%2E")
+
+
 def _kyb_request(url: str, payload: Any) -> tuple[str, Any]:
     """The `kyb` kind: `<url>/<CC or CC-ST>/<companyNumber>`, sending only `vendor`."""
     data = payload if isinstance(payload, dict) else {}
@@ -172,7 +181,8 @@ def _kyb_request(url: str, payload: Any) -> tuple[str, Any]:
 
 def compile_api_plugin(raw: dict[str, Any], path: str, problems: Problems) -> ApiPlugin | None:
     kind = str(raw.get("pluginKind") or "api")
-    if kind in VENDOR_KINDS and not raw.get("url"):
+    built = kind in VENDOR_KINDS and not raw.get("url")
+    if built:
         raw, problem = vendor_plugin(raw)
         if problem is not None:
             where, message = problem.split(": ", 1)
@@ -222,6 +232,7 @@ def compile_api_plugin(raw: dict[str, Any], path: str, problems: Problems) -> Ap
         error_action=raw.get("errorAction") or None,
         persist_to=persist_to,
         path=path,
+        quote_url_values=built,
     )
 
 
