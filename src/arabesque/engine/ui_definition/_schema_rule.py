@@ -22,7 +22,7 @@ import jsonschema
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
-from arabesque.engine.budget import Meter
+from arabesque.engine.budget import BudgetExceeded, Meter
 from arabesque.engine.jsregex import PatternError, compile_js
 from arabesque.engine.schema import check_schema
 from arabesque.engine.ui_definition._vocabulary import JSON_SCHEMA_FORMATS
@@ -157,6 +157,8 @@ def schema_errors(schema: Any, data: Any) -> list[FieldError]:
                 break
     except (jsonschema.exceptions.SchemaError, jsonschema.exceptions.UnknownType, RecursionError) as exc:
         return [("", f"the rule's schema cannot be evaluated: {type(exc).__name__}")]
+    except BudgetExceeded as exc:
+        return [("", f"the rule could not be checked: {exc.reason}")]
     return out
 
 
