@@ -129,6 +129,14 @@ class Settings(BaseModel):
     environment: str = _setting(
         "production", "ARABESQUE_ENVIRONMENT", "The `environment` field of every webhook payload"
     )
+    public_url: str = _setting(
+        "http://127.0.0.1:3000",
+        "ARABESQUE_PUBLIC_URL",
+        "The service's address as end users reach it: collection-flow links are "
+        "`{public_url}/collection-flow?token=...`",
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        max_length=500,
+    )
 
     # -- limits on what definitions and contexts may cost (README: Security, Limits) -------------------------------
     max_context_bytes: int = _setting(

@@ -133,3 +133,6 @@ class UpgradeDefinitionRequest(BaseModel):
     contextSchema: dict[str, Any] | None = None
     documentsSchema: list[Any] | None = None
     displayName: str | None = None
+    uiDefinition: dict[str, Any] | None = Field(
+        default=None, description="The collection flow's UI definition for the new version (else the latest's is kept)"
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from arabesque.app.collection_flow.tokens import revoke_runtime_tokens
 from arabesque.app.errors import InvalidInput
 from arabesque.app.limits import budget_error, check_context_size
 from arabesque.app.webhooks.events import document_changed, emit_webhooks
@@ -92,6 +93,8 @@ def apply_step(
         emit_webhooks(tx, rt, "workflow.state.changed")
     if snap.status == "completed" and before_status != "completed":
         emit_webhooks(tx, rt, "workflow.completed")
+    if snap.status != "active" and before_status == "active":
+        revoke_runtime_tokens(tx.conn, rt.id)  # a finished case collects nothing more: its links close with it
     if document_changed(before_context, snap.context):
         emit_webhooks(tx, rt, "workflow.context.document.changed")
     entity = rt.entity
