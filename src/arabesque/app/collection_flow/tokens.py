@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, insert, select, update
 
 from arabesque.app.collection_flow.links import collection_flow_url
 from arabesque.store import CollectionFlowToken, utcnow
@@ -56,6 +56,14 @@ def issue_token(
 ) -> IssuedToken:
     """Store a new token for `runtime_id` on `conn` (the caller's transaction; the runtime row must already be
     written) and return it. Older tokens of the runtime stay valid, as in Ballerine."""
+    if ui_definition_id is None:
+        # The UI definition an attach-ui-definition plugin chose for the runtime stays its flow's.
+        ui_definition_id = conn.execute(
+            select(CollectionFlowToken.ui_definition_id)
+            .where(CollectionFlowToken.runtime_id == runtime_id, CollectionFlowToken.ui_definition_id.is_not(None))
+            .order_by(CollectionFlowToken.created_at.desc())
+            .limit(1)
+        ).scalar()
     raw = secrets.token_urlsafe(32)
     now = utcnow()
     conn.execute(

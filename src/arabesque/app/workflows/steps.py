@@ -12,7 +12,18 @@ from arabesque.app.errors import InvalidInput
 from arabesque.app.limits import budget_error, check_context_size
 from arabesque.app.webhooks.events import document_changed, emit_webhooks
 from arabesque.app.workflows.transition_count import count_when_committed
-from arabesque.engine import BudgetExceeded, Definition, Env, Event, EventRejected, Snapshot, Step, StepFailed, step
+from arabesque.engine import (
+    BudgetExceeded,
+    Definition,
+    Env,
+    Event,
+    EventRejected,
+    FlowTokenRequest,
+    Snapshot,
+    Step,
+    StepFailed,
+    step,
+)
 from arabesque.store import Runtime, Transaction, utcnow
 
 __all__ = ["apply_step", "checked_step", "plugin_options"]
@@ -75,7 +86,11 @@ def apply_step(
     transitions = result.transitions or ((event, before_state, snap.state),)
     for i, (ev, frm, to) in enumerate(transitions):
         tx.runtimes.audit(rt, kind if i == 0 else "transition", actor, ev, frm, to, details if i == 0 else {})
+    token_requests = []
     for effect in result.effects:
+        if isinstance(effect, FlowTokenRequest):
+            token_requests.append(effect)  # answered below, in this transaction: no outbox row
+            continue
         body = effect.to_json()
         options = plugin_options(defn, effect.plugin)
         if "timeoutSeconds" in options:
@@ -105,6 +120,11 @@ def apply_step(
         from arabesque.app.workflows.children import propagate_to_parent
 
         propagate_to_parent(tx, rt, defn)
+    for request in token_requests:
+        # attach-ui-definition: the token is issued and the plugin's callback sent, through apply_step again.
+        from arabesque.app.collection_flow.attach import answer_token_request
+
+        answer_token_request(tx, rt, defn, request, actor)
 
 
 def plugin_options(defn: Definition, plugin: str) -> dict[str, Any]:
