@@ -27,8 +27,9 @@ from arabesque.portal.view import build_page
 __all__ = ["router"]
 
 router = APIRouter()
-Token = Annotated[str | None, Query(max_length=200)]
-Language = Annotated[str | None, Query(max_length=16)]
+# Plain strings: a value too long or odd is an invalid link (401 page) or ignored, never a JSON 422.
+Token = Annotated[str | None, Query()]
+Language = Annotated[str | None, Query()]
 MAX_FORM_FIELDS = 2000  # a page with many owners has a few hundred inputs; more is not a form
 
 
@@ -141,6 +142,8 @@ def show_flow(request: Request, token: Token = None, lng: Language = None, page:
 
 
 def load_flow_or_none(token: str | None, language: str | None, request: Request) -> Flow | None:
+    if language is not None and len(language) > 16:
+        language = None
     try:
         return load_flow(request.app.state.db, token or "", language)
     except Unauthorized:

@@ -15,6 +15,7 @@ __all__ = ["LANGUAGE_NAMES", "countries", "industries", "language_of", "states",
 
 _TEXTS: Final[dict[str, dict[str, str]]] = {
     "en": {
+        "skip": "Skip to the form",
         "step": "Step {n} of {total}",
         "steps": "Steps",
         "back": "Back",
@@ -52,6 +53,7 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "required": "This field is required",
     },
     "de": {
+        "skip": "Zum Formular springen",
         "step": "Schritt {n} von {total}",
         "steps": "Schritte",
         "back": "Zurück",

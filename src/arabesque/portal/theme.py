@@ -14,7 +14,8 @@ __all__ = ["logo_of", "theme_css"]
 
 _SAFE_VALUE: Final = re.compile(r"[#%(),.\-\w\s/]{1,100}")
 _SAFE_NAME: Final = re.compile(r"[A-Za-z0-9-]{1,60}")
-_LOGO: Final = re.compile(r"(https://|http://|/)[^\s\"'<>()\\]{1,2000}")
+# An http(s) URL, an absolute path, or an image as a data URL (an <img> runs no script, even an SVG one).
+_LOGO: Final = re.compile(r"(https://|http://|/|data:image/(png|jpeg|gif|webp|svg\+xml)[;,])[^\s\"'<>()\\]{1,20000}")
 
 
 def _flatten(prefix: str, node: Any, out: dict[str, str], depth: int = 0) -> None:
