@@ -28,7 +28,7 @@ PAGES: dict[str, dict[str, str]] = {
         "entity.data.country": "DE",
         "entity.data.companyName": "Acme GmbH",
         "entity.data.taxIdentificationNumber": "DE123456789",
-        "entity.data.businessType": "Limited company",
+        "entity.data.businessType": "corporation",
         "entity.data.additionalInfo.dateOfEstablishment": "2010-05-01",
     },
     "business_address_information": {

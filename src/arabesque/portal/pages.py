@@ -171,7 +171,8 @@ def _post_page(request: Request, token: str | None, lng: str | None, fields: dic
     if flow is None:
         return _invalid(request, lng)
     state = (fields.get("_state") or [""])[0]
-    go = (fields.get("_go") or ["next"])[0]
+    # The add and remove buttons of an array form save what was typed and stay on the page.
+    go = "save" if fields.get("__add") or fields.get("__remove") else (fields.get("_go") or ["next"])[0]
     button = fields["_button"][0] if fields.get("_button") else None
     if page_of(flow.pages, state) is None:
         return _show(request, flow, flow.start() or "", status=400) if flow.start() else _invalid(request, lng)
