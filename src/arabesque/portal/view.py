@@ -65,13 +65,16 @@ class PageView:
     uploads: list[FieldView] = field(default_factory=list)
 
 
-_ALLOWED_TAGS = re.compile(r"&lt;(/?)(b|i|em|strong|p|br|ul|ol|li|small)\s*/?&gt;", re.IGNORECASE)
+_ALLOWED_TAGS = re.compile(r"&lt;(/?)(b|bold|i|em|strong|p|br|ul|ol|li|small)\s*/?&gt;", re.IGNORECASE)
 
 
 def safe_description(raw: object) -> str:
-    """`descriptionRaw` as HTML: everything escaped, then a few harmless formatting tags given back."""
+    """`descriptionRaw` as HTML: everything escaped, then a few harmless formatting tags (without attributes)
+    given back; the shipped texts' `<bold>` becomes `<strong>`."""
     escaped = html.escape(str(raw or ""), quote=True)
-    return _ALLOWED_TAGS.sub(lambda m: f"<{m.group(1)}{m.group(2).lower()}>", escaped)
+    return _ALLOWED_TAGS.sub(
+        lambda m: f"<{m.group(1)}{'strong' if m.group(2).lower() == 'bold' else m.group(2).lower()}>", escaped
+    )
 
 
 def _dom_id(path: str) -> str:
@@ -147,7 +150,7 @@ class _Builder:
             "kind": "form",
             "name": form.name,
             "is_array": form.is_array,
-            "description": str(options.get("description", "")),
+            "description": safe_description(options.get("description", "")),
             "items": items,
             "can_add": form.is_array and not self.revision and rules_pass(options.get("canAdd"), self.context),
             "add_text": str(ui_schema.get("addText") or text(self.language, "add")),
@@ -196,7 +199,7 @@ class _Builder:
             widget=widget,
             label=str(options.get("label") or options.get("title") or ""),
             hint=str(options.get("hint") or ui_schema.get("ui:placeholder") or ""),
-            description=str(options.get("description") or ""),
+            description=safe_description(options.get("description") or ""),
             value=_shown_value(widget, value),
             values=[str(v) for v in value] if isinstance(value, list) else [],
             choices=self.choices(f, widget, ui_schema),
