@@ -408,3 +408,18 @@ def test_every_change_is_on_the_case_timeline_as_the_collection_flow(
     ]
     assert mine[-1][2] == "manual_review"
     assert token not in json.dumps([r.details for r in rows])
+
+
+def test_a_message_gets_a_link_of_its_own_for_the_same_end_user(
+    client: TestClient, tenant: Tenant, db: Database
+) -> None:
+    from arabesque.app.collection_flow.tokens import link_for_runtime
+
+    runtime_id, token, _ = _run(client, tenant)
+    with db.transaction() as tx:
+        link = link_for_runtime(tx.conn, project_id=tenant.project_id, runtime_id=runtime_id, language="de")
+        tx.commit()
+    query = parse_qs(urlparse(link).query)
+    assert query["lng"] == ["de"] and query["token"][0] != token
+    mine = client.get(f"{FLOW}/user", headers=_auth(token)).json()
+    assert client.get(f"{FLOW}/user", headers=_auth(query["token"][0])).json() == mine
