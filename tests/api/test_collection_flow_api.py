@@ -399,6 +399,7 @@ def test_every_change_is_on_the_case_timeline_as_the_collection_flow(
             select(RuntimeEvent).where(RuntimeEvent.runtime_id == runtime_id).order_by(RuntimeEvent.seq)
         ).all()
         mine = [(r.event, r.from_state, r.to_state) for r in rows if r.actor == "collection-flow"]
+        synced = [r.details for r in rows if r.actor == "collection-flow" and r.event == "UPDATE_CONTEXT"]
     assert [m[0] for m in mine] == [
         "end user updated",
         "file uploaded",
@@ -407,6 +408,7 @@ def test_every_change_is_on_the_case_timeline_as_the_collection_flow(
         "COLLECTION_FLOW_FINISHED",
     ]
     assert mine[-1][2] == "manual_review"
+    assert synced == [{"contextChanged": True, "payload": {"keys": ["flowConfig"]}}]
     assert token not in json.dumps([r.details for r in rows])
 
 

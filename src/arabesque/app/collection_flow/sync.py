@@ -140,9 +140,26 @@ def _update_context(tx: Transaction, flow: LockedFlow, changes: dict[str, Any]) 
         check_context_size(changes, "context")
         payload = {"context": changes}
         result = checked_step(defn, snapshot_of(rt), Event("UPDATE_CONTEXT", payload), env_of(rt))
-        # The audit record names the keys written, not their values (documents, personal data).
-        apply_step(tx, rt, defn, result, ACTOR, "UPDATE_CONTEXT", {"keys": sorted(changes)}, kind="collection flow")
+        # The timeline shows what the client changed: the keys written, the entity fields and the documents whose
+        # files changed; not the values (personal data stays in the case, not its audit trail).
+        details: dict[str, Any] = {"keys": sorted(changes)}
+        if "entity" in changes:
+            before = _dict(rt.context.get("entity"))
+            old_data = _dict(before.get("data"))
+            new_data = changes["entity"]["data"]
+            details["entityFields"] = sorted(k for k in {*old_data, *new_data} if old_data.get(k) != new_data.get(k))
+        if "documents" in changes:
+            old_docs: list[Any] = rt.context["documents"] if isinstance(rt.context.get("documents"), list) else []
+            pages = {d.get("id"): d.get("pages") for d in old_docs if isinstance(d, dict)}
+            details["documentsUploaded"] = [
+                d.get("id") for d in changes["documents"] if d.get("pages") and pages.get(d.get("id")) != d.get("pages")
+            ]
+        apply_step(tx, rt, defn, result, ACTOR, "UPDATE_CONTEXT", details, kind="collection flow")
     return runtime_json(rt, defn)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _fields(end_user: dict[str, Any]) -> dict[str, Any]:
