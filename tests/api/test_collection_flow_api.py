@@ -9,10 +9,10 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
-from arabesque.store import CollectionFlowToken, Database, utcnow
+from arabesque.store import CollectionFlowToken, Database, RuntimeEvent, utcnow
 from service_fixtures import Tenant
 
 RUN = "/api/v1/external/workflows/run"
@@ -382,3 +382,46 @@ def test_openapi_lists_the_collection_flow_routes_with_models_and_401(client: Te
         ok = op["responses"].get("200") or op["responses"].get("201")
         assert ok["content"]["application/json"]["schema"], path
     assert spec["components"]["securitySchemes"]["collectionFlowToken"]["scheme"] == "bearer"
+
+
+def test_every_change_is_on_the_case_timeline_as_the_collection_flow(
+    client: TestClient, tenant: Tenant, db: Database
+) -> None:
+    runtime_id, token, _ = _run(client, tenant)
+    resp = client.post(f"{FLOW}/end-user", json={"firstName": "Ada", "lastName": "King"}, headers=_auth(token))
+    assert resp.status_code == 201 and resp.json()["lastName"] == "King"
+    client.post(f"{FLOW}/files", files={"file": ("a.png", PNG, "image/png")}, headers=_auth(token))
+    client.put(f"{FLOW}/sync", json={"data": {"context": {"flowConfig": {"appState": "x"}}}}, headers=_auth(token))
+    client.put(f"{FLOW}/language", json={"language": "de"}, headers=_auth(token))
+    _finish(client, token)
+    with db.read() as s:
+        rows = s.scalars(
+            select(RuntimeEvent).where(RuntimeEvent.runtime_id == runtime_id).order_by(RuntimeEvent.seq)
+        ).all()
+        mine = [(r.event, r.from_state, r.to_state) for r in rows if r.actor == "collection-flow"]
+        synced = [r.details for r in rows if r.actor == "collection-flow" and r.event == "UPDATE_CONTEXT"]
+    assert [m[0] for m in mine] == [
+        "end user updated",
+        "file uploaded",
+        "UPDATE_CONTEXT",
+        "language",
+        "COLLECTION_FLOW_FINISHED",
+    ]
+    assert mine[-1][2] == "manual_review"
+    assert synced == [{"contextChanged": True, "payload": {"keys": ["flowConfig"]}}]
+    assert token not in json.dumps([r.details for r in rows])
+
+
+def test_a_message_gets_a_link_of_its_own_for_the_same_end_user(
+    client: TestClient, tenant: Tenant, db: Database
+) -> None:
+    from arabesque.app.collection_flow.tokens import link_for_runtime
+
+    runtime_id, token, _ = _run(client, tenant)
+    with db.transaction() as tx:
+        link = link_for_runtime(tx.conn, project_id=tenant.project_id, runtime_id=runtime_id, language="de")
+        tx.commit()
+    query = parse_qs(urlparse(link).query)
+    assert query["lng"] == ["de"] and query["token"][0] != token
+    mine = client.get(f"{FLOW}/user", headers=_auth(token)).json()
+    assert client.get(f"{FLOW}/user", headers=_auth(query["token"][0])).json() == mine

@@ -39,7 +39,9 @@ def test_every_operation_documents_its_errors_in_the_error_shape(client: TestCli
                 assert _ref(response) == ERROR, f"{label} {status}"
         if path.startswith("/api/v1/_health"):
             continue
-        assert op["security"] == [{"apiKey": []}], label
+        # the end user's own routes take the collection flow's token instead of an API key
+        scheme = "collectionFlowToken" if path.startswith("/api/v1/collection-flow/") else "apiKey"
+        assert op["security"] == [{scheme: []}], label
         assert {"401", "503"} <= set(responses), label
         assert responses["503"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}, label
         # PUT /secrets/{name} creates the secret; DELETE removes it, and removing none is no error (idempotent)

@@ -122,7 +122,7 @@ def resubmit_(token: Token, db: Db) -> JSONResponse:
     return JSONResponse(resubmit(db, token), status_code=201)
 
 
-@router.post("/end-user", status_code=201, response_model=EndUser, responses=error_responses(404))
+@router.post("/end-user", status_code=201, response_model=EndUser, responses=error_responses(404, 409, 413))
 def end_user(body: FlowEndUserRequest, token: Token, db: Db) -> dict[str, Any]:
     return update_flow_end_user(db, token, body.model_dump(exclude_unset=True))
 

@@ -17,7 +17,7 @@ router = APIRouter(
 )
 
 
-@router.post("/create-collection-flow-url", response_model=CollectionFlowUrl, responses=error_responses(404, 409))
+@router.post("/create-collection-flow-url", response_model=CollectionFlowUrl, responses=error_responses(404, 409, 413))
 def create_url(body: CreateTokenRequest, who: KeyCaller, db: Db) -> dict[str, Any]:
     """A token for the workflow's end user and its link, `{ARABESQUE_PUBLIC_URL}/collection-flow?token=...`; 404
     for a workflow or end user outside your project, 409 for a finished workflow."""
@@ -25,7 +25,7 @@ def create_url(body: CreateTokenRequest, who: KeyCaller, db: Db) -> dict[str, An
     return {"token": issued.token, "collectionFlowUrl": issued.url}
 
 
-@router.post("/create-token", response_model=CollectionFlowToken, responses=error_responses(404, 409))
+@router.post("/create-token", response_model=CollectionFlowToken, responses=error_responses(404, 409, 413))
 def create_token(body: CreateTokenRequest, who: KeyCaller, db: Db) -> dict[str, Any]:
     """A token for the workflow's end user (as `create-collection-flow-url`, without the link)."""
     issued = create_collection_flow_token(db, who, body.workflowRuntimeDataId, body.endUserId, body.expiry)

@@ -18,6 +18,8 @@ from arabesque.app.collection_flow.access import ACTOR, FlowAccess, resolve_toke
 from arabesque.app.errors import NotFound
 from arabesque.app.files.queries import StoredFile, file_metadata, get_file
 from arabesque.app.files.store_file import store_file
+from arabesque.app.retrying import retrying
+from arabesque.app.workflows.runtime import lock_runtime
 from arabesque.store import Database, WorkflowRuntime
 
 __all__ = ["flow_file", "flow_file_metadata", "safe_file_name", "upload_flow_file"]
@@ -39,10 +41,21 @@ def _owner(access: FlowAccess) -> str:
 def upload_flow_file(
     db: Database, files_dir: Path, token: str | None, file_name: str, mime_type: str, content: bytes
 ) -> dict[str, Any]:
-    """Store the file for the token's runtime: `{id, mimeType, fileName, size}`."""
+    """Store the file for the token's runtime: `{id, mimeType, fileName, size}`; the upload is on the runtime's
+    timeline (the file itself enters the case when a sync puts its id into a document)."""
     access = resolve_token(db, token)
     who = Principal(access.project_id, _owner(access))
-    return store_file(db, files_dir, who, safe_file_name(file_name), mime_type, content)
+    stored = store_file(db, files_dir, who, safe_file_name(file_name), mime_type, content)
+
+    def audit() -> None:
+        with db.transaction() as tx:
+            rt = lock_runtime(tx, access.project_id, access.runtime_id)
+            details = {"fileId": stored["id"], "fileName": stored["fileName"], "mimeType": stored["mimeType"]}
+            tx.runtimes.audit(rt, "collection flow", ACTOR, "file uploaded", rt.state, rt.state, details)
+            tx.commit()
+
+    retrying(audit)
+    return stored
 
 
 def _check_visible(db: Database, access: FlowAccess, file_id: str) -> Principal:

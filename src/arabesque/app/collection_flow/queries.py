@@ -14,10 +14,10 @@ from sqlalchemy import select
 from arabesque.app._time import iso
 from arabesque.app.collection_flow._flow import ui_record
 from arabesque.app.collection_flow.access import FlowAccess, access_of
+from arabesque.app.collection_flow.end_user import flow_end_user_json
 from arabesque.app.collection_flow.revision import revision_request
 from arabesque.app.collection_flow.translate import translate_tree
 from arabesque.app.definitions.lookup import definition_for
-from arabesque.app.entities.queries import end_user_json
 from arabesque.app.errors import NotFound
 from arabesque.store import Customer, Database, EndUser, Project, WorkflowDefinition, WorkflowRuntime
 
@@ -68,7 +68,7 @@ def flow_user(db: Database, token: str | None) -> dict[str, Any]:
             ).first()
         if row is None:
             raise NotFound("This collection-flow link has no end user")
-        return {**end_user_json(row), "firstName": row.first_name, "lastName": row.last_name, "email": row.email}
+        return flow_end_user_json(row)
 
 
 def flow_context(db: Database, token: str | None) -> dict[str, Any]:

@@ -31,7 +31,15 @@ from arabesque.engine import Event
 from arabesque.engine.merge import deep_merge_with_options
 from arabesque.store import Business, Database, EndUser, Transaction, utcnow
 
-__all__ = ["END_USER_FIELDS", "WRITABLE_KEYS", "set_language", "sync_flow", "sync_flow_context", "writable_changes"]
+__all__ = [
+    "END_USER_FIELDS",
+    "WRITABLE_KEYS",
+    "set_language",
+    "sync_flow",
+    "sync_flow_context",
+    "update_entity",
+    "writable_changes",
+]
 
 WRITABLE_KEYS = ("entity", "documents", "flowConfig")
 END_USER_FIELDS = ("firstName", "lastName", "email", "phone", "dateOfBirth", "additionalInfo", "avatarUrl")
@@ -95,10 +103,10 @@ def sync_flow(db: Database, token: str | None, data: dict[str, Any]) -> dict[str
             flow = lock_flow(tx, token)
             end_user = data.get("endUser")
             if isinstance(end_user, dict) and flow.access.end_user_id is not None:
-                _update_entity(tx, EndUser, flow.access.project_id, flow.access.end_user_id, _fields(end_user))
+                update_entity(tx, EndUser, flow.access.project_id, flow.access.end_user_id, _fields(end_user))
             business = data.get("business")
             if isinstance(business, dict) and flow.runtime.business_id is not None:
-                _update_entity(tx, Business, flow.access.project_id, flow.runtime.business_id, business)
+                update_entity(tx, Business, flow.access.project_id, flow.runtime.business_id, business)
             context = data.get("context")
             if context is not None and not isinstance(context, dict):
                 raise InvalidInput("Validation error", [{"path": "data.context", "message": "must be an object"}])
@@ -132,16 +140,33 @@ def _update_context(tx: Transaction, flow: LockedFlow, changes: dict[str, Any]) 
         check_context_size(changes, "context")
         payload = {"context": changes}
         result = checked_step(defn, snapshot_of(rt), Event("UPDATE_CONTEXT", payload), env_of(rt))
-        # The audit record names the keys written, not their values (documents, personal data).
-        apply_step(tx, rt, defn, result, ACTOR, "UPDATE_CONTEXT", {"keys": sorted(changes)}, kind="collection flow")
+        # The timeline shows what the client changed: the keys written, the entity fields and the documents whose
+        # files changed; not the values (personal data stays in the case, not its audit trail).
+        details: dict[str, Any] = {"keys": sorted(changes)}
+        if "entity" in changes:
+            before = _dict(rt.context.get("entity"))
+            old_data = _dict(before.get("data"))
+            new_data = changes["entity"]["data"]
+            details["entityFields"] = sorted(k for k in {*old_data, *new_data} if old_data.get(k) != new_data.get(k))
+        if "documents" in changes:
+            old_docs: list[Any] = rt.context["documents"] if isinstance(rt.context.get("documents"), list) else []
+            pages = {d.get("id"): d.get("pages") for d in old_docs if isinstance(d, dict)}
+            details["documentsUploaded"] = [
+                d.get("id") for d in changes["documents"] if d.get("pages") and pages.get(d.get("id")) != d.get("pages")
+            ]
+        apply_step(tx, rt, defn, result, ACTOR, "UPDATE_CONTEXT", details, kind="collection flow")
     return runtime_json(rt, defn)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _fields(end_user: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in end_user.items() if k in END_USER_FIELDS}
 
 
-def _update_entity(
+def update_entity(
     tx: Transaction, model: type[EndUser] | type[Business], project_id: str, key: str, changes: dict[str, Any]
 ) -> None:
     """Merge `changes` into the row's `data` (and its name and e-mail columns), in the transaction."""

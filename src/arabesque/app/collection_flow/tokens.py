@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from urllib.parse import quote
 
 from sqlalchemy import Connection, insert, select, update
 
 from arabesque.app.collection_flow.links import collection_flow_url
-from arabesque.store import CollectionFlowToken, utcnow
+from arabesque.store import CollectionFlowToken, WorkflowRuntime, utcnow
 
 __all__ = [
     "DEFAULT_EXPIRY_DAYS",
@@ -22,6 +23,7 @@ __all__ = [
     "IssuedToken",
     "hash_token",
     "issue_token",
+    "link_for_runtime",
     "revoke_runtime_tokens",
 ]
 
@@ -80,6 +82,28 @@ def issue_token(
         )
     )
     return IssuedToken(raw)
+
+
+def link_for_runtime(
+    conn: Connection, *, project_id: str, runtime_id: str, language: str | None = None, actor: str = "SYSTEM"
+) -> str:
+    """A new token's link for a runtime, for a message that carries it (the invitation and resubmission e-mails:
+    their sender calls this when it builds the message, so the token exists only in the message). Its end user is
+    that of the runtime's latest token, else the runtime's own; `&lng=` when a language is given."""
+    end_user_id = conn.execute(
+        select(CollectionFlowToken.end_user_id)
+        .where(CollectionFlowToken.runtime_id == runtime_id, CollectionFlowToken.end_user_id.is_not(None))
+        .order_by(CollectionFlowToken.created_at.desc())
+        .limit(1)
+    ).scalar()
+    if end_user_id is None:
+        end_user_id = conn.execute(
+            select(WorkflowRuntime.end_user_id).where(
+                WorkflowRuntime.id == runtime_id, WorkflowRuntime.project_id == project_id
+            )
+        ).scalar()
+    issued = issue_token(conn, project_id=project_id, runtime_id=runtime_id, end_user_id=end_user_id, actor=actor)
+    return f"{issued.url}&lng={quote(language, safe='')}" if language else issued.url
 
 
 def revoke_runtime_tokens(conn: Connection, runtime_id: str) -> None:

@@ -4,30 +4,15 @@ value destinations)."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+from arabesque.engine.ui_definition import validate_ui_definition
 
 __all__ = ["ui_definition_problems"]
 
 
 def ui_definition_problems(value: object) -> list[tuple[str, str]]:
     problems = _shape_problems(value)
-    validate = _renderer_validation()
-    if validate is not None:
-        seen = set(problems)
-        problems += [p for p in validate(value) if p not in seen]
-    return problems
-
-
-def _renderer_validation() -> Callable[[object], list[tuple[str, str]]] | None:
-    # The renderer's validation is built beside the end-user pages (branch wt-portal); until it is merged the
-    # shape checks below are all there is. Imported by name so this module works either way.
-    try:
-        module = importlib.import_module("arabesque.engine.ui_definition")
-    except ModuleNotFoundError:
-        return None
-    validate: Callable[[object], list[tuple[str, str]]] = module.validate_ui_definition
-    return validate
+    seen = set(problems)
+    return problems + [p for p in validate_ui_definition(value) if p not in seen]
 
 
 def _shape_problems(value: object) -> list[tuple[str, str]]:
