@@ -7,12 +7,12 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from flow_helpers import DOCUMENTS, OWNERS, PAGES, PDF, PNG, REP, WORKFLOWS, run_demo
 from sqlalchemy import update
 from starlette.testclient import TestClient
 
 from arabesque.app.collection_flow.tokens import hash_token
 from arabesque.store import CollectionFlowToken, Database, utcnow
+from collection_flow_helpers import DOCUMENTS, OWNERS, PAGES, PDF, PNG, REP, WORKFLOWS, run_demo
 from service_fixtures import Tenant
 
 FLOW = "/collection-flow"

@@ -22,11 +22,11 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-from flow_helpers import DOCUMENTS, OWNERS, PAGES, PNG, REP, WORKFLOWS, run_body
 from sqlalchemy import update
 
 from arabesque.app.collection_flow.tokens import hash_token
 from arabesque.store import CollectionFlowToken, Database, upgrade, utcnow
+from collection_flow_helpers import DOCUMENTS, OWNERS, PAGES, PNG, REP, WORKFLOWS, run_body
 from service_fixtures import SECRET_BOX, Tenant, make_tenant, missing_component
 
 CHROMIUM = "/usr/bin/chromium"
