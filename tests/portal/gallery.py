@@ -299,6 +299,7 @@ UI_DEFINITION = {
     },
     "theme": {"palette": {"controls": {"color": "hsl(160, 80%, 30%)", "foreground": "#fff"}}},
     "locales": {"en": {}, "de": {}},
+    "uiOptions": {"redirectUrls": {"success": "https://example.org/onboarding/done"}},
 }
 
 DEFINITION = {

@@ -153,3 +153,5 @@ def test_the_documents_page_and_the_definitions_own_finish_event(
     assert workflow["state"] == "manual_review"  # by GALLERY_DONE, the event the UI definition sends
     document = workflow["context"]["documents"][0]
     assert document["id"] == "registry" and document["category"] == "registration_document"
+    thanks = client.get(f"{FLOW}?token={token}")
+    assert "Thank you" in thanks.text and 'href="https://example.org/onboarding/done"' in thanks.text

@@ -103,9 +103,20 @@ def _show(
     return render(request, "page.html", ctx, status, flow.language)
 
 
-def _screen(request: Request, flow: Flow | None, title: str, body: str, status: int, language: str = "en") -> Response:
-    ctx = {**(_frame(flow) if flow else {}), "title_key": title, "body_key": body}
-    return render(request, "screen.html", ctx, status, flow.language if flow else language)
+def _success_url(flow: Flow) -> str | None:
+    """`uiOptions.redirectUrls.success` of the UI definition (§3.10), when it is an http(s) URL: offered as a link
+    on the success screen rather than followed at once, so the client sees that the submit went through."""
+    options = flow.record.get("uiOptions")
+    urls = options.get("redirectUrls") if isinstance(options, dict) else None
+    url = urls.get("success") if isinstance(urls, dict) else None
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) and len(url) < 2000 else None
+
+
+def _screen(
+    request: Request, flow: Flow | None, title: str, body: str, status: int, *, redirect: str | None = None
+) -> Response:
+    ctx = {**(_frame(flow) if flow else {}), "title_key": title, "body_key": body, "redirect": redirect}
+    return render(request, "screen.html", ctx, status, flow.language if flow else "en")
 
 
 def _invalid(request: Request, language: str | None) -> Response:
@@ -135,7 +146,7 @@ def show_flow(request: Request, token: Token = None, lng: Language = None, page:
     if start in ("approved", "rejected"):
         return _screen(request, flow, f"{start}_title", f"{start}_body", 200)
     if start == FINISHED:
-        return _screen(request, flow, "success_title", "success_body", 200)
+        return _screen(request, flow, "success_title", "success_body", 200, redirect=_success_url(flow))
     if start is None:
         return _screen(request, flow, "error_title", "invalid_body", 404)
     return _show(request, flow, start)
