@@ -30,13 +30,13 @@ from arabesque.engine.ui_definition import (
     steps_progress,
     widget_of,
 )
-from paths import REFERENCE_FIXTURES
+from paths import ROOT
+
+EXAMPLE = ROOT / "tests" / "fixtures" / "collection_flow" / "ui-definition-kyb-example.json"  # reference §5
 
 
 def _example() -> dict[str, Any]:
-    record: dict[str, Any] = json.loads((REFERENCE_FIXTURES / "ui-definition-kyb-example.json").read_text())[
-        "uiDefinition"
-    ]
+    record: dict[str, Any] = json.loads((EXAMPLE).read_text())["uiDefinition"]
     return record
 
 
@@ -150,7 +150,7 @@ def test_navigation_follows_the_browser_statechart() -> None:
 
 def test_progress_is_kept_in_flow_config_as_ballerine_does() -> None:
     record = _example()
-    fixture = json.loads((REFERENCE_FIXTURES / "ui-definition-kyb-example.json").read_text())
+    fixture = json.loads((EXAMPLE).read_text())
     assert steps_progress(record) == fixture["expectedStepsProgress"]
     context: dict[str, Any] = {}
     mark_completed(context, record, "company_documents")

@@ -11,11 +11,13 @@ import pytest
 
 from arabesque.engine.ui_definition import validate_ui_definition
 from arabesque.engine.ui_definition._validate import MAX_DEPTH, MAX_NODES
-from paths import REFERENCE_FIXTURES
+from paths import ROOT
+
+EXAMPLE = ROOT / "tests" / "fixtures" / "collection_flow" / "ui-definition-kyb-example.json"  # reference §5
 
 
 def _example() -> dict[str, Any]:
-    text = (REFERENCE_FIXTURES / "ui-definition-kyb-example.json").read_text()
+    text = (EXAMPLE).read_text()
     record: dict[str, Any] = json.loads(text)["uiDefinition"]
     return record
 
