@@ -248,7 +248,10 @@ def test_revision_reopens_the_document_page_and_resubmit_returns_to_review(clien
         "type": "bank_statement",
         "pages": [{"ballerineFileId": file_id, "fileName": "bank.png", "type": "image/png"}],
     }
-    resp = client.put(f"{FLOW}/sync", json={"data": {"context": {"documents": [document]}}}, headers=_auth(token))
+    done = {name: {**step, "isCompleted": True} for name, step in STEPS.items()}
+    flow_config = {"stepsProgress": done, "appState": "finish"}
+    context = {"documents": [document], "flowConfig": flow_config}
+    resp = client.put(f"{FLOW}/sync", json={"data": {"context": context}}, headers=_auth(token))
     assert resp.status_code == 200, resp.text
     _finish(client, token)
     decision = {"decision": "revision", "reason": "The statement is older than 6 months"}
@@ -260,6 +263,12 @@ def test_revision_reopens_the_document_page_and_resubmit_returns_to_review(clien
     # pending_resubmission while the resubmission e-mail goes out, then revision (at once when it cannot be sent)
     assert resp.json()["state"] in ("pending_resubmission", "revision")
 
+    # the document's page is open again, and the flow starts there (the tracker of the back office shows it)
+    reopened = client.get(f"{WORKFLOWS}/{runtime_id}", headers=tenant.headers).json()["context"]["flowConfig"]
+    assert reopened == {
+        "stepsProgress": {**done, "company_documents": {"number": 5, "isCompleted": False}},
+        "appState": "company_documents",
+    }
     revision = client.get(f"{FLOW}/context", headers=_auth(token)).json()["revision"]
     assert revision == {
         "isRevision": True,
