@@ -434,3 +434,27 @@ def test_a_message_gets_a_link_of_its_own_for_the_same_end_user(
     assert query["lng"] == ["de"] and query["token"][0] != token
     mine = client.get(f"{FLOW}/user", headers=_auth(token)).json()
     assert client.get(f"{FLOW}/user", headers=_auth(query["token"][0])).json() == mine
+
+
+def test_an_individuals_token_is_the_individuals_own(client: TestClient, tenant: Tenant) -> None:
+    record = {
+        "name": "kyc_flow",
+        "definition": {
+            "initial": "collecting",
+            "states": {"collecting": {"on": {"COLLECTION_FLOW_FINISHED": "done"}}, "done": {"type": "final"}},
+        },
+        "config": {"createCollectionFlowToken": True},
+    }
+    assert client.post("/api/v1/workflow-definition", json=record, headers=tenant.headers).status_code == 201
+    entity = {"type": "individual", "id": "ada", "data": {"firstName": "Ada", "lastName": "Lovelace"}}
+    resp = client.post(RUN, json={"workflowId": "kyc_flow", "context": {"entity": entity}}, headers=tenant.headers)
+    assert resp.status_code == 200, resp.text
+    out = resp.json()
+    assert out["entities"] == [{"type": "individual", "id": out["ballerineEntityId"]}]
+    token = parse_qs(urlparse(out["collectionFlowUrl"]).query)["token"][0]
+    assert client.get(f"{FLOW}/user", headers=_auth(token)).json()["id"] == out["ballerineEntityId"]
+    # no UI definition: no steps to prepare, no configuration to serve, and the default event only
+    assert "flowConfig" not in client.get(f"{FLOW}/context", headers=_auth(token)).json()["context"]
+    assert client.get(f"{FLOW}/configuration/en", headers=_auth(token)).status_code == 404
+    assert _finish(client, token)["status"] == "completed"
+    assert client.get(f"{FLOW}/context", headers=_auth(token)).status_code == 401  # closed with the case
