@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
-from arabesque.store import CollectionFlowToken, Database, RuntimeEvent, utcnow
+from arabesque.store import CollectionFlowToken, Database, RuntimeEvent, WorkflowRuntime, utcnow
 from service_fixtures import Tenant
 
 RUN = "/api/v1/external/workflows/run"
@@ -138,6 +138,9 @@ def test_bad_expired_and_revoked_tokens_get_401_and_no_data(client: TestClient, 
     _finish(client, token)
     approve = client.post(f"{WORKFLOWS}/{runtime_id}/event", json={"name": "approve"}, headers=tenant.headers)
     assert approve.json()["status"] == "completed"
+    with db.read() as s:  # revoked in the transaction that completed the case
+        revoked = s.scalars(select(CollectionFlowToken.revoked_at).where(CollectionFlowToken.runtime_id == runtime_id))
+        assert all(at is not None for at in revoked.all())
     for method, path in [*routes, ("PUT", "/sync")]:
         resp = client.request(method, f"{FLOW}{path}", headers=_auth(token), json={"data": {"context": {}}})
         assert resp.status_code == 401, path  # revoked in the transaction that completed the case
@@ -160,12 +163,24 @@ def test_a_finished_case_refuses_a_sync_even_with_a_token_left_open(
     runtime_id, token, _ = _run(client, tenant)
     _finish(client, token)
     client.post(f"{WORKFLOWS}/{runtime_id}/event", json={"name": "reject"}, headers=tenant.headers)
-    with db.write() as s:  # as if the revocation had been lost: the case itself still refuses
+    with db.write() as s:  # as if the revocation had been lost: the finished case itself closes the link
         s.execute(update(CollectionFlowToken).values(revoked_at=None))
     resp = client.put(f"{FLOW}/sync", json={"data": {"context": {"flowConfig": {}}}}, headers=_auth(token))
-    assert resp.status_code == 409
+    assert resp.status_code == 401 and "finished" in resp.json()["message"]
     workflow = client.get(f"{WORKFLOWS}/{runtime_id}", headers=tenant.headers).json()
     assert workflow["state"] == "rejected" and workflow["status"] == "completed"
+
+
+def test_a_sync_in_a_final_state_is_a_conflict(client: TestClient, tenant: Tenant, db: Database) -> None:
+    """Defence in depth: a runtime that rests in a final state while still marked active (as after a restore) is
+    never moved back by a sync (Ballerine restarts it at its initial state, reference §7.3)."""
+    runtime_id, token, _ = _run(client, tenant)
+    _finish(client, token)
+    with db.write() as s:
+        s.execute(update(WorkflowRuntime).where(WorkflowRuntime.id == runtime_id).values(state="approved"))
+    resp = client.put(f"{FLOW}/sync", json={"data": {"context": {"flowConfig": {}}}}, headers=_auth(token))
+    assert resp.status_code == 409
+    assert client.get(f"{WORKFLOWS}/{runtime_id}", headers=tenant.headers).json()["state"] == "approved"
 
 
 def test_sync_writes_flow_config_and_entity_data_and_nothing_else(client: TestClient, tenant: Tenant) -> None:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from arabesque.app.collection_flow.reopen import REVISION_TAG, reopened_context
-from arabesque.app.collection_flow.tokens import revoke_runtime_tokens
+from arabesque.app.collection_flow.tokens import has_collection_flow, revoke_runtime_tokens
 from arabesque.app.errors import InvalidInput
 from arabesque.app.limits import budget_error, check_context_size
 from arabesque.app.webhooks.events import document_changed, emit_webhooks
@@ -115,7 +115,7 @@ def apply_step(
         emit_webhooks(tx, rt, "workflow.state.changed")
     if snap.status == "completed" and before_status != "completed":
         emit_webhooks(tx, rt, "workflow.completed")
-    if snap.status != "active" and before_status == "active":
+    if snap.status != "active" and before_status == "active" and has_collection_flow(snap.context):
         revoke_runtime_tokens(tx.conn, rt.id)  # a finished case collects nothing more: its links close with it
     if document_changed(before_context, snap.context):
         emit_webhooks(tx, rt, "workflow.context.document.changed")
