@@ -34,6 +34,7 @@ from arabesque.engine.ui_definition._pages import (
     DEFAULT_FINISH_EVENT,
     FINISHED,
     Page,
+    event_target,
     finish_event,
     mark_completed,
     next_state,
@@ -43,7 +44,7 @@ from arabesque.engine.ui_definition._pages import (
     set_app_state,
     steps_progress,
 )
-from arabesque.engine.ui_definition._paths import PathError, get_path, parse_path
+from arabesque.engine.ui_definition._paths import PathError, get_path, parse_path, set_path
 from arabesque.engine.ui_definition._rules import DOCUMENT_ERROR_PREFIX, rule_errors, rule_passes, rules_pass
 from arabesque.engine.ui_definition._validate import validate_ui_definition
 
@@ -62,6 +63,7 @@ __all__ = [
     "attach_file",
     "document_file",
     "document_id",
+    "event_target",
     "field_errors",
     "finish_event",
     "forms_of",
@@ -80,6 +82,7 @@ __all__ = [
     "rule_passes",
     "rules_pass",
     "set_app_state",
+    "set_path",
     "start_state",
     "steps_progress",
     "validate_ui_definition",

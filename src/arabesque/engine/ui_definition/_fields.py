@@ -177,8 +177,8 @@ def _coerce(field: Field, values: list[str]) -> tuple[bool, Any]:
     widget = field.widget
     values = [v[:MAX_VALUE_LENGTH] for v in values]
     first = values[0].strip() if values else ""
-    if widget == "boolean":
-        return True, first in ("true", "on", "1")
+    if widget == "boolean":  # an unticked box sends nothing: every visible, enabled field is written
+        return True, any(v.strip() in ("true", "on", "1") for v in values)
     if widget == "checkbox-list":
         allowed = _choices(field)
         chosen = [v for v in values if v and (not allowed or v in allowed)]

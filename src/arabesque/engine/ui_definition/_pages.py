@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULT_FINISH_EVENT",
     "FINISHED",
     "Page",
+    "event_target",
     "finish_event",
     "mark_completed",
     "next_state",
@@ -101,6 +102,19 @@ def _target(ui_definition: dict[str, Any], state: str, event: str) -> str | None
 def _is_final(ui_definition: dict[str, Any], state: str) -> bool:
     node = _states(ui_definition).get(state)
     return state == FINISHED or (isinstance(node, dict) and node.get("type") == "final")
+
+
+def event_target(ui_definition: dict[str, Any], state: str, event: str) -> str | None:
+    """Where `event` goes from the page `state`: a page's state, `finish` for a final state, None when the
+    statechart has no such transition (NEXT and PREVIOUS then follow the page order)."""
+    if event == "NEXT":
+        return next_state(ui_definition, state)
+    if event == "PREVIOUS":
+        return previous_state(ui_definition, state)
+    target = _target(ui_definition, state, event)
+    if target is None:
+        return None
+    return FINISHED if _is_final(ui_definition, target) else target
 
 
 def next_state(ui_definition: dict[str, Any], state: str) -> str:

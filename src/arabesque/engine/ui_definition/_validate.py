@@ -34,7 +34,8 @@ MAX_PROBLEMS: Final = 200
 MAX_STRING: Final = 100_000
 # Theme values end up in a style attribute: plain colour syntax only, nothing that closes the declaration.
 _CSS_VALUE: Final = re.compile(r"[#%(),.\-\w\s/]{1,100}")
-_LOGO: Final = re.compile(r"(https://|http://|/)[^\s\"'<>()\\]{1,2000}")
+# An http(s) URL, an absolute path, or an image as a data URL (an <img> runs no script, even an SVG one).
+_LOGO: Final = re.compile(r"(https://|http://|/|data:image/(png|jpeg|gif|webp|svg\+xml)[;,])[^\s\"'<>()\\]{1,20000}")
 _LANGUAGE: Final = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 
 
@@ -360,7 +361,7 @@ class _Checker:
             return
         logo = theme.get("logo")
         if logo is not None and (not isinstance(logo, str) or not _LOGO.fullmatch(logo)):
-            self.add("theme.logo", "must be an http(s) URL or an absolute path")
+            self.add("theme.logo", "must be an http(s) URL, an absolute path or a data:image URL")
         palette = theme.get("palette", {})
         for name, entry in palette.items() if isinstance(palette, dict) else []:
             for key, colour in entry.items() if isinstance(entry, dict) else []:
