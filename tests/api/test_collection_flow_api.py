@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
-from arabesque.store import CollectionFlowToken, Database, RuntimeEvent, utcnow
+from arabesque.store import CollectionFlowToken, Database, RuntimeEvent, WorkflowRuntime, utcnow
 from service_fixtures import Tenant
 
 RUN = "/api/v1/external/workflows/run"
@@ -138,6 +138,9 @@ def test_bad_expired_and_revoked_tokens_get_401_and_no_data(client: TestClient, 
     _finish(client, token)
     approve = client.post(f"{WORKFLOWS}/{runtime_id}/event", json={"name": "approve"}, headers=tenant.headers)
     assert approve.json()["status"] == "completed"
+    with db.read() as s:  # revoked in the transaction that completed the case
+        revoked = s.scalars(select(CollectionFlowToken.revoked_at).where(CollectionFlowToken.runtime_id == runtime_id))
+        assert all(at is not None for at in revoked.all())
     for method, path in [*routes, ("PUT", "/sync")]:
         resp = client.request(method, f"{FLOW}{path}", headers=_auth(token), json={"data": {"context": {}}})
         assert resp.status_code == 401, path  # revoked in the transaction that completed the case
@@ -160,12 +163,24 @@ def test_a_finished_case_refuses_a_sync_even_with_a_token_left_open(
     runtime_id, token, _ = _run(client, tenant)
     _finish(client, token)
     client.post(f"{WORKFLOWS}/{runtime_id}/event", json={"name": "reject"}, headers=tenant.headers)
-    with db.write() as s:  # as if the revocation had been lost: the case itself still refuses
+    with db.write() as s:  # as if the revocation had been lost: the finished case itself closes the link
         s.execute(update(CollectionFlowToken).values(revoked_at=None))
     resp = client.put(f"{FLOW}/sync", json={"data": {"context": {"flowConfig": {}}}}, headers=_auth(token))
-    assert resp.status_code == 409
+    assert resp.status_code == 401 and "finished" in resp.json()["message"]
     workflow = client.get(f"{WORKFLOWS}/{runtime_id}", headers=tenant.headers).json()
     assert workflow["state"] == "rejected" and workflow["status"] == "completed"
+
+
+def test_a_sync_in_a_final_state_is_a_conflict(client: TestClient, tenant: Tenant, db: Database) -> None:
+    """Defence in depth: a runtime that rests in a final state while still marked active (as after a restore) is
+    never moved back by a sync (Ballerine restarts it at its initial state, reference §7.3)."""
+    runtime_id, token, _ = _run(client, tenant)
+    _finish(client, token)
+    with db.write() as s:
+        s.execute(update(WorkflowRuntime).where(WorkflowRuntime.id == runtime_id).values(state="approved"))
+    resp = client.put(f"{FLOW}/sync", json={"data": {"context": {"flowConfig": {}}}}, headers=_auth(token))
+    assert resp.status_code == 409
+    assert client.get(f"{WORKFLOWS}/{runtime_id}", headers=tenant.headers).json()["state"] == "approved"
 
 
 def test_sync_writes_flow_config_and_entity_data_and_nothing_else(client: TestClient, tenant: Tenant) -> None:
@@ -233,7 +248,7 @@ def test_send_event_refuses_reviewer_events_and_events_the_flow_does_not_send(
     resp = client.post(f"{FLOW}/send-event", json={"eventName": "INVITATION_SENT"}, headers=_auth(token))
     assert resp.status_code == 403 and "COLLECTION_FLOW_FINISHED" in resp.json()["message"]
     resp = client.post(f"{FLOW}/send-event", json={"eventName": "COLLECTION_FLOW_FINISHED"}, headers=_auth(token))
-    assert resp.status_code == 400  # not accepted in manual_review
+    assert resp.status_code == 400 and resp.json()["errors"][0]["path"] == "eventName"  # not in manual_review
     assert client.get(f"{WORKFLOWS}/{runtime_id}", headers=tenant.headers).json()["state"] == "manual_review"
 
 
@@ -248,7 +263,10 @@ def test_revision_reopens_the_document_page_and_resubmit_returns_to_review(clien
         "type": "bank_statement",
         "pages": [{"ballerineFileId": file_id, "fileName": "bank.png", "type": "image/png"}],
     }
-    resp = client.put(f"{FLOW}/sync", json={"data": {"context": {"documents": [document]}}}, headers=_auth(token))
+    done = {name: {**step, "isCompleted": True} for name, step in STEPS.items()}
+    flow_config = {"stepsProgress": done, "appState": "finish"}
+    context = {"documents": [document], "flowConfig": flow_config}
+    resp = client.put(f"{FLOW}/sync", json={"data": {"context": context}}, headers=_auth(token))
     assert resp.status_code == 200, resp.text
     _finish(client, token)
     decision = {"decision": "revision", "reason": "The statement is older than 6 months"}
@@ -260,6 +278,12 @@ def test_revision_reopens_the_document_page_and_resubmit_returns_to_review(clien
     # pending_resubmission while the resubmission e-mail goes out, then revision (at once when it cannot be sent)
     assert resp.json()["state"] in ("pending_resubmission", "revision")
 
+    # the document's page is open again, and the flow starts there (the tracker of the back office shows it)
+    reopened = client.get(f"{WORKFLOWS}/{runtime_id}", headers=tenant.headers).json()["context"]["flowConfig"]
+    assert reopened == {
+        "stepsProgress": {**done, "company_documents": {"number": 5, "isCompleted": False}},
+        "appState": "company_documents",
+    }
     revision = client.get(f"{FLOW}/context", headers=_auth(token)).json()["revision"]
     assert revision == {
         "isRevision": True,
@@ -425,3 +449,27 @@ def test_a_message_gets_a_link_of_its_own_for_the_same_end_user(
     assert query["lng"] == ["de"] and query["token"][0] != token
     mine = client.get(f"{FLOW}/user", headers=_auth(token)).json()
     assert client.get(f"{FLOW}/user", headers=_auth(query["token"][0])).json() == mine
+
+
+def test_an_individuals_token_is_the_individuals_own(client: TestClient, tenant: Tenant) -> None:
+    record = {
+        "name": "kyc_flow",
+        "definition": {
+            "initial": "collecting",
+            "states": {"collecting": {"on": {"COLLECTION_FLOW_FINISHED": "done"}}, "done": {"type": "final"}},
+        },
+        "config": {"createCollectionFlowToken": True},
+    }
+    assert client.post("/api/v1/workflow-definition", json=record, headers=tenant.headers).status_code == 201
+    entity = {"type": "individual", "id": "ada", "data": {"firstName": "Ada", "lastName": "Lovelace"}}
+    resp = client.post(RUN, json={"workflowId": "kyc_flow", "context": {"entity": entity}}, headers=tenant.headers)
+    assert resp.status_code == 200, resp.text
+    out = resp.json()
+    assert out["entities"] == [{"type": "individual", "id": out["ballerineEntityId"]}]
+    token = parse_qs(urlparse(out["collectionFlowUrl"]).query)["token"][0]
+    assert client.get(f"{FLOW}/user", headers=_auth(token)).json()["id"] == out["ballerineEntityId"]
+    # no UI definition: no steps to prepare, no configuration to serve, and the default event only
+    assert "flowConfig" not in client.get(f"{FLOW}/context", headers=_auth(token)).json()["context"]
+    assert client.get(f"{FLOW}/configuration/en", headers=_auth(token)).status_code == 404
+    assert _finish(client, token)["status"] == "completed"
+    assert client.get(f"{FLOW}/context", headers=_auth(token)).status_code == 401  # closed with the case

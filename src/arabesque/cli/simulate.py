@@ -23,7 +23,9 @@ from arabesque.engine import (
     DefinitionError,
     Env,
     Event,
+    FlowTokenRequest,
     HttpCall,
+    HttpOutcome,
     Snapshot,
     StepError,
     apply_outcome,
@@ -96,11 +98,15 @@ def run_event(definition: Definition, snapshot: Snapshot, event: Event, env: Env
     queue = deque(result.effects)
     while queue:
         effect = queue.popleft()
-        if not isinstance(effect, HttpCall):
+        if isinstance(effect, FlowTokenRequest):
+            # attach-ui-definition: tokens are the service's (they need its database); here the plugin's error
+            outcome = HttpOutcome(effect.id, error="collection-flow tokens are issued by the service, not simulated")
+        elif not isinstance(effect, HttpCall):
             continue  # child starts are accepted and not run here; notifications have no subscribers
-        outcome = executor.execute(effect)
-        if not effect.awaits_outcome:
-            continue
+        else:
+            outcome = executor.execute(effect)
+            if not effect.awaits_outcome:
+                continue
         applied = apply_outcome(definition, snapshot, outcome, env)
         if applied.rejected:
             raise StepError(applied.rejected)

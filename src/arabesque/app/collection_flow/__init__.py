@@ -15,4 +15,6 @@ takes the raw token and checks it itself (`access.resolve_token`, in the use cas
 - `events.py` — send the events the UI definition sends (never a reviewer's), resubmit
 - `end_user.py`, `files.py` — the token holder's own end user row and files
 - `revision.py` — what a revision request re-opens: the pages and the reviewer's reasons
+- `reopen.py` — entering a `revision` state re-opens those pages in `flowConfig` (called by `workflows/steps.py`)
+- `attach.py` — the host side of `attach-ui-definition` (a `FlowTokenRequest` answered in the step's transaction)
 """

@@ -66,8 +66,10 @@ def access_of(conn: Connection, raw: str | None) -> FlowAccess:
     row = _LOOKUP.first(conn, {"token_hash": hash_token(raw)})
     if row is None:
         raise Unauthorized("Invalid collection-flow token")
-    project_id, runtime_id, end_user_id, token_ui, expires, revoked, business_id, pk, config, definition_ui = row
-    if revoked is not None:
+    project_id, runtime_id, end_user_id, token_ui, expires, revoked, business_id, pk, config, status, definition_ui = (
+        row
+    )
+    if revoked is not None or status != "active":
         raise Unauthorized("This collection-flow link has been closed: the case is finished")
     if _aware(expires) <= utcnow():
         raise Unauthorized("This collection-flow link has expired")
@@ -102,6 +104,7 @@ _LOOKUP = Prepared(
         _r.business_id,
         _r.definition_pk,
         _r.config,
+        _r.status,
         _u.id,
     )
     .select_from(table(CollectionFlowToken))

@@ -13,7 +13,7 @@ from typing import Any
 
 from arabesque.app.collection_flow._flow import lock_flow, ui_record
 from arabesque.app.collection_flow.access import ACTOR
-from arabesque.app.errors import Forbidden
+from arabesque.app.errors import Forbidden, InvalidInput
 from arabesque.app.retrying import retrying
 from arabesque.app.workflows.runtime import env_of, runtime_json, snapshot_of
 from arabesque.app.workflows.steps import apply_step, checked_step
@@ -78,7 +78,11 @@ def _send(db: Database, token: str | None, name: str, *, check_allowed: bool) ->
                         [{"path": "eventName", "message": f"must be one of {sorted(allowed)}"}],
                     )
             rt, defn = flow.runtime, flow.definition
-            result = checked_step(defn, snapshot_of(rt), Event(name), env_of(rt))
+            try:
+                result = checked_step(defn, snapshot_of(rt), Event(name), env_of(rt))
+            except InvalidInput as exc:  # named as the flow's body names it
+                errors = [{**e, "path": "eventName"} if e.get("path") == "name" else e for e in exc.errors or []]
+                raise InvalidInput(exc.message, errors) from exc
             apply_step(tx, rt, defn, result, ACTOR, name)
             out = runtime_json(rt, defn)
             tx.commit()

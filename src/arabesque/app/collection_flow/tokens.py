@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Connection, insert, select, update
@@ -21,6 +22,7 @@ __all__ = [
     "DEFAULT_EXPIRY_DAYS",
     "MAX_EXPIRY_DAYS",
     "IssuedToken",
+    "has_collection_flow",
     "hash_token",
     "issue_token",
     "link_for_runtime",
@@ -104,6 +106,17 @@ def link_for_runtime(
         ).scalar()
     issued = issue_token(conn, project_id=project_id, runtime_id=runtime_id, end_user_id=end_user_id, actor=actor)
     return f"{issued.url}&lng={quote(language, safe='')}" if language else issued.url
+
+
+def has_collection_flow(context: dict[str, Any]) -> bool:
+    """Whether a runtime's context shows a collection flow (its `flowConfig`, or the flow's address in `metadata`):
+    the runtimes whose tokens are revoked, row by row, when they finish. Any other runtime's token (one made by
+    `create-token` for a case without a flow) is refused all the same once its case is finished (`access.py` reads
+    the runtime's status with the token): the check costs the hot paths no statement."""
+    metadata = context.get("metadata")
+    return isinstance(context.get("flowConfig"), dict) or (
+        isinstance(metadata, dict) and "collectionFlowUrl" in metadata
+    )
 
 
 def revoke_runtime_tokens(conn: Connection, runtime_id: str) -> None:

@@ -5,9 +5,11 @@ and the parent's callback when the runtime is a child. All of it goes into the u
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from arabesque.app.collection_flow.tokens import revoke_runtime_tokens
+from arabesque.app.collection_flow.reopen import REVISION_TAG, reopened_context
+from arabesque.app.collection_flow.tokens import has_collection_flow, revoke_runtime_tokens
 from arabesque.app.errors import InvalidInput
 from arabesque.app.limits import budget_error, check_context_size
 from arabesque.app.webhooks.events import document_changed, emit_webhooks
@@ -66,6 +68,11 @@ def apply_step(
     Raises `TooLarge` (413), before changing anything, when the new context is over the context limit."""
     before_state, before_context, before_status = rt.state, rt.context, rt.status
     snap = result.snapshot
+    if REVISION_TAG in snap.tags and REVISION_TAG not in (rt.tags or []):
+        # A revision request re-opens the collection flow's pages with documents to replace (part of this step).
+        reopened = reopened_context(tx.conn, rt, snap.context)
+        if reopened is not None:
+            snap = replace(snap, context=reopened)
     context_changed = snap.context != before_context
     if context_changed:
         check_context_size(snap.context)
@@ -108,7 +115,7 @@ def apply_step(
         emit_webhooks(tx, rt, "workflow.state.changed")
     if snap.status == "completed" and before_status != "completed":
         emit_webhooks(tx, rt, "workflow.completed")
-    if snap.status != "active" and before_status == "active":
+    if snap.status != "active" and before_status == "active" and has_collection_flow(snap.context):
         revoke_runtime_tokens(tx.conn, rt.id)  # a finished case collects nothing more: its links close with it
     if document_changed(before_context, snap.context):
         emit_webhooks(tx, rt, "workflow.context.document.changed")
