@@ -26,8 +26,12 @@ DELIBERATE = {
 
 
 def _workflow_fixtures() -> list[Path]:
+    # `ui-definition-kyb-example.json` is a UI definition with its workflow definition, not a scenario: the
+    # collection-flow tests load it (tests/api/test_collection_flow_api.py runs the demo built from it).
     return [
-        p for p in sorted(REFERENCE_FIXTURES.glob("*.json")) if load_scenario(p).get("kind", "workflow") == "workflow"
+        p
+        for p in sorted(REFERENCE_FIXTURES.glob("*.json"))
+        if load_scenario(p).get("kind", "workflow") == "workflow" and "uiDefinition" not in load_scenario(p)
     ]
 
 

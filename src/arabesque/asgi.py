@@ -1,6 +1,7 @@
-"""The ASGI application: the JSON API (`api/`) with the Case Management pages (`web/`) mounted at `/`.
+"""The ASGI application: the JSON API (`api/`), the end-user collection-flow pages (`portal/`) at
+`/collection-flow`, and the Case Management pages (`web/`) mounted at `/`.
 
-The one module that knows both surfaces. `arabesque serve` runs `create_app`; each process of
+The one module that knows the surfaces. `arabesque serve` runs `create_app`; each process of
 `arabesque serve --workers N` builds its application with `app_for_process` (uvicorn's factory, called with the
 supervisor's settings: nothing is passed through the environment); `app_from_env` is the same for a uvicorn
 started by hand (`uvicorn --factory arabesque.asgi:app_from_env`), which reads the settings itself.
@@ -21,6 +22,7 @@ from arabesque.api.deps import OutboundOptions
 from arabesque.in_flight import DEFAULT_MAX_IN_FLIGHT, InFlightLimit
 from arabesque.observability.metrics import CONTENT_TYPE_LATEST, exposition, scrape_registry, share_between_processes
 from arabesque.observability.requests import ObserveRequests
+from arabesque.portal import UploadLimit, mount_portal
 from arabesque.settings import Settings
 from arabesque.store import Database
 from arabesque.store.outbox_stats import outbox_gauges
@@ -57,7 +59,10 @@ def create_app(
         def prometheus_metrics() -> Response:
             return Response(exposition(registry), media_type=CONTENT_TYPE_LATEST)
 
+    mount_portal(app, db, files_dir)
     mount_web(app, db, files_dir, session_key)
+    # Outside the API's body limit: an oversized upload to the pages gets a page naming the file limit.
+    app.add_middleware(UploadLimit)
     # The last added runs first: the request is observed (id, access line, duration) even when it is refused.
     app.add_middleware(InFlightLimit, limit=max_in_flight)
     app.add_middleware(ObserveRequests, access_log=access_log)

@@ -129,6 +129,14 @@ class Settings(BaseModel):
     environment: str = _setting(
         "production", "ARABESQUE_ENVIRONMENT", "The `environment` field of every webhook payload"
     )
+    public_url: str = _setting(
+        "http://127.0.0.1:3000",
+        "ARABESQUE_PUBLIC_URL",
+        "The service's address as end users reach it: collection-flow links are "
+        "`{public_url}/collection-flow?token=...`",
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        max_length=500,
+    )
 
     # -- limits on what definitions and contexts may cost (README: Security, Limits) -------------------------------
     max_context_bytes: int = _setting(
@@ -216,11 +224,6 @@ class Settings(BaseModel):
         "no-reply@arabesque.local",
         "ARABESQUE_EMAIL_FROM",
         "The sender address of e-mails (project secret `EMAIL_FROM` wins)",
-    )
-    public_url: str = _setting(
-        "http://localhost:3000",
-        "ARABESQUE_PUBLIC_URL",
-        "Where end users reach this service: the base of the collection-flow links in e-mails",
     )
     smtp_host: str | None = _setting(None, "ARABESQUE_SMTP_HOST", "The SMTP server (project secret `SMTP_HOST` wins)")
     smtp_port: int = _setting(587, "ARABESQUE_SMTP_PORT", "Its port (project secret `SMTP_PORT` wins)", gt=0, lt=65536)

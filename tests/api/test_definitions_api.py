@@ -31,7 +31,7 @@ def test_create_get_and_list(client: TestClient, tenant: Tenant) -> None:
     got = client.get(f"{DEFS}/simple_review", headers=tenant.headers).json()
     assert got["definition"] == RECORD["definition"] and got["displayName"] == "Simple review"
     listed = client.get(DEFS, params={"limit": 2}, headers=tenant.headers).json()
-    assert listed["meta"]["total"] == 5  # 4 examples + this one
+    assert listed["meta"]["total"] == 6  # 5 examples + this one
     assert listed["meta"]["pages"] == 3 and len(listed["items"]) == 2
 
 

@@ -39,8 +39,15 @@ def test_every_operation_documents_its_errors_in_the_error_shape(client: TestCli
                 assert _ref(response) == ERROR, f"{label} {status}"
         if path.startswith("/api/v1/_health"):
             continue
-        # a vendor callback is signed with the project's shared secret, not sent with an API key
-        scheme = "hmacSignature" if path.endswith("/hook/{event}") else "apiKey"
+        # a vendor callback is signed with the project's shared secret, and the end user's own routes take the
+        # collection flow's token: neither is sent with an API key
+        scheme = (
+            "hmacSignature"
+            if path.endswith("/hook/{event}")
+            else "collectionFlowToken"
+            if path.startswith("/api/v1/collection-flow/")
+            else "apiKey"
+        )
         assert op["security"] == [{scheme: []}], label
         assert {"401", "503"} <= set(responses), label
         assert responses["503"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}, label

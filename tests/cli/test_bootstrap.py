@@ -12,7 +12,7 @@ from arabesque.app.access.api_keys import authenticate
 from arabesque.app.definitions.queries import list_definitions
 from arabesque.cli import app
 from arabesque.cli.bootstrap import bootstrap
-from arabesque.store import Database, User
+from arabesque.store import Database, UiDefinition, User
 from service_fixtures import EXAMPLES
 
 
@@ -25,10 +25,13 @@ def test_first_start_seeds_once(tmp_path: Path) -> None:
         "kyc_document_review",
         "kyb_with_ubos_demo",
         "kyc_ubo_child",
+        "kyb_collection_flow_demo",
     }
     who = authenticate(db, f"Bearer {first.api_key}")
     assert who.project_id == first.project_id
-    assert list_definitions(db, who, 1, 10)["meta"]["total"] == 4
+    assert list_definitions(db, who, 1, 10)["meta"]["total"] == 5
+    with db.read() as s:  # the demo's collection flow comes with it, per definition version
+        assert s.scalars(select(UiDefinition.name)).all() == ["kyb_collection_flow_demo"]
     with db.read() as s:
         user = s.scalars(select(User)).one()
     assert user.email == first.admin_email and first.admin_password not in user.password_hash

@@ -204,3 +204,33 @@ def test_cli_reports_bad_input_without_a_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stdout == "" and "Traceback" not in proc.stderr
     assert proc.stderr.strip() == f"{path}: invalid definition: a definition record must be a JSON object"
+
+
+def test_attach_ui_definition_is_the_plugins_error_in_a_simulation(tmp_path: Path) -> None:
+    record = {
+        "definition": {
+            "initial": "idle",
+            "states": {
+                "idle": {"on": {"START": "attaching"}},
+                "attaching": {"on": {"ATTACHED": "ok", "NOT_ATTACHED": "failed"}},
+                "ok": {},
+                "failed": {"type": "final"},
+            },
+        },
+        "extensions": {
+            "commonPlugins": [
+                {
+                    "pluginKind": "attach-ui-definition",
+                    "name": "attach",
+                    "stateNames": ["attaching"],
+                    "uiDefinitionId": "kyb",
+                    "successAction": "ATTACHED",
+                    "errorAction": "NOT_ATTACHED",
+                }
+            ]
+        },
+    }
+    code, lines, _ = _run(tmp_path, record, events=[{"type": "START"}])
+    assert code == 0
+    assert lines[-1]["state"] == "failed"
+    assert "issued by the service" in lines[-1]["context"]["pluginsOutput"]["attach"]["error"]

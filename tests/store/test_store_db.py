@@ -97,9 +97,7 @@ def test_json_columns_round_trip(db: Database) -> None:
     project = _project(db)
     data = {"nested": {"list": [1, "two", None, True], "unicode": "Zürich"}}
     with db.write() as s:
-        s.add(
-            Business(id=str(uuid.uuid4()), project_id=project, correlation_id="x", company_name="", data=data)
-        )
+        s.add(Business(id=str(uuid.uuid4()), project_id=project, correlation_id="x", company_name="", data=data))
     with db.read() as s:
         assert s.scalars(select(Business.data)).one() == data
 

@@ -81,8 +81,12 @@ def test_webhook_admin_pages_subscriptions_deliveries_and_redelivery(client: Tes
         delivery.finished_at = utcnow()
         s.add(
             WebhookAttempt(
-                project_id=site.project_id, outbox_pk=delivery.pk, subscription_id=sub_id, attempt=1,
-                status_code=500, latency_ms=12,
+                project_id=site.project_id,
+                outbox_pk=delivery.pk,
+                subscription_id=sub_id,
+                attempt=1,
+                status_code=500,
+                latency_ms=12,
             )
         )
         delivery_id = delivery.effect_id
@@ -93,7 +97,8 @@ def test_webhook_admin_pages_subscriptions_deliveries_and_redelivery(client: Tes
     assert "Webhook workflow.created → hooks.example.com: failed" in timeline and "HTTP 500" in timeline
 
     redelivered = client.post(
-        f"/admin/webhooks/{sub_id}/deliveries/{delivery_id}/redeliver", data={"csrf_token": token},
+        f"/admin/webhooks/{sub_id}/deliveries/{delivery_id}/redeliver",
+        data={"csrf_token": token},
         follow_redirects=False,
     )
     assert redelivered.status_code == 303
@@ -138,8 +143,11 @@ def test_search_finds_registration_numbers_and_takes_percent_literally(client: T
     assert "<strong>2</strong> cases" in past_the_end and "Alpha Trading" in past_the_end
     assert "<strong>0</strong> cases" in client.get(f"{queue}?q=nothing-like-it").text
 
-    entity = {"type": "individual", "id": "kyc-42", "data": {"firstName": "Ada", "lastName": "Lovelace",
-                                                             "email": "ada@example.com"}}
+    entity = {
+        "type": "individual",
+        "id": "kyc-42",
+        "data": {"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com"},
+    }
     body = {"workflowId": "kyc_document_review", "context": {"entity": entity, "documents": []}}
     run_workflow(db, Principal(site.project_id, "api-key:test"), body)
     with db.read() as s:

@@ -47,8 +47,11 @@ def _png(width: int = 480, height: int = 300) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(
-        b"IEND", b""
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
     )
 
 
@@ -83,15 +86,32 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     who = Principal(site.project_id, "api-key:test")
     image = store_file(db, files, who, "passport.png", "image/png", _png())
     docs = [
-        {"category": cat, "type": typ, "issuer": {"country": "GB"},
-         "pages": [{"ballerineFileId": image["id"], "type": "image/png", "fileName": "passport.png",
-                    "metadata": {"side": "front"}}]}
+        {
+            "category": cat,
+            "type": typ,
+            "issuer": {"country": "GB"},
+            "pages": [
+                {
+                    "ballerineFileId": image["id"],
+                    "type": "image/png",
+                    "fileName": "passport.png",
+                    "metadata": {"side": "front"},
+                }
+            ],
+        }
         for cat, typ in (("identification", "passport"), ("proof_of_address", "utility_bill"), ("selfie", "photo"))
     ]
-    body = {"workflowId": "kyc_document_review", "context": {
-        "entity": {"type": "individual", "id": "kyc-1", "data": {"firstName": "Ada", "lastName": "Lovelace",
-                                                                   "email": "ada@example.com"}},
-        "documents": docs}}
+    body = {
+        "workflowId": "kyc_document_review",
+        "context": {
+            "entity": {
+                "type": "individual",
+                "id": "kyc-1",
+                "data": {"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com"},
+            },
+            "documents": docs,
+        },
+    }
     doc_case = run_workflow(db, who, body)["workflowRuntimeId"]
     globex = {"companyName": "Globex", "country": "US", "registrationNumber": "9"}
     entity = {"type": "business", "id": "g-1", "data": globex}

@@ -1,4 +1,4 @@
-""""Ask for all re-uploads (N)" through TestClient (SQLite and PostgreSQL): shown when a document is marked
+""" "Ask for all re-uploads (N)" through TestClient (SQLite and PostgreSQL): shown when a document is marked
 for re-upload and the workflow allows `revision`; only the assignee (or an admin) may send it."""
 
 from __future__ import annotations
@@ -17,8 +17,11 @@ def _kyb_case_with_documents(db: Database, project_id: str) -> tuple[str, list[s
         {"id": f"doc-{n}", "category": "registration", "type": typ, "issuer": {"country": "GB"}, "pages": []}
         for n, typ in enumerate(("certificate_of_incorporation", "bank_statement"))
     ]
-    entity = {"type": "business", "id": "kyb-1", "data": {"companyName": "Docs Ltd", "country": "GB",
-                                                          "registrationNumber": "D-1"}}
+    entity = {
+        "type": "business",
+        "id": "kyb-1",
+        "data": {"companyName": "Docs Ltd", "country": "GB", "registrationNumber": "D-1"},
+    }
     body = {"workflowId": "till_basic_kyb_demo", "context": {"entity": entity, "documents": docs}}
     out = run_workflow(db, Principal(project_id, "api-key:test"), body)
     with db.read() as s:
@@ -92,7 +95,8 @@ def test_child_workflow_actions_from_the_parent_case(client: TestClient, db: Dat
         child = s.get(WorkflowRuntime, child_id)
         assert child is not None and child.state == "approved"
     odd = client.post(
-        f"/cases/{child_id}/notes", data={"csrf_token": token, "text": "ok", "parent": "//evil.example"},
+        f"/cases/{child_id}/notes",
+        data={"csrf_token": token, "text": "ok", "parent": "//evil.example"},
         follow_redirects=False,
     )
     assert odd.headers["location"] == f"/cases/{child_id}#timeline"  # not a case id: back to the child itself

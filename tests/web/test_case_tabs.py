@@ -48,8 +48,12 @@ def test_tabs_by_theme(client: TestClient, db: Database) -> None:
 
     page = client.get(f"/cases/{plain_id}").text
     assert _tabs(page) == {
-        "summary": "active", "documents": "enabled", "ubos": "disabled", "directors": "disabled",
-        "pluginsOutput": "disabled", "customData": "disabled",
+        "summary": "active",
+        "documents": "enabled",
+        "ubos": "disabled",
+        "directors": "disabled",
+        "pluginsOutput": "disabled",
+        "customData": "disabled",
     }
     assert "Documents (1)" in page and 'id="entity"' in page and 'id="doc-doc-1"' not in page
     docs_page = client.get(f"/cases/{plain_id}?activeTab=documents&queue=q1").text
@@ -70,8 +74,12 @@ def test_tabs_by_theme(client: TestClient, db: Database) -> None:
 
     page = client.get(f"/cases/{rich_id}").text
     assert _tabs(page) == {
-        "summary": "active", "documents": "disabled", "ubos": "enabled", "directors": "enabled",
-        "pluginsOutput": "disabled", "customData": "enabled",
+        "summary": "active",
+        "documents": "disabled",
+        "ubos": "enabled",
+        "directors": "enabled",
+        "pluginsOutput": "disabled",
+        "customData": "enabled",
     }
     assert "una@example.com" not in page and "Dirk" not in page  # UBOs and directors have their own tabs
     ubos = client.get(f"/cases/{rich_id}?activeTab=ubos").text
@@ -93,8 +101,11 @@ def _director_case(db: Database, project_id: str, with_ids: bool) -> str:
     if with_ids:
         for i, d in enumerate(directors):
             d["id"] = f"dir-{i}"
-    entity = {"type": "business", "id": f"kyb-d{with_ids}",
-              "data": {"companyName": "Board Ltd", "additionalInfo": {"directors": directors}}}
+    entity = {
+        "type": "business",
+        "id": f"kyb-d{with_ids}",
+        "data": {"companyName": "Board Ltd", "additionalInfo": {"directors": directors}},
+    }
     body = {"workflowId": "kyb_with_ubos_demo", "context": {"entity": entity, "documents": []}}
     return run_workflow(db, Principal(project_id, "api-key:test"), body)["workflowRuntimeId"]
 
@@ -114,16 +125,19 @@ def test_director_documents(client: TestClient, db: Database) -> None:
         url = f"/cases/{case_id}/documents/d-2/decision"
         page = client.get(f"/cases/{case_id}?activeTab=directors").text
         assert "Director - Dirk Tor" in page and 'id="doc-d-2"' in page and 'value="director"' not in page
-        assert client.post(url, data={"csrf_token": token, "decision": "approve",
-                                      "contextUpdateMethod": "director"}).status_code == 403  # not the assignee
+        assert (
+            client.post(
+                url, data={"csrf_token": token, "decision": "approve", "contextUpdateMethod": "director"}
+            ).status_code
+            == 403
+        )  # not the assignee
         client.post(f"/cases/{case_id}/assign", data={"csrf_token": token, "assignee": "me"})
         page = client.get(f"/cases/{case_id}?activeTab=directors").text
         assert page.count('name="contextUpdateMethod" value="director"') >= 3
         missing = {"csrf_token": token, "decision": "revision", "contextUpdateMethod": "director", "tab": "directors"}
         client.post(url, data=missing)  # a revision needs a reason: refused, nothing written
         assert all("decision" not in d for d in _directors(db, case_id)[1]["additionalInfo"]["documents"])
-        done = client.post(url, data={**missing, "reason": "Too old", "comment": "2024 please"},
-                           follow_redirects=False)
+        done = client.post(url, data={**missing, "reason": "Too old", "comment": "2024 please"}, follow_redirects=False)
         assert done.headers["location"] == f"/cases/{case_id}?activeTab=directors#doc-d-2"
         directors = _directors(db, case_id)
         assert [d["firstName"] for d in directors] == ["Ann", "Dirk"]

@@ -42,8 +42,14 @@ def _case(db: Database, project_id: str) -> tuple[str, str]:
         for row in s.scalars(select(WorkflowDefinition).where(WorkflowDefinition.name == "till_basic_kyb_demo")):
             row.record = {**row.record, "documentsSchema": DOCUMENTS_SCHEMA}
     docs = [
-        {"id": "doc-1", "category": "registration", "type": "certificate_of_incorporation",
-         "issuer": {"country": "GB"}, "pages": [], "properties": {"registrationNumber": "OLD-1"}},
+        {
+            "id": "doc-1",
+            "category": "registration",
+            "type": "certificate_of_incorporation",
+            "issuer": {"country": "GB"},
+            "pages": [],
+            "properties": {"registrationNumber": "OLD-1"},
+        },
         {"id": "doc-2", "category": "other", "type": "misc", "pages": []},
     ]
     entity = {"type": "business", "id": "kyb-9", "data": {"companyName": "Props Ltd", "country": "GB"}}
@@ -72,8 +78,16 @@ def test_edit_document_properties(client: TestClient, db: Database) -> None:
     assert 'name="prop.registrationNumber" value="OLD-1"' in page and 'type="date" name="prop.issueDate"' in page
     assert '<option value="extract"' in page and "bank_statement" not in page  # the category's types only
 
-    bad = client.post(url, data={"csrf_token": token, "type": "certificate_of_incorporation",
-                                 "prop.registrationNumber": "", "prop.pages": "0", "prop.form": "fax"})
+    bad = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "type": "certificate_of_incorporation",
+            "prop.registrationNumber": "",
+            "prop.pages": "0",
+            "prop.form": "fax",
+        },
+    )
     assert bad.status_code == 400
     errors = dict(re.findall(r'<p class="error" data-for="([^"]+)">([^<]+)</p>', bad.text))
     assert errors["prop.registrationNumber"] == "This field is required."
@@ -83,14 +97,28 @@ def test_edit_document_properties(client: TestClient, db: Database) -> None:
     assert client.post(url, data={"csrf_token": token, "type": "passport"}).status_code == 400
     assert client.post(url, data={"prop.registrationNumber": "NO-CSRF"}).status_code == 403
 
-    ok = client.post(url, data={"csrf_token": token, "type": "certificate_of_incorporation",
-                                "prop.registrationNumber": "GB-12345", "prop.issueDate": "2024-02-29",
-                                "prop.pages": "3", "prop.certified": "on", "prop.form": "paper"},
-                     follow_redirects=False)
+    ok = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "type": "certificate_of_incorporation",
+            "prop.registrationNumber": "GB-12345",
+            "prop.issueDate": "2024-02-29",
+            "prop.pages": "3",
+            "prop.certified": "on",
+            "prop.form": "paper",
+        },
+        follow_redirects=False,
+    )
     assert ok.status_code == 303 and ok.headers["location"].endswith(f"#doc-{doc}")
     saved = _doc(db, case_id, doc)
-    assert saved["properties"] == {"registrationNumber": "GB-12345", "issueDate": "2024-02-29", "pages": 3,
-                                   "certified": True, "form": "paper"}
+    assert saved["properties"] == {
+        "registrationNumber": "GB-12345",
+        "issueDate": "2024-02-29",
+        "pages": 3,
+        "certified": True,
+        "form": "paper",
+    }
     assert saved["category"] == "registration" and saved["pages"] == []  # the rest of the document kept
     with db.read() as s:
         kinds = s.scalars(select(RuntimeEvent.kind).where(RuntimeEvent.runtime_id == case_id)).all()
@@ -101,12 +129,23 @@ def test_edit_document_properties(client: TestClient, db: Database) -> None:
     with db.write() as s:  # a property the schema does not describe (set by an integration, say)
         rt = s.get(WorkflowRuntime, case_id)
         assert rt is not None
-        docs = [{**d, "properties": {**d["properties"], "legacyRef": "L-7"}} if d["id"] == doc else d
-                for d in rt.context["documents"]]
+        docs = [
+            {**d, "properties": {**d["properties"], "legacyRef": "L-7"}} if d["id"] == doc else d
+            for d in rt.context["documents"]
+        ]
         rt.context = {**rt.context, "documents": docs}
-    cleared = client.post(url, data={"csrf_token": token, "type": "certificate_of_incorporation",
-                                     "prop.registrationNumber": "GB-12345", "prop.issueDate": "", "prop.pages": "",
-                                     "prop.form": ""}, follow_redirects=False)
+    cleared = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "type": "certificate_of_incorporation",
+            "prop.registrationNumber": "GB-12345",
+            "prop.issueDate": "",
+            "prop.pages": "",
+            "prop.form": "",
+        },
+        follow_redirects=False,
+    )
     assert cleared.status_code == 303  # the cleared fields are removed, not kept from before
     saved = _doc(db, case_id, doc)
     assert saved["properties"] == {"registrationNumber": "GB-12345", "certified": False, "legacyRef": "L-7"}

@@ -34,28 +34,55 @@ def test_the_form_falls_back_to_the_context_schema_entity() -> None:
 
 def test_the_initial_states_input_schema_wins_and_supports_every_kind() -> None:
     record = _record("till_basic_kyb_demo")
-    record["definition"]["states"]["idle"]["meta"] = {"inputSchema": {"dataSchema": {
-        "type": "object", "required": ["data"], "properties": {
-            "type": {"type": "string", "default": "business", "hidden": True},
-            "id": {"type": "string"},
-            "data": {"type": "object", "required": ["name", "size"], "properties": {
-                "name": {"type": "string", "description": "Legal name"},
-                "size": {"type": "integer", "minimum": 1},
-                "founded": {"type": "string", "format": "date"},
-                "contact": {"type": "string", "format": "email"},
-                "kind": {"type": "string", "enum": ["llc", "plc"]},
-                "listed": {"type": "boolean"},
-                "owners": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
-            }},
-        }}}}
+    record["definition"]["states"]["idle"]["meta"] = {
+        "inputSchema": {
+            "dataSchema": {
+                "type": "object",
+                "required": ["data"],
+                "properties": {
+                    "type": {"type": "string", "default": "business", "hidden": True},
+                    "id": {"type": "string"},
+                    "data": {
+                        "type": "object",
+                        "required": ["name", "size"],
+                        "properties": {
+                            "name": {"type": "string", "description": "Legal name"},
+                            "size": {"type": "integer", "minimum": 1},
+                            "founded": {"type": "string", "format": "date"},
+                            "contact": {"type": "string", "format": "email"},
+                            "kind": {"type": "string", "enum": ["llc", "plc"]},
+                            "listed": {"type": "boolean"},
+                            "owners": {
+                                "type": "array",
+                                "items": {"type": "object", "properties": {"name": {"type": "string"}}},
+                            },
+                        },
+                    },
+                },
+            }
+        }
+    }
     schema, _ = entity_schema(record)
     fields = {f["name"]: f for f in build_fields(schema, {}, {}, {})[0:][-1]["children"]}
     kinds = {k.split(".")[-1]: f["kind"] for k, f in fields.items()}
-    assert kinds == {"name": "text", "size": "integer", "founded": "date", "contact": "email", "kind": "select",
-                     "listed": "checkbox", "owners": "array"}
+    assert kinds == {
+        "name": "text",
+        "size": "integer",
+        "founded": "date",
+        "contact": "email",
+        "kind": "select",
+        "listed": "checkbox",
+        "owners": "array",
+    }
     assert fields["entity.data.name"]["help"] == "Legal name"
-    form = {"entity.data.name": "Acme", "entity.data.size": "12", "entity.data.listed": "on",
-            "__rows.entity.data.owners": "2", "entity.data.owners.0.name": "Ann", "entity.data.owners.1.name": ""}
+    form = {
+        "entity.data.name": "Acme",
+        "entity.data.size": "12",
+        "entity.data.listed": "on",
+        "__rows.entity.data.owners": "2",
+        "entity.data.owners.0.name": "Ann",
+        "entity.data.owners.1.name": "",
+    }
     value = parse_form(schema, form)
     assert value["data"] == {"name": "Acme", "size": 12, "listed": True, "owners": [{"name": "Ann"}]}
     bad = parse_form(schema, {"entity.data.size": "many", "entity.data.contact": "nope"})
@@ -66,8 +93,17 @@ def test_the_initial_states_input_schema_wins_and_supports_every_kind() -> None:
 
 
 def test_the_list_view_round_trips_through_its_url() -> None:
-    q = parse_case_query({"q": [" acme "], "sort": ["name"], "dir": ["asc"], "status": ["completed", ""],
-                          "tag": ["approved"], "page": ["3"], "assignee": ["me"]})
+    q = parse_case_query(
+        {
+            "q": [" acme "],
+            "sort": ["name"],
+            "dir": ["asc"],
+            "status": ["completed", ""],
+            "tag": ["approved"],
+            "page": ["3"],
+            "assignee": ["me"],
+        }
+    )
     assert q == CaseQuery("acme", "name", "asc", "me", ("completed",), ("approved",), 3)
     assert parse_case_query({k: v if isinstance(v, list) else [str(v)] for k, v in query_params(q).items()}) == q
     assert parse_case_query({"sort": ["DROP TABLE"], "page": ["-4"], "dir": ["sideways"]}) == CaseQuery()

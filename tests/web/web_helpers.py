@@ -59,7 +59,8 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> str:
     """Sign in; returns the session's CSRF token."""
     page = client.get("/login")
     response = client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": csrf_of(page.text), "next": "/"},
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf_of(page.text), "next": "/"},
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text[:500]

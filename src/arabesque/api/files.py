@@ -20,14 +20,14 @@ from arabesque.app.files.store_file import ALLOWED_TYPES, MAX_FILE_BYTES, store_
 from arabesque.app.input_text import check_fields
 from arabesque.store import Database
 
-__all__ = ["FILE_RESPONSE", "router", "store_upload"]
+__all__ = ["FILE_RESPONSE", "read_upload", "router", "store_upload"]
 
 router = APIRouter(prefix="/api/v1/external/files", tags=["files"], responses=error_responses(400, 401, 503))
 
 
-def store_upload(file: UploadFile, who: Principal, db: Database, files_dir: Path) -> dict[str, Any]:
-    """Store a multipart `file` part: its name and type checked for text the database cannot store, its size
-    read no further than the limit."""
+def read_upload(file: UploadFile) -> tuple[str, str, bytes]:
+    """(name, content type, bytes) of a multipart `file` part: its name and type checked for text the database
+    cannot store, its size read no further than the limit."""
     check_fields([("filename", file.filename or ""), ("content-type", file.content_type or "")], prefix="file")
     content = file.file.read(MAX_FILE_BYTES + 1)
     if len(content) > MAX_FILE_BYTES:
@@ -35,7 +35,13 @@ def store_upload(file: UploadFile, who: Principal, db: Database, files_dir: Path
             f"File size exceeds {MAX_FILE_BYTES // (1024 * 1024)} MB",
             [{"path": "file", "message": "too large"}],
         )
-    return store_file(db, files_dir, who, file.filename or "file", file.content_type or "", content)
+    return file.filename or "file", file.content_type or "", content
+
+
+def store_upload(file: UploadFile, who: Principal, db: Database, files_dir: Path) -> dict[str, Any]:
+    """Store a multipart `file` part (`read_upload`) in the caller's project."""
+    name, mime_type, content = read_upload(file)
+    return store_file(db, files_dir, who, name, mime_type, content)
 
 
 @router.post(

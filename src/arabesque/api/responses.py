@@ -62,6 +62,10 @@ class RunResponse(BaseModel):
     workflowRuntimeId: str
     ballerineEntityId: str
     entities: list[dict[str, Any]]
+    collectionFlowUrl: str | None = Field(
+        default=None,
+        description="With `config.createCollectionFlowToken`: the end user's link, with its token (shown once)",
+    )
 
 
 class HookAnswer(BaseModel):
@@ -137,7 +141,9 @@ class DefinitionPage(BaseModel):
 
 
 class DefinitionWithUi(Definition):
-    uiDefinitions: list[dict[str, Any]] = Field(description="Collection-flow screens (Ballerine's): none yet")
+    uiDefinitions: list[dict[str, Any]] = Field(
+        description="The version's collection-flow UI definition (Ballerine's `UiDefinition` records): none or one"
+    )
 
 
 class DefinitionChange(BaseModel):

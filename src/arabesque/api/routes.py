@@ -6,6 +6,8 @@ from fastapi import APIRouter
 
 from arabesque.api import (
     businesses,
+    collection_flow,
+    collection_flow_links,
     customers,
     definition_parts,
     definitions,
@@ -23,6 +25,7 @@ router = APIRouter()
 router.include_router(health.router)
 # Before the workflows: `/external/workflows/workflow-definition/{id}` must not be taken for a runtime's id.
 router.include_router(definition_parts.external_router)
+router.include_router(collection_flow_links.router)  # before `/external/workflows/{id}` too
 router.include_router(workflows.router)
 router.include_router(hooks.router)
 router.include_router(definitions.router)
@@ -34,3 +37,4 @@ router.include_router(storage.router)
 router.include_router(webhooks.router)
 router.include_router(secrets.router)
 router.include_router(customers.router)
+router.include_router(collection_flow.router)

@@ -45,6 +45,7 @@ _MEANINGS = {
     400: "Invalid input: a malformed body, a value out of range, a NUL character or a lone surrogate; "
     "`errors` names the path of every problem",
     401: "Missing or malformed `Authorization` header; unknown, expired or revoked API key",
+    403: "The caller may not do this (e.g. a collection-flow token sending a reviewer's event)",
     404: "No such resource in the caller's project",
     409: "The resource's state refuses the request (e.g. an event on a completed workflow), or a concurrent "
     "change won; retry",
@@ -133,3 +134,6 @@ class UpgradeDefinitionRequest(BaseModel):
     contextSchema: dict[str, Any] | None = None
     documentsSchema: list[Any] | None = None
     displayName: str | None = None
+    uiDefinition: dict[str, Any] | None = Field(
+        default=None, description="The collection flow's UI definition for the new version (else the latest's is kept)"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from arabesque.app.collection_flow.links import set_public_url
 from arabesque.app.limits import ServiceLimits, set_limits
 from arabesque.app.webhooks.environment import set_environment_name
 from arabesque.settings import Settings
@@ -10,6 +11,8 @@ __all__ = ["configure"]
 
 
 def configure(settings: Settings) -> None:
-    """Install the limits (`ARABESQUE_MAX_*`, the time limits) and the webhooks' environment name."""
+    """Install the limits (`ARABESQUE_MAX_*`, the time limits), the webhooks' environment name and the public
+    address collection-flow links start with."""
     set_limits(ServiceLimits.from_settings(settings))
     set_environment_name(settings.environment)
+    set_public_url(settings.public_url)

@@ -27,6 +27,7 @@ from arabesque.engine import (
     EmailCall,
     Env,
     Event,
+    FlowTokenRequest,
     HttpCall,
     HttpOutcome,
     Snapshot,
@@ -114,11 +115,14 @@ def run_event(
         effect = queue.popleft()
         if isinstance(effect, EmailCall):
             outcome = HttpOutcome(effect.id, error=(emails or {}).get(effect.plugin))
+        elif isinstance(effect, FlowTokenRequest):
+            # attach-ui-definition: tokens are the service's (they need its database); here the plugin's error
+            outcome = HttpOutcome(effect.id, error="collection-flow tokens are issued by the service, not simulated")
         elif isinstance(effect, HttpCall):
             outcome = executor.execute(effect)
         else:
             continue  # child starts are accepted and not run here; notifications have no subscribers
-        if not effect.awaits_outcome:
+        if isinstance(effect, HttpCall | EmailCall) and not effect.awaits_outcome:
             continue
         applied = apply_outcome(definition, snapshot, outcome, env)
         if applied.rejected:

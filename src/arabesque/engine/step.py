@@ -23,7 +23,19 @@ from arabesque.engine.definition import (
 from arabesque.engine.errors import EventRejected, StepError, StepFailed
 from arabesque.engine.merge import deep_merge_with_options
 from arabesque.engine.plugins import ApiPlugin, EmailPlugin
-from arabesque.engine.types import Effect, EmailCall, Env, Event, HttpCall, HttpOutcome, Snapshot, Status, Step
+from arabesque.engine.plugins.common import UiDefinitionPlugin
+from arabesque.engine.types import (
+    Effect,
+    EmailCall,
+    Env,
+    Event,
+    FlowTokenRequest,
+    HttpCall,
+    HttpOutcome,
+    Snapshot,
+    Status,
+    Step,
+)
 
 __all__ = ["apply_outcome", "next_events", "start", "step"]
 
@@ -64,7 +76,8 @@ def apply_outcome(definition: Definition, snapshot: Snapshot, outcome: HttpOutco
     plugin = definition.plugins_by_name.get(plugin_name)
     run = _Run(definition, snapshot, env)
     del run.pending[outcome.effect_id]
-    callback = plugin.record_outcome(run, outcome) if isinstance(plugin, ApiPlugin | EmailPlugin) else None
+    recording = ApiPlugin | EmailPlugin | UiDefinitionPlugin
+    callback = plugin.record_outcome(run, outcome) if isinstance(plugin, recording) else None
     if callback:
         try:
             with run.checkpoint():
@@ -95,7 +108,7 @@ class _Run:
 
     def emit(self, effect: Effect) -> None:
         self.effects.append(effect)
-        if isinstance(effect, HttpCall | EmailCall) and effect.awaits_outcome:
+        if (isinstance(effect, HttpCall | EmailCall) and effect.awaits_outcome) or isinstance(effect, FlowTokenRequest):
             self.pending[effect.id] = effect.plugin
 
     def send(self, event_type: str | Event) -> None:

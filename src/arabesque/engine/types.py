@@ -18,6 +18,7 @@ __all__ = [
     "EmailCall",
     "Env",
     "Event",
+    "FlowTokenRequest",
     "HttpCall",
     "HttpOutcome",
     "HttpRequest",
@@ -270,7 +271,22 @@ class EmailCall:
         )
 
 
-Effect: TypeAlias = HttpCall | ChildStart | Notification | EmailCall
+@dataclass(frozen=True)
+class FlowTokenRequest:
+    """Effect: issue a collection-flow token for this instance, showing UI definition `ui_definition` (an id or a
+    name) (`attach-ui-definition`). The host answers in the same transaction with `apply_outcome`: a 200 whose
+    body is merged into `context.metadata`, or an error."""
+
+    id: str
+    plugin: str
+    ui_definition: str
+    type: Literal["flow-token"] = "flow-token"
+
+    def to_json(self) -> dict[str, JSON]:
+        return {"type": self.type, "id": self.id, "plugin": self.plugin, "uiDefinitionId": self.ui_definition}
+
+
+Effect: TypeAlias = HttpCall | ChildStart | Notification | EmailCall | FlowTokenRequest
 
 
 @dataclass(frozen=True)

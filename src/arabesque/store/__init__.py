@@ -2,6 +2,7 @@
 (`Transaction`) with its repositories (`Runtimes`, `Entities`, `Subscriptions`); the outbox queue (`store.outbox`)
 and what it holds, for the metrics (`store.outbox_stats`)."""
 
+from arabesque.store.collection_flow import CollectionFlowToken, UiDefinition
 from arabesque.store.db import (
     RETRY_AFTER_SECONDS,
     UNAVAILABLE_ERRORS,
@@ -49,6 +50,7 @@ __all__ = [
     "ApiKey",
     "Base",
     "Business",
+    "CollectionFlowToken",
     "Customer",
     "Database",
     "EndUser",
@@ -70,6 +72,7 @@ __all__ = [
     "Runtimes",
     "Subscriptions",
     "Transaction",
+    "UiDefinition",
     "User",
     "UserProject",
     "WebSession",

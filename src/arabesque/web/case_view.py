@@ -138,6 +138,8 @@ def pick_tab(tabs: list[dict[str, Any]], requested: str | None) -> str:
 
 
 def _actor(actor: str, names: dict[str, str]) -> str:
+    if actor == "collection-flow":
+        return "Client"  # the case's own client, through its collection-flow link (Ballerine's label)
     if actor.startswith("user:"):
         return names.get(actor[5:], actor[5:])
     return actor

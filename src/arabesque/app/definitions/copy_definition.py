@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from arabesque.app.access.principal import Principal
+from arabesque.app.collection_flow.ui_definitions import copy_ui_definition
 from arabesque.app.definitions.create_definition import insert_definition
 from arabesque.app.definitions.lookup import definition_json, find_definition
 from arabesque.app.errors import Conflict
@@ -33,4 +34,5 @@ def copy_definition(
             row = insert_definition(s, who.project_id, record, created_by=who.actor)
         except IntegrityError as exc:  # PostgreSQL: a concurrent copy took the name first
             raise Conflict(f"A workflow definition named [{name}] was just created; choose another name") from exc
+        copy_ui_definition(s, source.pk, row)  # the copy brings its collection flow along
         return definition_json(row)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from arabesque.app.access.principal import Principal
+from arabesque.app.collection_flow.ui_definitions import split_ui_definition, store_ui_definition
 from arabesque.app.definitions.lookup import definition_json, load_or_400
 from arabesque.app.errors import Conflict, InvalidInput
 from arabesque.store import Database, WorkflowDefinition
@@ -22,8 +23,9 @@ def create_definition(db: Database, who: Principal, record: dict[str, Any]) -> d
 
 
 def insert_definition(s: Any, project_id: str | None, record: dict[str, Any], created_by: str) -> WorkflowDefinition:
-    """Validate `record` and insert it as version 1 (or `record["version"]`) in `project_id`."""
-    record = dict(record)
+    """Validate `record` and insert it as version 1 (or `record["version"]`) in `project_id`; its `uiDefinition`,
+    when given, is validated and kept as the version's UI definition record."""
+    record, ui = split_ui_definition(dict(record))
     defn_id = record.get("id")
     name = record.get("name") or defn_id
     if name is None:
@@ -66,4 +68,12 @@ def insert_definition(s: Any, project_id: str | None, record: dict[str, Any], cr
     )
     s.add(row)
     s.flush()
+    if ui is not None:
+        if project_id is None:
+            raise InvalidInput("Invalid workflow definition", [{"path": "uiDefinition", "message": _PUBLIC_UI}])
+        store_ui_definition(s, row, ui)
     return row
+
+
+# Ballerine keeps UI definitions per project, even for a public definition (reference §1.5).
+_PUBLIC_UI = "a public template carries no UI definition: add it to the copy in your project"

@@ -20,6 +20,7 @@ from jsonschema.validators import validator_for
 from sqlalchemy.orm import Session
 
 from arabesque.app.access.principal import Principal
+from arabesque.app.collection_flow.ui_definitions import ui_definitions_of
 from arabesque.app.definitions.lookup import definition_json, find_definition, resolve_latest
 from arabesque.app.definitions.upgrade_definition import add_version
 from arabesque.app.errors import AppError, InvalidInput
@@ -45,9 +46,11 @@ CUSTOM_DATA = "customData"
 
 
 def definition_with_ui(db: Database, who: Principal, id_or_name: str) -> dict[str, Any]:
-    """The definition version, with Ballerine's `uiDefinitions` (collection-flow screens: none here yet)."""
+    """The definition version, with Ballerine's `uiDefinitions`: its collection-flow UI definition, when it has one
+    (the project's own only: a public template has none)."""
     with db.read() as s:
-        return {**definition_json(find_definition(s, who.project_id, id_or_name)), "uiDefinitions": []}
+        row = find_definition(s, who.project_id, id_or_name)
+        return {**definition_json(row), "uiDefinitions": ui_definitions_of(s, who.project_id, row.pk)}
 
 
 def _latest(s: Session, who: Principal, id_or_name: str) -> dict[str, Any]:

@@ -17,13 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from arabesque.app.access.principal import Principal
+from arabesque.app.collection_flow.ui_definitions import copy_ui_definition, split_ui_definition, store_ui_definition
 from arabesque.app.definitions.lookup import definition_json, load_or_400, resolve_latest
 from arabesque.app.errors import Conflict, InvalidInput, NotFound
 from arabesque.store import Database, WorkflowDefinition
 
 __all__ = ["UPGRADABLE", "add_version", "upgrade_definition"]
 
-UPGRADABLE = ("definition", "extensions", "config", "contextSchema", "documentsSchema", "displayName")
+UPGRADABLE = ("definition", "extensions", "config", "contextSchema", "documentsSchema", "displayName", "uiDefinition")
 
 
 def upgrade_definition(db: Database, who: Principal, id_or_name: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -49,7 +50,8 @@ def add_version(
         raise NotFound(f"No workflow definition with id or name [{id_or_name}] was found in your project")
     latest = s.get(WorkflowDefinition, ref.pk)
     assert latest is not None
-    record = edit(dict(latest.record))
+    # The stored record has no `uiDefinition` (it is its own record): one in the edited record was given now.
+    record, ui = split_ui_definition(edit(dict(latest.record)))
     version = latest.version + 1
     new_id = str(uuid.uuid4())
     record.update({"id": new_id, "version": version})
@@ -70,4 +72,8 @@ def add_version(
         s.flush()
     except IntegrityError as exc:  # PostgreSQL: another change stored this version first
         raise Conflict(f"Version {version} of [{latest.name}] was just added by another change; retry") from exc
+    if ui is not None:
+        store_ui_definition(s, row, ui)
+    else:
+        copy_ui_definition(s, latest.pk, row)
     return row

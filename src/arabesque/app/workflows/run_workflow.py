@@ -20,6 +20,7 @@ from jsonschema.exceptions import SchemaError
 from arabesque.app._ids import new_id
 from arabesque.app.access.principal import ApiKeyCredentials, Principal, resolve
 from arabesque.app.bounded_schema import bounded_errors, bounded_validator
+from arabesque.app.collection_flow.prepare_run import prepare_flow, wants_token
 from arabesque.app.definitions.lookup import compiled_ref, definition_for, resolve_latest
 from arabesque.app.errors import InvalidInput
 from arabesque.app.files.remote_pages import PageSources, RemotePages, load_remote_pages, pending_pages
@@ -106,6 +107,7 @@ def _run(tx: Transaction, who: Principal, body: dict[str, Any], remote: RemotePa
     config = merge_objects(defn.config, body.get("config"))
 
     existing = None
+    link: str | None = None
     # An entity this statement just inserted (it returned our new id) has no runtimes yet: its row stays
     # locked by the upsert until commit, so no concurrent run can have attached one.
     if not config.get("allowMultipleActiveWorkflows") and entity_id != fresh_id:
@@ -119,6 +121,9 @@ def _run(tx: Transaction, who: Principal, body: dict[str, Any], remote: RemotePa
         apply_step(tx, existing, existing_defn, result, who.actor, "DEEP_MERGE_CONTEXT", kind="run")
         runtime = existing
     else:
+        # The collection flow's steps, and with `createCollectionFlowToken` the token's end user (reference §1.3a).
+        flow = prepare_flow(tx, who.project_id, row, context, config, kind, entity_id)
+        context = flow.context
         # Stepped through `initialEvent` in memory: the commit inserts it once, in its final state, with its
         # audit rows (no INSERT then UPDATEs).
         snap = start(defn, context)
@@ -136,12 +141,17 @@ def _run(tx: Transaction, who: Principal, body: dict[str, Any], remote: RemotePa
         if isinstance(initial, str) and initial:
             result = checked_step(defn, snap, Event(initial), env_of(runtime))
             apply_step(tx, runtime, defn, result, who.actor, initial)
-    return {
+        if wants_token(config) and runtime.status == "active":
+            link = flow.issue(tx, who.project_id, runtime.id, who.actor).url
+    out: dict[str, Any] = {
         "workflowDefinitionId": row.id,
         "workflowRuntimeId": runtime.id,
         "ballerineEntityId": entity_id,
-        "entities": [],
+        "entities": flow.entities if existing is None else [],
     }
+    if link is not None:
+        out["collectionFlowUrl"] = link  # the token is shown here once; it is never stored in the context
+    return out
 
 
 # Validators by schema object (a compiled definition's schema lives as long as the definition cache keeps

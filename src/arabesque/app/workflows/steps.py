@@ -5,13 +5,27 @@ and the parent's callback when the runtime is a child. All of it goes into the u
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from arabesque.app.collection_flow.reopen import REVISION_TAG, reopened_context
+from arabesque.app.collection_flow.tokens import has_collection_flow, revoke_runtime_tokens
 from arabesque.app.errors import InvalidInput
 from arabesque.app.limits import budget_error, check_context_size
 from arabesque.app.webhooks.events import document_changed, emit_webhooks
 from arabesque.app.workflows.transition_count import count_when_committed
-from arabesque.engine import BudgetExceeded, Definition, Env, Event, EventRejected, Snapshot, Step, StepFailed, step
+from arabesque.engine import (
+    BudgetExceeded,
+    Definition,
+    Env,
+    Event,
+    EventRejected,
+    FlowTokenRequest,
+    Snapshot,
+    Step,
+    StepFailed,
+    step,
+)
 from arabesque.store import Runtime, Transaction, utcnow
 
 __all__ = ["apply_step", "checked_step", "plugin_options"]
@@ -54,6 +68,11 @@ def apply_step(
     Raises `TooLarge` (413), before changing anything, when the new context is over the context limit."""
     before_state, before_context, before_status = rt.state, rt.context, rt.status
     snap = result.snapshot
+    if REVISION_TAG in snap.tags and REVISION_TAG not in (rt.tags or []):
+        # A revision request re-opens the collection flow's pages with documents to replace (part of this step).
+        reopened = reopened_context(tx.conn, rt, snap.context)
+        if reopened is not None:
+            snap = replace(snap, context=reopened)
     context_changed = snap.context != before_context
     if context_changed:
         check_context_size(snap.context)
@@ -74,7 +93,11 @@ def apply_step(
     transitions = result.transitions or ((event, before_state, snap.state),)
     for i, (ev, frm, to) in enumerate(transitions):
         tx.runtimes.audit(rt, kind if i == 0 else "transition", actor, ev, frm, to, details if i == 0 else {})
+    token_requests = []
     for effect in result.effects:
+        if isinstance(effect, FlowTokenRequest):
+            token_requests.append(effect)  # answered below, in this transaction: no outbox row
+            continue
         body = effect.to_json()
         options = plugin_options(defn, effect.plugin)
         if "timeoutSeconds" in options:
@@ -92,6 +115,8 @@ def apply_step(
         emit_webhooks(tx, rt, "workflow.state.changed")
     if snap.status == "completed" and before_status != "completed":
         emit_webhooks(tx, rt, "workflow.completed")
+    if snap.status != "active" and before_status == "active" and has_collection_flow(snap.context):
+        revoke_runtime_tokens(tx.conn, rt.id)  # a finished case collects nothing more: its links close with it
     if document_changed(before_context, snap.context):
         emit_webhooks(tx, rt, "workflow.context.document.changed")
     entity = rt.entity
@@ -102,6 +127,11 @@ def apply_step(
         from arabesque.app.workflows.children import propagate_to_parent
 
         propagate_to_parent(tx, rt, defn)
+    for request in token_requests:
+        # attach-ui-definition: the token is issued and the plugin's callback sent, through apply_step again.
+        from arabesque.app.collection_flow.attach import answer_token_request
+
+        answer_token_request(tx, rt, defn, request, actor)
 
 
 def plugin_options(defn: Definition, plugin: str) -> dict[str, Any]:

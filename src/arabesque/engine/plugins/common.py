@@ -7,6 +7,7 @@ from typing import Any
 
 from arabesque.engine.errors import StepFailed
 from arabesque.engine.js import js_spread
+from arabesque.engine.merge import merge_to_context
 from arabesque.engine.plugins.api import ApiPlugin
 from arabesque.engine.plugins.base import (
     PluginError,
@@ -18,7 +19,7 @@ from arabesque.engine.plugins.base import (
 )
 from arabesque.engine.plugins.child import ChildPlugin
 from arabesque.engine.rulesets import risk_score
-from arabesque.engine.types import HttpCall
+from arabesque.engine.types import FlowTokenRequest, HttpCall, HttpOutcome
 
 __all__ = [
     "IterativePlugin",
@@ -108,19 +109,31 @@ class RiskRulesPlugin:
 
 @dataclass(frozen=True)
 class UiDefinitionPlugin:
-    """`attach-ui-definition` needs Ballerine's collection-flow tokens, which Arabesque does not issue."""
+    """`attach-ui-definition`: asks the host for a collection-flow token showing `ui_definition` (a
+    `FlowTokenRequest` effect); the host's answer, a 200 whose body is deep-merged into `context.metadata`, sends
+    successAction; an error is kept at `pluginsOutput.<name>.error` and sends errorAction (reference §1.3d)."""
 
     name: str
     state_names: tuple[str, ...]
+    ui_definition: str
+    success_action: str | None
     error_action: str | None
 
     def run(self, scope: StepScope) -> None:
+        scope.emit(FlowTokenRequest(scope.new_effect_id(), self.name, self.ui_definition))
+
+    def record_outcome(self, scope: StepScope, outcome: HttpOutcome) -> str | None:
+        error = outcome.error or (None if outcome.status == 200 and isinstance(outcome.body, dict) else "no token")
+        if error is None:
+            try:
+                scope.context = merge_to_context(scope.context, outcome.body, "metadata")
+                return self.success_action
+            except TypeError:
+                error = "context.metadata is not an object"
         outputs = scope.context.get("pluginsOutput")
         outputs = dict(outputs) if isinstance(outputs, dict) else {}
-        error = {"error": "attach-ui-definition (collection-flow tokens) is not supported"}
-        scope.context = {**scope.context, "pluginsOutput": {**outputs, self.name: error}}
-        if self.error_action:
-            scope.send(self.error_action)
+        scope.context = {**scope.context, "pluginsOutput": {**outputs, self.name: {"error": error}}}
+        return self.error_action
 
 
 CommonPlugin = IterativePlugin | TransformerPlugin | RiskRulesPlugin | UiDefinitionPlugin
@@ -154,7 +167,13 @@ def compile_common_plugin(
             rules = None
         return RiskRulesPlugin(name, states, rules)
     if kind == "attach-ui-definition":
-        return UiDefinitionPlugin(name, states, raw.get("errorAction") or None)
+        ui_definition = raw.get("uiDefinitionId")
+        if not isinstance(ui_definition, str) or not ui_definition:
+            problems.error(f"{path}.uiDefinitionId", "the id or name of a UI definition is required")
+            return None
+        return UiDefinitionPlugin(
+            name, states, ui_definition, raw.get("successAction") or None, raw.get("errorAction") or None
+        )
     # Ballerine runs every other kind, a missing one included, as an iterative plugin.
     iterate_on = TransformChain.compile(raw.get("iterateOn") or [], f"{path}.iterateOn", problems)
     action_name = raw.get("actionPluginName")

@@ -1,0 +1,1 @@
+from service_fixtures import backend, client, db, other_tenant, tenant  # noqa: F401
