@@ -269,3 +269,34 @@ def test_a_vendor_kind_without_the_unified_api_takes_the_error_action(db: Databa
     error = wf["context"]["pluginsOutput"]["businessInformation"]
     assert error["status"] == "ERROR" and error["name"] == "businessInformation"
     assert "UNIFIED_API_URL" in error["error"]
+
+
+def test_the_demo_flows_invitation_carries_a_token_of_its_own_that_opens_the_flow(
+    db: Database, tenant: Tenant, box: Mailbox
+) -> None:
+    """The context holds no token (Arabesque keeps it out), so the worker issues one for the message when it sends."""
+    from arabesque.app.collection_flow.access import resolve_token
+    from collection_flow_helpers import run_body
+
+    worker = _worker(db, sender="smtp", smtp=SmtpServer(box.host, box.port, "none"))
+    worker.start()
+    try:
+        answer = run_workflow(db, tenant.who, run_body())
+        rid = str(answer["workflowRuntimeId"])
+        wf = wait_for(
+            lambda: (w := get_workflow(db, tenant.who, rid))["state"] != "collection_invite" and w,
+            what="the invitation's outcome",
+        )
+    finally:
+        worker.stop()
+    assert wf["state"] == "collection_flow", wf["context"].get("pluginsOutput")
+    [message] = box.messages
+    assert message["To"] == "ada@acme.test"
+    links = {w for w in box.text_of(message).split() if "/collection-flow?token=" in w}
+    assert len(links) == 1, box.text_of(message)
+    [link] = links
+    token = link.split("token=", 1)[1].split("&", 1)[0]
+    access = resolve_token(db, token)
+    assert access.runtime_id == rid and access.project_id == tenant.project_id
+    assert token not in json.dumps(wf["context"]) and token not in json.dumps([e.details for e in _audit(db, rid)])
+    assert token not in str(answer.get("collectionFlowUrl")), "the message's token is not the one /run answered"

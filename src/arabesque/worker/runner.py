@@ -44,6 +44,7 @@ from typing import TypeVar
 import httpx
 
 from arabesque.app.access.projects import project_allowed_hosts
+from arabesque.app.collection_flow.message_tokens import with_link_tokens
 from arabesque.app.outcomes.apply_http_result import apply_http_result, retry_http_later
 from arabesque.app.outcomes.fail_effect import fail_effect
 from arabesque.app.outcomes.finish_effect import finish_effect, finish_effects
@@ -516,7 +517,10 @@ class Worker:
             trusted_client=self.trusted_client,
         )
         timeout = float(effect.payload.get("timeoutSeconds") or DEFAULT_TIMEOUT)
-        return executor.attempt(EmailCall.from_json(effect.payload), idempotency_key(effect), timeout)
+        call = with_link_tokens(
+            self.db, EmailCall.from_json(effect.payload), project_id=project, runtime_id=effect.runtime_id
+        )
+        return executor.attempt(call, idempotency_key(effect), timeout)
 
     def _call(self, effect: ClaimedEffect) -> Attempt:
         """Send a plugin's request once (its secrets and the project's egress settings read first)."""

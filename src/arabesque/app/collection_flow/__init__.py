@@ -7,6 +7,7 @@ takes the raw token and checks it itself (`access.resolve_token`, in the use cas
 - `access.py` — `resolve_token(db, raw) -> FlowAccess` (project, runtime, end user, UI definition, language)
 - `tokens.py` — issue a token (hash stored), revoke a runtime's tokens (when it finishes)
 - `links.py` — `ARABESQUE_PUBLIC_URL` and the flow's link
+- `message_tokens.py` — a token of its own for each link of an e-mail, issued when the worker sends it
 - `create_token.py` — `create-token` / `create-collection-flow-url` for a runtime of the caller's project
 - `prepare_run.py` — what `/run` prepares: `flowConfig.stepsProgress`, `createCollectionFlowToken`
 - `ui_definitions.py`, `ui_validation.py` — UI definitions stored per definition version, validated on upload

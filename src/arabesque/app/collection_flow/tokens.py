@@ -27,6 +27,7 @@ __all__ = [
     "issue_token",
     "link_for_runtime",
     "revoke_runtime_tokens",
+    "token_for_runtime",
 ]
 
 DEFAULT_EXPIRY_DAYS = 30
@@ -89,9 +90,16 @@ def issue_token(
 def link_for_runtime(
     conn: Connection, *, project_id: str, runtime_id: str, language: str | None = None, actor: str = "SYSTEM"
 ) -> str:
-    """A new token's link for a runtime, for a message that carries it (the invitation and resubmission e-mails:
-    their sender calls this when it builds the message, so the token exists only in the message). Its end user is
-    that of the runtime's latest token, else the runtime's own; `&lng=` when a language is given."""
+    """A new token's link for a runtime (`token_for_runtime`), `&lng=` when a language is given."""
+    token = token_for_runtime(conn, project_id=project_id, runtime_id=runtime_id, actor=actor)
+    url = collection_flow_url(token)
+    return f"{url}&lng={quote(language, safe='')}" if language else url
+
+
+def token_for_runtime(conn: Connection, *, project_id: str, runtime_id: str, actor: str = "SYSTEM") -> str:
+    """A new raw token for a runtime, for a message that carries it (the invitation and resubmission e-mails: the
+    worker calls this when it sends the message, so the token exists only in the message). Its end user is that of
+    the runtime's latest token, else the runtime's own."""
     end_user_id = conn.execute(
         select(CollectionFlowToken.end_user_id)
         .where(CollectionFlowToken.runtime_id == runtime_id, CollectionFlowToken.end_user_id.is_not(None))
@@ -104,8 +112,7 @@ def link_for_runtime(
                 WorkflowRuntime.id == runtime_id, WorkflowRuntime.project_id == project_id
             )
         ).scalar()
-    issued = issue_token(conn, project_id=project_id, runtime_id=runtime_id, end_user_id=end_user_id, actor=actor)
-    return f"{issued.url}&lng={quote(language, safe='')}" if language else issued.url
+    return issue_token(conn, project_id=project_id, runtime_id=runtime_id, end_user_id=end_user_id, actor=actor).token
 
 
 def has_collection_flow(context: dict[str, Any]) -> bool:

@@ -191,13 +191,21 @@ def _recipient_path(template: str) -> str:
 
 
 def _collection_link(data: dict[str, Any], template: str, with_language: bool) -> dict[str, str]:
+    """The query of the collection-flow link: Ballerine's `metadata.token` when a context carries one, else no token,
+    for the host to issue one for the message alone (Arabesque keeps tokens out of the context), as long as the
+    context shows a collection flow (`metadata.collectionFlowUrl`, set by `createCollectionFlowToken` and
+    `attach-ui-definition`)."""
     token = _get(data, "metadata.token")
-    if not isinstance(token, str) or not token:
+    query: dict[str, str]
+    if isinstance(token, str) and token:
+        query = {"token": token}
+    elif _get(data, "metadata.collectionFlowUrl") is not None:
+        query = {}
+    else:
         raise PluginError(
-            f"The {template} e-mail needs a collection-flow token at metadata.token "
+            f"The {template} e-mail needs a collection flow: metadata.collectionFlowUrl or metadata.token "
             "(run the workflow with config.createCollectionFlowToken)"
         )
-    query = {"token": token}
     language = _get(data, "workflowRuntimeConfig.language")
     if with_language and isinstance(language, str) and language:
         query["lng"] = language
