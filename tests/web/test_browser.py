@@ -155,7 +155,7 @@ def login(page: Any, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/queues/"))
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def test_login_then_the_seed_five_steps(page: Any, server: Server) -> None:

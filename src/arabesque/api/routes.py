@@ -13,6 +13,7 @@ from arabesque.api import (
     files,
     health,
     secrets,
+    statistics,
     storage,
     webhooks,
     workflows,
@@ -32,3 +33,4 @@ router.include_router(storage.router)
 router.include_router(webhooks.router)
 router.include_router(secrets.router)
 router.include_router(customers.router)
+router.include_router(statistics.router)

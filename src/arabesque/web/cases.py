@@ -25,13 +25,14 @@ from arabesque.app.cases.edit_document import edit_document
 from arabesque.app.cases.entity_form import rows_of
 from arabesque.app.cases.get_case import case_version, get_case
 from arabesque.app.cases.list_cases import STATUSES, list_cases, neighbours
-from arabesque.app.cases.queues import list_queues
+from arabesque.app.cases.statistics import project_statistics
 from arabesque.app.errors import InvalidInput, NotFound
 from arabesque.app.files.queries import get_file
 from arabesque.web._session import session_of
 from arabesque.web.case_form import build_fields
 from arabesque.web.case_list import SORT_LABELS, parse_case_query, parse_query_string, query_params, query_string
 from arabesque.web.case_view import TABS, case_view, pick_tab
+from arabesque.web.dashboard import dashboard_view
 from arabesque.web.deps import CurrentMember, Form, MultiForm, PageMember, db_of, load_sidebar
 from arabesque.web.diagram import layout
 from arabesque.web.document_form import document_form
@@ -43,11 +44,10 @@ _TAB_IDS = {t for t, _ in TABS}
 
 
 @router.get("/")
-def home(request: Request, member: CurrentMember) -> Response:
-    queues = list_queues(db_of(request), member)
-    if queues:
-        return redirect(f"/queues/{queues[0]['id']}")
-    return render(request, "empty.html", {"queues": queues})
+def home(request: Request, member: PageMember) -> Response:
+    """The home dashboard: the project's open cases, decisions, reviewers' workload and overdue cases."""
+    stats = project_statistics(db_of(request), member.project_id)
+    return render(request, "home.html", {"view": dashboard_view(stats)})
 
 
 @router.get("/queues/{queue_id}")

@@ -51,5 +51,5 @@ def due_key(db: Database) -> ColumnElement[Any]:
 def overdue(db: Database, now: datetime) -> ColumnElement[bool]:
     """The case's due date has passed at `now` (cases without an SLA are never overdue)."""
     if db.sqlite:
-        return due_key(db) < func.julianday(now.strftime("%Y-%m-%d %H:%M:%f"))
+        return due_key(db) < func.julianday(now.strftime("%Y-%m-%d %H:%M:%S.%f"))
     return due_key(db) < now
