@@ -48,7 +48,8 @@ def test_tabs_by_theme(client: TestClient, db: Database) -> None:
 
     page = client.get(f"/cases/{plain_id}").text
     assert _tabs(page) == {
-        "summary": "active", "documents": "enabled", "ubos": "disabled", "directors": "disabled",
+        "summary": "active", "companyInformation": "disabled", "associatedCompanies": "disabled",
+        "documents": "enabled", "ubos": "disabled", "directors": "disabled", "kyc": "disabled",
         "pluginsOutput": "disabled", "customData": "disabled",
     }
     assert "Documents (1)" in page and 'id="entity"' in page and 'id="doc-doc-1"' not in page
@@ -70,7 +71,8 @@ def test_tabs_by_theme(client: TestClient, db: Database) -> None:
 
     page = client.get(f"/cases/{rich_id}").text
     assert _tabs(page) == {
-        "summary": "active", "documents": "disabled", "ubos": "enabled", "directors": "enabled",
+        "summary": "active", "companyInformation": "disabled", "associatedCompanies": "disabled",
+        "documents": "disabled", "ubos": "enabled", "directors": "enabled", "kyc": "disabled",
         "pluginsOutput": "disabled", "customData": "enabled",
     }
     assert "una@example.com" not in page and "Dirk" not in page  # UBOs and directors have their own tabs

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from arabesque.app.cases.case_actions import director_documents
 from arabesque.app.cases.get_case import Case, CaseEffect, CaseEvent
+from arabesque.web.case_review import case_overview, kyc_entries, review_blocks, ubo_rows
 from arabesque.web.diagram import definition_graph
 from arabesque.web.document_form import document_form
 
@@ -118,14 +119,18 @@ def _director_documents(directors: Any) -> list[dict[str, Any]]:
     ]
 
 
-# The case page's tabs (Ballerine's DefaultBlocks, §5.4), in order: `?activeTab=<id>`.
+# The case page's tabs (Ballerine's DefaultBlocks, §5.4, plus KYC and plugin outputs), in order:
+# `?activeTab=<id>`.
 TABS = (
     ("summary", "Summary"),
-    ("documents", "Documents"),
+    ("companyInformation", "Company information"),
+    ("associatedCompanies", "Associated companies"),
     ("ubos", "UBOs"),
     ("directors", "Directors"),
-    ("pluginsOutput", "Plugin outputs"),
+    ("documents", "Documents"),
+    ("kyc", "KYC"),
     ("customData", "Custom Data"),
+    ("pluginsOutput", "Plugin outputs"),
 )
 
 
@@ -228,21 +233,24 @@ def case_view(case: Case) -> dict[str, Any]:
         [{"title": "Custom data", "rows": _flatten(raw_custom)}] if isinstance(raw_custom, dict) and raw_custom else []
     )
     entity_blocks = [b for b in _entity_blocks(case.kind, data) if b["rows"]]
+    review = review_blocks(case, data)
+    ubos = ubo_rows(case, (extra or {}).get("ubos"))
+    kyc = kyc_entries(case, raw_docs)
+    owner_children = [c for c in case.children if c.entity.get("type") != "business"]
     sizes = {
-        "summary": len(entity_blocks),
+        "summary": len(entity_blocks) + 1,  # the case overview is always there
+        "companyInformation": len(review["company"]) if case.kind == "business" else 0,
+        "associatedCompanies": len(review["associated"]) + (1 if review["associatedListed"] else 0),
         "documents": len(documents),
-        "ubos": len(ubo_blocks) + len(children),
+        "ubos": len(ubos) + len(owner_children),
         "directors": len(director_blocks) + len(director_docs),
+        "kyc": len(kyc),
         "pluginsOutput": len(plugin_blocks),
         "customData": len(custom_blocks),
     }
+    counts = {"documents": len(documents), "ubos": len(ubos) or len(owner_children) or None}
     tabs = [
-        {
-            "id": tid,
-            "label": label,
-            "count": len(documents) if tid == "documents" else (len(children) or None if tid == "ubos" else None),
-            "enabled": sizes[tid] > 0,
-        }
+        {"id": tid, "label": label, "count": counts.get(tid), "enabled": sizes[tid] > 0}
         for tid, label in TABS
     ]
     can_act = case.permissions.act
@@ -281,6 +289,11 @@ def case_view(case: Case) -> dict[str, Any]:
         "customBlocks": custom_blocks,
         "tabs": tabs,
         "pluginBlocks": plugin_blocks,
+        "overview": case_overview(case),
+        "review": review,
+        "uboRows": ubos,
+        "ownerChildren": [c for c in children if c["id"] in {o.id for o in owner_children}],
+        "kyc": kyc,
         "documents": documents,
         "documentsSchema": case.documents_schema,
         "children": children,

@@ -8,7 +8,7 @@ case took; and the rules that decide what the member may do to it (`permissions`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -103,6 +103,9 @@ class ChildCase:
     tags: list[str]
     documents: list[dict[str, Any]]
     next_events: list[str]
+    entity: dict[str, Any] = field(default_factory=dict)  # the child's `context.entity` (its id: the UBO's)
+    plugins_output: dict[str, Any] = field(default_factory=dict)  # its vendors' results (KYC, screening)
+    aml: Any = None  # `context.aml`, Ballerine's screening block
 
 
 @dataclass(frozen=True)
@@ -296,6 +299,11 @@ def _children(s: Session, member: Member, rt: WorkflowRuntime) -> tuple[list[Chi
                 tags=list(child.tags or []),
                 documents=docs,
                 next_events=child_events,
+                entity=entity if isinstance(entity := (child.context or {}).get("entity"), dict) else {},
+                plugins_output=plugins
+                if isinstance(plugins := (child.context or {}).get("pluginsOutput"), dict)
+                else {},
+                aml=(child.context or {}).get("aml"),
             )
         )
     return children, reuploads
