@@ -302,7 +302,7 @@ def case_view(case: Case) -> dict[str, Any]:
         "reuploads": case.reuploads,
         "timeline": timeline,
         "graph": definition_graph(case.definition),
-        "path": case.path,
+        "path": case.moves or case.path,
         "version": case.version,
         "permissions": {
             "act": can_act,

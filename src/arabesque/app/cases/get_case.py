@@ -147,6 +147,7 @@ class Case:
     reuploads: list[dict[str, str]]  # `{id, event, name}`: the case and children "Ask for all re-uploads" sends to
     permissions: CasePermissions
     version: str  # see `case_version`
+    moves: list[tuple[str, str, str]] = field(default_factory=list)  # `(event, from, to)` of `path`, oldest first
 
 
 def get_case(db: Database, member: Member, runtime_id: str) -> Case:
@@ -227,6 +228,11 @@ def get_case(db: Database, member: Member, runtime_id: str) -> Case:
         parent_id=rt.parent_runtime_id,
         next_events=allowed,
         path=path,
+        moves=[
+            (e.event or "", e.from_state, e.to_state)
+            for e in sorted(events, key=lambda e: e.seq)
+            if e.from_state and e.to_state and e.from_state != e.to_state
+        ],
         reuploads=reuploads,
         permissions=CasePermissions(
             act=can_act, assign=active and member.can_work, note=member.can_work, is_assignee=is_assignee
