@@ -13,7 +13,7 @@ CHART_H = 140
 ROW_H = 22
 LABEL_W = 150
 TRACK_W = 420
-PALETTE = ("#3354d1", "#17803d", "#b45309", "#8b5cf6", "#0e7490", "#c0262d", "#64748b", "#db2777")
+PALETTE = ("#3354d1", "#8b5cf6", "#0e7490", "#b45309", "#64748b", "#db2777", "#4d7c0f", "#7c2d12")
 DECISION_COLOURS = {"approved": "#17803d", "rejected": "#c0262d", "revision": "#b45309"}
 
 
