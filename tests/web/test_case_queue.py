@@ -117,6 +117,8 @@ def test_previous_and_next_walk_the_listed_view_also_after_a_decision(client: Te
     listed = _rows(client.get(f"/queues/{queue}?sort=name&dir=asc").text)
     assert listed == ids
     assert _nav(client.get(f"/cases/{ids[0]}?queue={queue}").text) == (None, ids[1])
+    back = re.search(r'href="([^"]+)" id="back-to-queue"', client.get(f"/cases/{ids[0]}?queue={queue}").text)
+    assert back and back.group(1) == f"/queues/{queue}?sort=name&amp;dir=asc"  # the view it came from
     assert _nav(client.get(f"/cases/{ids[2]}?queue={queue}").text) == (ids[1], ids[3])
     assert _nav(client.get(f"/cases/{ids[2]}").text) == (None, None)  # not opened from a queue
     client.post(f"/cases/{ids[1]}/assign", data={"csrf_token": token, "assignee": "me"})

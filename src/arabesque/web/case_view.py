@@ -1,6 +1,7 @@
 """The case review page's view of a case (`app/cases/get_case.py`): entity data, plugin outputs and child
 workflows as key/value blocks and tables, documents with their pages, decisions and edit forms, the tabs, and
-the timeline (the audit log and the outbox's calls, newest first). Pure: no I/O.
+the timeline (the audit log and the outbox's calls, newest first); the overview and the KYB review views come
+from `web/case_review.py`. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -185,12 +186,6 @@ def case_view(case: Case) -> dict[str, Any]:
     entity_ctx: dict[str, Any] = raw_entity if isinstance(raw_entity, dict) else {}
     raw_data = entity_ctx.get("data")
     data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
-    raw_plugins = context.get("pluginsOutput")
-    plugins: dict[str, Any] = raw_plugins if isinstance(raw_plugins, dict) else {}
-    plugin_blocks = [
-        {"title": humanize(k), "rows": _flatten(v) if isinstance(v, dict) else [("Value", _scalar(v))]}
-        for k, v in plugins.items()
-    ]
     timeline = [_timeline_item(e, names, by_id) for e in case.events]
     for eff in case.effects:
         if eff.effect_type == "webhook":
@@ -225,7 +220,6 @@ def case_view(case: Case) -> dict[str, Any]:
     raw_docs = [d for d in context.get("documents") or [] if isinstance(d, dict)]
     documents = [_document(d) for d in raw_docs]
     extra = data.get("additionalInfo") if isinstance(data.get("additionalInfo"), dict) else {}
-    ubo_blocks = _people_blocks("UBOs (user-provided)", (extra or {}).get("ubos"))
     director_blocks = _people_blocks("Directors (user-provided)", (extra or {}).get("directors"))
     director_docs = _director_documents((extra or {}).get("directors"))
     raw_custom = context.get("customData")
@@ -245,7 +239,7 @@ def case_view(case: Case) -> dict[str, Any]:
         "ubos": len(ubos) + len(owner_children),
         "directors": len(director_blocks) + len(director_docs),
         "kyc": len(kyc),
-        "pluginsOutput": len(plugin_blocks),
+        "pluginsOutput": len(review["plugins"]),
         "customData": len(custom_blocks),
     }
     counts = {"documents": len(documents), "ubos": len(ubos) or len(owner_children) or None}
@@ -283,12 +277,10 @@ def case_view(case: Case) -> dict[str, Any]:
             if m.status == "active" and m.role in ("admin", "reviewer")
         ],
         "entityBlocks": entity_blocks,
-        "uboBlocks": ubo_blocks,
         "directorBlocks": director_blocks,
         "directorDocuments": director_docs,
         "customBlocks": custom_blocks,
         "tabs": tabs,
-        "pluginBlocks": plugin_blocks,
         "overview": case_overview(case),
         "review": review,
         "uboRows": ubos,

@@ -186,14 +186,19 @@ def bulk_assign(request: Request, queue_id: str, member: CurrentMember, form: Mu
     return redirect(back if back.startswith(f"/queues/{queue_id}") and "//" not in back else f"/queues/{queue_id}")
 
 
+def _listed_view(request: Request, queue_id: str) -> str:
+    """The query string of the list view last shown for this queue ("" for its default view)."""
+    view = session_of(request).get("view")
+    return str(view[1]) if isinstance(view, list) and len(view) == 2 and view[0] == queue_id else ""
+
+
 def _neighbours(request: Request, member: Any, case_id: str, queue_id: str) -> dict[str, str | None]:
     """Previous and next case in the list view last shown for this queue (its filters, search and sort)."""
     if not queue_id or not _ID.fullmatch(queue_id):
         return {"previous": None, "next": None}
-    view = session_of(request).get("view")
-    qs = view[1] if isinstance(view, list) and len(view) == 2 and view[0] == queue_id else ""
+    qs = _listed_view(request, queue_id)
     try:
-        return neighbours(db_of(request), member, queue_id, parse_query_string(str(qs)), case_id)
+        return neighbours(db_of(request), member, queue_id, parse_query_string(qs), case_id)
     except NotFound:  # a stale or foreign queue id in the link: no neighbours, the case still shows
         return {"previous": None, "next": None}
 
@@ -202,6 +207,7 @@ def _neighbours(request: Request, member: Any, case_id: str, queue_id: str) -> d
 def case_page(request: Request, case_id: str, member: PageMember) -> Response:
     ctx = _case_ctx(request, member, case_id)
     ctx["neighbours"] = _neighbours(request, member, case_id, ctx["queue_id"])
+    ctx["queue_view"] = _listed_view(request, ctx["queue_id"])  # "Back to the queue" returns to that view
     return render(request, "case/show.html", ctx)
 
 
