@@ -172,3 +172,24 @@ def test_the_ubo_tab_row_and_tabs_by_htmx(page: Any, server: Server) -> None:  #
     page.locator("#diagram > summary").click()
     expect(page.locator("#diagram svg .node.current")).to_have_count(1)
     shot(page, "case-company")
+
+
+def test_bulk_assign_holds_the_refresh_while_rows_are_checked(page: Any, server: Server) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    page.clock.install()
+    login(page, server.queue_site.reviewer)
+    page.goto(f"/queues/{server.queue}?q=Refresh&sort=name&dir=asc")
+    first = page.locator("#case-rows tr[data-case]").first
+    first.locator('input[name="ids"]').check()
+    polled: list[str] = []
+    page.on("request", lambda r: polled.append(r.url) if "partial=rows" in r.url else None)
+    page.clock.run_for(46_000)  # three refresh periods: none may replace the checked rows
+    assert polled == []
+    expect(first.locator('input[name="ids"]')).to_be_checked()
+    page.get_by_role("button", name="Assign checked to me").click()
+    expect(page.get_by_role("status")).to_contain_text("Assigned 1 case")
+    expect(page.locator("#case-rows tr[data-case]").first.locator("td").nth(4)).to_have_text("Rita Test")
+    page.locator("th.pick input[data-check-all]").check()
+    expect(page.locator('#case-rows input[name="ids"]:checked')).to_have_count(
+        page.locator("#case-rows tr[data-case]").count())
