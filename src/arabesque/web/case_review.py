@@ -285,7 +285,7 @@ def kyc_entries(case: Case, documents: list[dict[str, Any]]) -> list[dict[str, A
             if isinstance(p, dict) and str(p.get("type") or "").startswith("image/") and p.get("ballerineFileId")
         ][:12]
         vendor = _text(session.get("vendor") or result.get("vendor"))
-        status = _text(decision.get("status") or result.get("decision") if not decision else decision.get("status"))
+        status = _text(decision.get("status") if decision else result.get("decision"))
         if not (session or images):
             return
         entries.append(
