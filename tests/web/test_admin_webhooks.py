@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import select
 from starlette.testclient import TestClient
-from web_helpers import seed_site, sign_in
+from web_helpers import first_queue, seed_site, sign_in
 
 from arabesque.app.access.principal import Principal
 from arabesque.app.workflows.run_workflow import run_workflow
@@ -15,9 +15,7 @@ from arabesque.store import Database, OutboxEffect, Queue, WebhookAttempt, utcno
 
 
 def _queue(client: TestClient) -> str:
-    response = client.get("/", follow_redirects=False)
-    assert response.status_code == 303
-    return response.headers["location"]
+    return first_queue(client)
 
 
 def _new_case(client: TestClient, token: str, queue: str, company: str, registration: str) -> str:

@@ -175,6 +175,8 @@ def login(page: Any, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)  # the home dashboard; these tests start at the first queue
+    page.get_by_role("navigation", name="Businesses").get_by_role("link").first.click()
     page.wait_for_url(re.compile(r"/queues/"))
 
 

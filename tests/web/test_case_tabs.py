@@ -49,9 +49,12 @@ def test_tabs_by_theme(client: TestClient, db: Database) -> None:
     page = client.get(f"/cases/{plain_id}").text
     assert _tabs(page) == {
         "summary": "active",
+        "companyInformation": "disabled",
+        "associatedCompanies": "disabled",
         "documents": "enabled",
         "ubos": "disabled",
         "directors": "disabled",
+        "kyc": "disabled",
         "pluginsOutput": "disabled",
         "customData": "disabled",
     }
@@ -75,9 +78,12 @@ def test_tabs_by_theme(client: TestClient, db: Database) -> None:
     page = client.get(f"/cases/{rich_id}").text
     assert _tabs(page) == {
         "summary": "active",
+        "companyInformation": "disabled",
+        "associatedCompanies": "disabled",
         "documents": "disabled",
         "ubos": "enabled",
         "directors": "enabled",
+        "kyc": "disabled",
         "pluginsOutput": "disabled",
         "customData": "enabled",
     }

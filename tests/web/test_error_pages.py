@@ -9,15 +9,13 @@ from typing import Any
 
 from sqlalchemy import event
 from starlette.testclient import TestClient
-from web_helpers import seed_site, sign_in
+from web_helpers import first_queue, seed_site, sign_in
 
 from arabesque.store import Database
 
 
 def _queue(client: TestClient) -> str:
-    response = client.get("/", follow_redirects=False)
-    assert response.status_code == 303
-    return str(response.headers["location"])
+    return first_queue(client)
 
 
 def test_nul_in_the_case_list_search_is_400(client: TestClient, db: Database) -> None:

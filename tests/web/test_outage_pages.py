@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from web_helpers import seed_site, sign_in
+from web_helpers import first_queue, seed_site, sign_in
 
 from arabesque.api.errors import RETRY_AFTER_SECONDS
 from arabesque.asgi import create_app
@@ -42,7 +42,7 @@ def test_a_page_answers_503_without_the_database_while_postgresql_is_down(
     pg, db, client = down
     site = seed_site(db, name="pages")
     sign_in(client, site.admin)
-    queue = client.get("/", follow_redirects=False).headers["location"]
+    queue = first_queue(client)
     assert client.get(queue).status_code == 200
     pg.stop()
     for url in (queue, "/admin/definitions", "/cases/no-such-case"):

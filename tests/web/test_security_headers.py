@@ -7,7 +7,7 @@ import re
 
 from httpx import Response
 from starlette.testclient import TestClient
-from web_helpers import seed_site, sign_in
+from web_helpers import first_queue, seed_site, sign_in
 
 from arabesque.app.access.principal import Principal
 from arabesque.app.files.store_file import store_file
@@ -41,7 +41,7 @@ def test_every_page_carries_the_headers_and_no_inline_script_or_style(client: Te
     _secured(login, "/login")
     assert not _INLINE.search(login.text)
     sign_in(client, site.admin)
-    queue = client.get("/", follow_redirects=False).headers["location"]
+    queue = first_queue(client)
     paths = [queue, f"/cases/{case}", "/admin/users", "/admin/queues", "/admin/keys", "/admin/webhooks",
              "/admin/definitions", "/account", "/no-such-page", "/cases/no-such-case"]  # fmt: skip
     for path in paths:

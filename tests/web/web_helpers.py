@@ -65,3 +65,10 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> str:
     )
     assert response.status_code == 303, response.text[:500]
     return csrf_of(client.get("/admin/definitions").text)
+
+
+def first_queue(client: TestClient) -> str:
+    """The path of the first queue of the sidebar (businesses first), read from the home page."""
+    found = re.search(r'href="(/queues/[A-Za-z0-9_-]+)"', client.get("/").text)
+    assert found, "no queue in the sidebar"
+    return found.group(1)

@@ -16,6 +16,7 @@ from arabesque.api import (
     health,
     hooks,
     secrets,
+    statistics,
     storage,
     webhooks,
     workflows,
@@ -38,3 +39,4 @@ router.include_router(webhooks.router)
 router.include_router(secrets.router)
 router.include_router(customers.router)
 router.include_router(collection_flow.router)
+router.include_router(statistics.router)

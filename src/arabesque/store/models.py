@@ -64,7 +64,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-TRIGRAM_INDEXES = ("ix_business_search_trgm", "ix_end_user_search_trgm")
+TRIGRAM_INDEXES = ("ix_business_search_trgm", "ix_end_user_search_trgm", "ix_business_people_trgm")
 """GIN trigram indexes of the case search (migration 0003): PostgreSQL with `pg_trgm` only. They are declared
 below so the schema comparison sees them on PostgreSQL; `ddl_if` keeps them out of `create_all` elsewhere,
 and the comparison skips them where the migration does not create them (SQLite, no pg_trgm)."""
@@ -208,6 +208,11 @@ class Business(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "correlation_id"),
         _trigram("ix_business_search_trgm", "company_name", "correlation_id", text("(data ->> 'registrationNumber')")),
+        _trigram(  # migration 0015: the representative's e-mail and the UBOs in the case search
+            "ix_business_people_trgm",
+            text("(data #>> '{additionalInfo,mainRepresentative,email}'::text[])"),
+            text("(data #>> '{additionalInfo,ubos}'::text[])"),
+        ),
         _phone("ix_business_phone", "phone"),
         _phone("ix_business_phone_number", "phoneNumber"),
         _phone("ix_business_representative_phone", "additionalInfo,mainRepresentative,phone"),

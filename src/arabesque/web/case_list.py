@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 from arabesque.app.cases.list_cases import DEFAULT_ASSIGNEE, SORTS, STATUSES, CaseQuery
 
-__all__ = ["SORT_LABELS", "parse_case_query", "query_params"]
+__all__ = ["SORT_LABELS", "parse_case_query", "parse_query_string", "query_params", "query_string"]
 
 SORT_LABELS = dict(zip(SORTS, ("Created", "Updated", "Name", "Due date"), strict=True))
 
@@ -60,3 +61,12 @@ def query_params(query: CaseQuery, **changes: Any) -> dict[str, Any]:
     if q.page != 1:
         out["page"] = q.page
     return out
+
+
+def query_string(query: CaseQuery) -> str:
+    """The view as a query string (page left out: previous/next walk the whole view)."""
+    return urlencode(query_params(query, page=1), doseq=True)
+
+
+def parse_query_string(qs: str) -> CaseQuery:
+    return parse_case_query(parse_qs(qs[:2000], keep_blank_values=True))

@@ -1,6 +1,7 @@
 """The case review page's view of a case (`app/cases/get_case.py`): entity data, plugin outputs and child
 workflows as key/value blocks and tables, documents with their pages, decisions and edit forms, the tabs, and
-the timeline (the audit log and the outbox's calls, newest first). Pure: no I/O.
+the timeline (the audit log and the outbox's calls, newest first); the overview and the KYB review views come
+from `web/case_review.py`. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 
 from arabesque.app.cases.case_actions import director_documents
 from arabesque.app.cases.get_case import Case, CaseEffect, CaseEvent
+from arabesque.web.case_review import case_overview, kyc_entries, review_blocks, ubo_rows
 from arabesque.web.diagram import definition_graph
 from arabesque.web.document_form import document_form
 
@@ -118,14 +120,18 @@ def _director_documents(directors: Any) -> list[dict[str, Any]]:
     ]
 
 
-# The case page's tabs (Ballerine's DefaultBlocks, §5.4), in order: `?activeTab=<id>`.
+# The case page's tabs (Ballerine's DefaultBlocks, §5.4, plus KYC and plugin outputs), in order:
+# `?activeTab=<id>`.
 TABS = (
     ("summary", "Summary"),
-    ("documents", "Documents"),
+    ("companyInformation", "Company information"),
+    ("associatedCompanies", "Associated companies"),
     ("ubos", "UBOs"),
     ("directors", "Directors"),
-    ("pluginsOutput", "Plugin outputs"),
+    ("documents", "Documents"),
+    ("kyc", "KYC"),
     ("customData", "Custom Data"),
+    ("pluginsOutput", "Plugin outputs"),
 )
 
 
@@ -182,12 +188,6 @@ def case_view(case: Case) -> dict[str, Any]:
     entity_ctx: dict[str, Any] = raw_entity if isinstance(raw_entity, dict) else {}
     raw_data = entity_ctx.get("data")
     data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
-    raw_plugins = context.get("pluginsOutput")
-    plugins: dict[str, Any] = raw_plugins if isinstance(raw_plugins, dict) else {}
-    plugin_blocks = [
-        {"title": humanize(k), "rows": _flatten(v) if isinstance(v, dict) else [("Value", _scalar(v))]}
-        for k, v in plugins.items()
-    ]
     timeline = [_timeline_item(e, names, by_id) for e in case.events]
     for eff in case.effects:
         if eff.effect_type == "webhook":
@@ -222,7 +222,6 @@ def case_view(case: Case) -> dict[str, Any]:
     raw_docs = [d for d in context.get("documents") or [] if isinstance(d, dict)]
     documents = [_document(d) for d in raw_docs]
     extra = data.get("additionalInfo") if isinstance(data.get("additionalInfo"), dict) else {}
-    ubo_blocks = _people_blocks("UBOs (user-provided)", (extra or {}).get("ubos"))
     director_blocks = _people_blocks("Directors (user-provided)", (extra or {}).get("directors"))
     director_docs = _director_documents((extra or {}).get("directors"))
     raw_custom = context.get("customData")
@@ -230,21 +229,24 @@ def case_view(case: Case) -> dict[str, Any]:
         [{"title": "Custom data", "rows": _flatten(raw_custom)}] if isinstance(raw_custom, dict) and raw_custom else []
     )
     entity_blocks = [b for b in _entity_blocks(case.kind, data) if b["rows"]]
+    review = review_blocks(case, data)
+    ubos = ubo_rows(case, (extra or {}).get("ubos"))
+    kyc = kyc_entries(case, raw_docs)
+    owner_children = [c for c in case.children if c.entity.get("type") != "business"]
     sizes = {
-        "summary": len(entity_blocks),
+        "summary": len(entity_blocks) + 1,  # the case overview is always there
+        "companyInformation": len(review["company"]) if case.kind == "business" else 0,
+        "associatedCompanies": len(review["associated"]) + (1 if review["associatedListed"] else 0),
         "documents": len(documents),
-        "ubos": len(ubo_blocks) + len(children),
+        "ubos": len(ubos) + len(owner_children),
         "directors": len(director_blocks) + len(director_docs),
-        "pluginsOutput": len(plugin_blocks),
+        "kyc": len(kyc),
+        "pluginsOutput": len(review["plugins"]),
         "customData": len(custom_blocks),
     }
+    counts = {"documents": len(documents), "ubos": len(ubos) or len(owner_children) or None}
     tabs = [
-        {
-            "id": tid,
-            "label": label,
-            "count": len(documents) if tid == "documents" else (len(children) or None if tid == "ubos" else None),
-            "enabled": sizes[tid] > 0,
-        }
+        {"id": tid, "label": label, "count": counts.get(tid), "enabled": sizes[tid] > 0}
         for tid, label in TABS
     ]
     can_act = case.permissions.act
@@ -277,12 +279,15 @@ def case_view(case: Case) -> dict[str, Any]:
             if m.status == "active" and m.role in ("admin", "reviewer")
         ],
         "entityBlocks": entity_blocks,
-        "uboBlocks": ubo_blocks,
         "directorBlocks": director_blocks,
         "directorDocuments": director_docs,
         "customBlocks": custom_blocks,
         "tabs": tabs,
-        "pluginBlocks": plugin_blocks,
+        "overview": case_overview(case),
+        "review": review,
+        "uboRows": ubos,
+        "ownerChildren": [c for c in children if c["id"] in {o.id for o in owner_children}],
+        "kyc": kyc,
         "documents": documents,
         "documentsSchema": case.documents_schema,
         "children": children,
@@ -291,7 +296,7 @@ def case_view(case: Case) -> dict[str, Any]:
         "reuploads": case.reuploads,
         "timeline": timeline,
         "graph": definition_graph(case.definition),
-        "path": case.path,
+        "path": case.moves or case.path,
         "version": case.version,
         "permissions": {
             "act": can_act,

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, Response
 
 from arabesque.app.access.users import list_users
 from arabesque.app.cases.ask_for_reuploads import ask_for_all_reuploads
+from arabesque.app.cases.bulk_assign import assign_cases
 from arabesque.app.cases.case_actions import (
     add_note,
     assign_case,
@@ -23,14 +24,16 @@ from arabesque.app.cases.create_case import create_case, manual_form
 from arabesque.app.cases.edit_document import edit_document
 from arabesque.app.cases.entity_form import rows_of
 from arabesque.app.cases.get_case import case_version, get_case
-from arabesque.app.cases.list_cases import STATUSES, list_cases
-from arabesque.app.cases.queues import list_queues
+from arabesque.app.cases.list_cases import STATUSES, list_cases, neighbours
+from arabesque.app.cases.statistics import project_statistics
 from arabesque.app.errors import InvalidInput, NotFound
 from arabesque.app.files.queries import get_file
+from arabesque.web._session import session_of
 from arabesque.web.case_form import build_fields
-from arabesque.web.case_list import SORT_LABELS, parse_case_query, query_params
+from arabesque.web.case_list import SORT_LABELS, parse_case_query, parse_query_string, query_params, query_string
 from arabesque.web.case_view import TABS, case_view, pick_tab
-from arabesque.web.deps import CurrentMember, Form, PageMember, db_of, load_sidebar
+from arabesque.web.dashboard import dashboard_view
+from arabesque.web.deps import CurrentMember, Form, MultiForm, PageMember, db_of, load_sidebar
 from arabesque.web.diagram import layout
 from arabesque.web.document_form import document_form
 from arabesque.web.render import flash, redirect, render
@@ -41,11 +44,10 @@ _TAB_IDS = {t for t, _ in TABS}
 
 
 @router.get("/")
-def home(request: Request, member: CurrentMember) -> Response:
-    queues = list_queues(db_of(request), member)
-    if queues:
-        return redirect(f"/queues/{queues[0]['id']}")
-    return render(request, "empty.html", {"queues": queues})
+def home(request: Request, member: PageMember) -> Response:
+    """The home dashboard: the project's open cases, decisions, reviewers' workload and overdue cases."""
+    stats = project_statistics(db_of(request), member.project_id)
+    return render(request, "home.html", {"view": dashboard_view(stats)})
 
 
 @router.get("/queues/{queue_id}")
@@ -56,6 +58,8 @@ def queue_page(request: Request, queue_id: str, member: CurrentMember) -> Respon
     query = parse_case_query(params)
     db = db_of(request)
     result = list_cases(db, member, queue_id, query)
+    # The case page's previous/next (and "next case" after a decision) walk the view the reviewer last listed.
+    session_of(request)["view"] = [queue_id, query_string(query)]
     ctx: dict[str, Any] = {
         "result": result,
         "query": query,
@@ -67,7 +71,7 @@ def queue_page(request: Request, queue_id: str, member: CurrentMember) -> Respon
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     if request.headers.get("hx-request") and request.query_params.get("partial") == "rows":
-        return render(request, "cases/_rows.html", ctx)  # polled every 15 s: no sidebar to read
+        return render(request, "cases/_rows.html", ctx)  # polled every 15 s: the count and the rows, no sidebar
     load_sidebar(request)
     return render(request, "cases/list.html", ctx)
 
@@ -165,9 +169,46 @@ def _case_ctx(request: Request, member: Any, case_id: str) -> dict[str, Any]:
     }
 
 
+@router.post("/queues/{queue_id}/assign")
+def bulk_assign(request: Request, queue_id: str, member: CurrentMember, form: MultiForm) -> Response:
+    """Assign the checked cases of the list to me, to a user, or to nobody; back to the same view."""
+    chosen = form.get("assignee") or [""]  # "Assign checked to me" adds `me` to the select's value
+    assignee = member.user_id if "me" in chosen else (chosen[-1] or None)
+    try:
+        done = assign_cases(db_of(request), member, form.get("ids") or [], assignee)
+        text = f"Assigned {done.assigned} case{'s' if done.assigned != 1 else ''}"
+        if done.skipped:
+            text += f"; {done.skipped} finished case{'s were' if done.skipped != 1 else ' was'} left as they were"
+        flash(request, text)
+    except InvalidInput as exc:
+        _failed(request, exc)
+    back = (form.get("back") or [""])[-1]
+    return redirect(back if back.startswith(f"/queues/{queue_id}") and "//" not in back else f"/queues/{queue_id}")
+
+
+def _listed_view(request: Request, queue_id: str) -> str:
+    """The query string of the list view last shown for this queue ("" for its default view)."""
+    view = session_of(request).get("view")
+    return str(view[1]) if isinstance(view, list) and len(view) == 2 and view[0] == queue_id else ""
+
+
+def _neighbours(request: Request, member: Any, case_id: str, queue_id: str) -> dict[str, str | None]:
+    """Previous and next case in the list view last shown for this queue (its filters, search and sort)."""
+    if not queue_id or not _ID.fullmatch(queue_id):
+        return {"previous": None, "next": None}
+    qs = _listed_view(request, queue_id)
+    try:
+        return neighbours(db_of(request), member, queue_id, parse_query_string(qs), case_id)
+    except NotFound:  # a stale or foreign queue id in the link: no neighbours, the case still shows
+        return {"previous": None, "next": None}
+
+
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: str, member: PageMember) -> Response:
-    return render(request, "case/show.html", _case_ctx(request, member, case_id))
+    ctx = _case_ctx(request, member, case_id)
+    ctx["neighbours"] = _neighbours(request, member, case_id, ctx["queue_id"])
+    ctx["queue_view"] = _listed_view(request, ctx["queue_id"])  # "Back to the queue" returns to that view
+    return render(request, "case/show.html", ctx)
 
 
 @router.get("/cases/{case_id}/version")

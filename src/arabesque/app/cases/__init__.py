@@ -9,4 +9,7 @@ does to a case. Reads return plain data; `web/` shapes it for the pages.
 - `entity_form.py` — the entity schema of that form, the form's values parsed back, validation errors by field
 - `edit_document.py` — edit a document's type and properties from its `documentsSchema`
 - `ask_for_reuploads.py` — send `revision` to the case and its child workflows with a document to re-upload
+- `bulk_assign.py` — assign the checked cases of a list in one transaction
+- `sla.py` — a case's due date from its own `config.slaHours`, in Python and in SQL (sort, overdue)
+- `statistics.py` — the project's numbers for the home dashboard and `GET /api/v1/statistics`
 """

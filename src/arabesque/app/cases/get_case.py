@@ -8,7 +8,7 @@ case took; and the rules that decide what the member may do to it (`permissions`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -103,6 +103,9 @@ class ChildCase:
     tags: list[str]
     documents: list[dict[str, Any]]
     next_events: list[str]
+    entity: dict[str, Any] = field(default_factory=dict)  # the child's `context.entity` (its id: the UBO's)
+    plugins_output: dict[str, Any] = field(default_factory=dict)  # its vendors' results (KYC, screening)
+    aml: Any = None  # `context.aml`, Ballerine's screening block
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,7 @@ class Case:
     reuploads: list[dict[str, str]]  # `{id, event, name}`: the case and children "Ask for all re-uploads" sends to
     permissions: CasePermissions
     version: str  # see `case_version`
+    moves: list[tuple[str, str, str]] = field(default_factory=list)  # `(event, from, to)` of `path`, oldest first
 
 
 def get_case(db: Database, member: Member, runtime_id: str) -> Case:
@@ -224,6 +228,11 @@ def get_case(db: Database, member: Member, runtime_id: str) -> Case:
         parent_id=rt.parent_runtime_id,
         next_events=allowed,
         path=path,
+        moves=[
+            (e.event or "", e.from_state, e.to_state)
+            for e in sorted(events, key=lambda e: e.seq)
+            if e.from_state and e.to_state and e.from_state != e.to_state
+        ],
         reuploads=reuploads,
         permissions=CasePermissions(
             act=can_act, assign=active and member.can_work, note=member.can_work, is_assignee=is_assignee
@@ -296,6 +305,11 @@ def _children(s: Session, member: Member, rt: WorkflowRuntime) -> tuple[list[Chi
                 tags=list(child.tags or []),
                 documents=docs,
                 next_events=child_events,
+                entity=entity if isinstance(entity := (child.context or {}).get("entity"), dict) else {},
+                plugins_output=plugins
+                if isinstance(plugins := (child.context or {}).get("pluginsOutput"), dict)
+                else {},
+                aml=(child.context or {}).get("aml"),
             )
         )
     return children, reuploads

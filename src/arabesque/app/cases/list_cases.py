@@ -3,7 +3,8 @@
 Everything the list shows comes from this one query; the total counts the same conditions (search and
 state tags included). Tags are filtered through the states that carry them, so the filter is a plain
 `state IN (...)` on an indexed column on every database. The search looks at the queue's entity type (the
-business's name, correlation id and registration number; the individual's name, correlation id and email),
+business's name, correlation id, registration number, representative's e-mail and UBOs; the individual's
+name, correlation id and email),
 and a term shaped like a phone number also the start of the entity's phone fields (`PHONE_FIELDS`). The
 default view is Ballerine's: assigned to me + unassigned, active (`assignee=any` shows everyone's).
 
@@ -11,14 +12,15 @@ Indexes (migration 0003): a page is read in `created_at DESC, id DESC` order fro
 entity type, and the exact total is an index-only count over the same index; the search is a semi-join on
 the entity's GIN trigram index (PostgreSQL). A phone-shaped term adds a prefix `LIKE` on the phone fields,
 UNIONed into the same semi-join, which reads migration 0004's partial btree index of each field
-(PostgreSQL; the expressions here are written as the indexed ones).
+(PostgreSQL; the expressions here are written as the indexed ones). The "Due" sort computes each runtime's due
+date from its own config (no index: it sorts the view's matches). `neighbours` gives the case page its
+previous/next case in the same view.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, func, literal_column, or_, select
@@ -26,10 +28,12 @@ from sqlalchemy.orm import Session
 
 from arabesque.app.access.members import Member
 from arabesque.app.cases.queues import get_queue
-from arabesque.store import Business, Database, EndUser, User, WorkflowRuntime
+from arabesque.app.cases.sla import due_key, sla_due
+from arabesque.store import Business, Database, EndUser, User, WorkflowDefinition, WorkflowRuntime
 
 __all__ = [
     "ASSIGNEE_CHOICES",
+    "BUSINESS_PEOPLE_FIELDS",
     "DEFAULT_ASSIGNEE",
     "PAGE_SIZE",
     "PHONE_FIELDS",
@@ -37,6 +41,7 @@ __all__ = [
     "STATUSES",
     "CaseQuery",
     "list_cases",
+    "neighbours",
     "sla_due",
 ]
 
@@ -63,8 +68,19 @@ class CaseQuery:
 
 @dataclass
 class _Plan:
+    """A view's conditions and order, shared by the page, its count and the case page's next/previous."""
+
     conds: list[Any] = field(default_factory=list)
     joins_entity: bool = False
+    order_col: Any = None
+    direction: str = "desc"
+
+    def joined(self, stmt: Any) -> Any:
+        if self.joins_entity:
+            stmt = stmt.outerjoin(Business, Business.id == WorkflowRuntime.business_id).outerjoin(
+                EndUser, EndUser.id == WorkflowRuntime.end_user_id
+            )
+        return stmt
 
 
 def _escape_like(term: str) -> str:
@@ -82,6 +98,7 @@ PHONE_FIELDS = {
     "businesses": (("phone",), ("phoneNumber",), ("additionalInfo", "mainRepresentative", "phone")),
     "individuals": (("phone",), ("phoneNumber",)),
 }
+BUSINESS_PEOPLE_FIELDS = (("additionalInfo", "mainRepresentative", "email"), ("additionalInfo", "ubos"))
 _PHONE = re.compile(r"\+?[0-9][0-9 ().-]{4,}")
 
 
@@ -116,6 +133,9 @@ def _search(db: Database, member: Member, entity: str, term: str) -> Any:
             registration = Business.data.op("->>", return_type=String())(literal_column("'registrationNumber'"))
         model, link = Business, WorkflowRuntime.business_id
         fields = [Business.company_name, Business.correlation_id, registration]
+        # The representative's e-mail and the UBOs (their names, as the JSON text of the list): migration 0015's
+        # trigram index on PostgreSQL, written here exactly as indexed.
+        fields += [_json_text(db, Business.data, path) for path in BUSINESS_PEOPLE_FIELDS]
     else:
         full_name = EndUser.first_name.concat(literal_column("' '")).concat(EndUser.last_name)
         model, link = EndUser, WorkflowRuntime.end_user_id
@@ -145,7 +165,7 @@ def _search_page(
         .cte("found")
         .prefix_with("MATERIALIZED")
     )
-    key = found.c.k.asc() if direction == "asc" else found.c.k.desc()
+    key = (found.c.k.asc() if direction == "asc" else found.c.k.desc()).nulls_last()  # as `_order`
     counted = select(func.count()).select_from(found).scalar_subquery()
 
     def page_of(page: int) -> list[Any]:
@@ -162,20 +182,12 @@ def _search_page(
     return [r[0] for r in page_of(page)] if total else [], total, page
 
 
-def list_cases(db: Database, member: Member, queue_id: str, query: CaseQuery) -> dict[str, Any]:
-    """One page of the queue's cases, the total, the page count, and what the filters can offer."""
-    queue = get_queue(db, member, queue_id)
-    names = [d["name"] for d in queue["definitions"]]
-    display = {d["name"]: d["displayName"] for d in queue["definitions"]}
-    tag_states: dict[str, set[str]] = {}
-    for d in queue["definitions"]:
-        for state, tags in d["stateTags"].items():
-            for tag in tags:
-                tag_states.setdefault(tag, set()).add(state)
-
+def _plan(db: Database, member: Member, queue: dict[str, Any], query: CaseQuery) -> _Plan:
+    """The conditions and the order of `query` over `queue` (its filters, search and sort)."""
+    tag_states = _tag_states(queue)
     plan = _Plan()
     plan.conds.append(WorkflowRuntime.project_id == member.project_id)
-    plan.conds.append(WorkflowRuntime.definition_name.in_(names))
+    plan.conds.append(WorkflowRuntime.definition_name.in_([d["name"] for d in queue["definitions"]]))
     if queue["entity"] == "businesses":
         plan.conds.append(WorkflowRuntime.business_id.is_not(None))
     else:
@@ -193,43 +205,54 @@ def list_cases(db: Database, member: Member, queue_id: str, query: CaseQuery) ->
         plan.conds.append(or_(WorkflowRuntime.assignee_id == member.user_id, WorkflowRuntime.assignee_id.is_(None)))
     elif query.assignee != "any":
         plan.conds.append(WorkflowRuntime.assignee_id == query.assignee)
-
-    individual_name = func.trim(func.coalesce(EndUser.first_name, "") + " " + func.coalesce(EndUser.last_name, ""))
-    name_col = func.coalesce(Business.company_name, individual_name)
     if query.search:
         plan.conds.append(_search(db, member, queue["entity"], query.search))
-    if query.sort == "name":
-        plan.joins_entity = True
-
-    def joined(stmt: Any) -> Any:
-        if plan.joins_entity:
-            stmt = stmt.outerjoin(Business, Business.id == WorkflowRuntime.business_id).outerjoin(
-                EndUser, EndUser.id == WorkflowRuntime.end_user_id
-            )
-        return stmt
-
-    order_col: Any = {
+    individual_name = func.trim(func.coalesce(EndUser.first_name, "") + " " + func.coalesce(EndUser.last_name, ""))
+    plan.joins_entity = query.sort == "name"
+    plan.order_col = {
         "created": WorkflowRuntime.created_at,
         "updated": WorkflowRuntime.updated_at,
-        "name": name_col,
-        # The SLA is per definition (config.slaHours), so within a queue the due date follows creation.
-        "due": WorkflowRuntime.created_at,
+        "name": func.coalesce(Business.company_name, individual_name),
+        # Each runtime's own `config.slaHours` (app/cases/sla.py); cases without an SLA come last.
+        "due": due_key(db),
     }[query.sort]
-    direction = query.direction
+    plan.direction = query.direction
     if query.sort == "due":
-        direction = "asc" if direction == "desc" else "desc"  # "desc" = most urgent (oldest) first
-    order = order_col.asc() if direction == "asc" else order_col.desc()
+        plan.direction = "asc" if query.direction == "desc" else "desc"  # "desc" = most urgent first
+    return plan
 
+
+def _tag_states(queue: dict[str, Any]) -> dict[str, set[str]]:
+    tag_states: dict[str, set[str]] = {}
+    for d in queue["definitions"]:
+        for state, tags in d["stateTags"].items():
+            for tag in tags:
+                tag_states.setdefault(tag, set()).add(state)
+    return tag_states
+
+
+def _order(plan: _Plan) -> list[Any]:
+    col = plan.order_col
+    key = col.asc() if plan.direction == "asc" else col.desc()
+    if plan.order_col is not WorkflowRuntime.created_at and plan.order_col is not WorkflowRuntime.updated_at:
+        key = key.nulls_last()  # no SLA (due) or no name: after the rest, whichever way
+    return [key, WorkflowRuntime.id.desc()]
+
+
+def list_cases(db: Database, member: Member, queue_id: str, query: CaseQuery) -> dict[str, Any]:
+    """One page of the queue's cases, the total, the page count, and what the filters can offer."""
+    queue = get_queue(db, member, queue_id)
+    plan = _plan(db, member, queue, query)
     with db.read() as s:
         if query.search:
-            ids, total, page = _search_page(s, plan.conds, joined, order_col, direction, query.page)
+            ids, total, page = _search_page(s, plan.conds, plan.joined, plan.order_col, plan.direction, query.page)
         else:
-            total = s.scalar(joined(select(func.count()).select_from(WorkflowRuntime)).where(*plan.conds)) or 0
+            total = s.scalar(plan.joined(select(func.count()).select_from(WorkflowRuntime)).where(*plan.conds)) or 0
             page = min(query.page, max(1, -(-total // PAGE_SIZE)))
             ids_stmt = (
-                joined(select(WorkflowRuntime.id).select_from(WorkflowRuntime))
+                plan.joined(select(WorkflowRuntime.id).select_from(WorkflowRuntime))
                 .where(*plan.conds)
-                .order_by(order, WorkflowRuntime.id.desc())
+                .order_by(*_order(plan))
                 .offset((page - 1) * PAGE_SIZE)
                 .limit(PAGE_SIZE)
             )
@@ -255,8 +278,10 @@ def list_cases(db: Database, member: Member, queue_id: str, query: CaseQuery) ->
                 User.email,
                 User.first_name,
                 User.last_name,
+                WorkflowDefinition.display_name,
             )
             .select_from(WorkflowRuntime)
+            .join(WorkflowDefinition, WorkflowDefinition.pk == WorkflowRuntime.definition_pk)
             .outerjoin(Business, Business.id == WorkflowRuntime.business_id)
             .outerjoin(EndUser, EndUser.id == WorkflowRuntime.end_user_id)
             .outerjoin(User, and_(User.id == WorkflowRuntime.assignee_id))
@@ -278,7 +303,7 @@ def list_cases(db: Database, member: Member, queue_id: str, query: CaseQuery) ->
                 "id": rid,
                 "name": name or "N/A",
                 "correlationId": correlation,
-                "workflow": display.get(r[1], r[1]),
+                "workflow": r[18] or r[1],  # the name of the case's own version, not the latest one's
                 "version": r[2],
                 "state": r[3],
                 "status": r[4],
@@ -295,12 +320,57 @@ def list_cases(db: Database, member: Member, queue_id: str, query: CaseQuery) ->
         "total": total,
         "page": page,
         "pages": pages,
-        "tagOptions": sorted(tag_states),
+        "tagOptions": sorted(_tag_states(queue)),
     }
 
 
-def sla_due(created: datetime, config: dict[str, Any]) -> datetime | None:
-    hours = config.get("slaHours")
-    if isinstance(hours, int | float) and not isinstance(hours, bool) and hours > 0:
-        return created + timedelta(hours=float(hours))
-    return None
+def neighbours(db: Database, member: Member, queue_id: str, query: CaseQuery, case_id: str) -> dict[str, str | None]:
+    """The cases before and after `case_id` in the view `query` of the queue (`{"previous", "next"}` ids).
+
+    Keyset: one indexed seek each way from the case's own sort key, so it is bounded whatever the queue's size,
+    and it works when the case has just left the view (decided, reassigned): "next" is the case that followed
+    it. A case of another project or queue has no neighbours.
+    """
+    queue = get_queue(db, member, queue_id)
+    plan = _plan(db, member, queue, query)
+    with db.read() as s:
+        here = s.execute(
+            plan.joined(select(plan.order_col, WorkflowRuntime.id).select_from(WorkflowRuntime)).where(
+                WorkflowRuntime.id == case_id, WorkflowRuntime.project_id == member.project_id
+            )
+        ).first()
+        if here is None:
+            return {"previous": None, "next": None}
+        key, rid = here
+        out: dict[str, str | None] = {}
+        for name, forward in (("next", True), ("previous", False)):
+            out[name] = s.scalar(
+                plan.joined(select(WorkflowRuntime.id).select_from(WorkflowRuntime))
+                .where(*plan.conds, _beyond(plan, key, rid, forward))
+                .order_by(*(_order(plan) if forward else _reversed(plan)))
+                .limit(1)
+            )
+    return out
+
+
+def _beyond(plan: _Plan, key: Any, rid: str, forward: bool) -> Any:
+    """Rows after (`forward`) or before the row `(key, rid)` in the plan's order (key, then id descending;
+    NULL keys last)."""
+    col, ident = plan.order_col, WorkflowRuntime.id
+    later = (plan.direction == "asc") == forward  # the key grows in the walking direction
+    if key is None:
+        tie = ident < rid if forward else ident > rid
+        return and_(col.is_(None), tie) if forward else or_(col.is_not(None), and_(col.is_(None), tie))
+    step = col > key if later else col < key
+    tie = and_(col == key, ident < rid if forward else ident > rid)
+    if forward:
+        return or_(step, tie, col.is_(None))
+    return or_(step, tie)
+
+
+def _reversed(plan: _Plan) -> list[Any]:
+    col = plan.order_col
+    key = col.desc() if plan.direction == "asc" else col.asc()
+    if plan.order_col is not WorkflowRuntime.created_at and plan.order_col is not WorkflowRuntime.updated_at:
+        key = key.nulls_first()
+    return [key, WorkflowRuntime.id.asc()]

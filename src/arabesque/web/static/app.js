@@ -27,3 +27,17 @@ document.addEventListener("click", (e) => {
     img.parentElement.classList.toggle("zoomed");
   }
 });
+
+// The case list refreshes itself every 15 s; not while cases are checked for bulk assignment (the checks
+// would be lost).
+document.addEventListener("htmx:beforeRequest", (e) => {
+  const holder = e.target.closest && e.target.closest("[data-hold-when-checked]");
+  if (holder && e.target === holder && holder.querySelector("input[type=checkbox]:checked")) e.preventDefault();
+});
+
+// A header checkbox [data-check-all] checks or clears every row of its table.
+document.addEventListener("change", (e) => {
+  const all = e.target.closest("input[data-check-all]");
+  if (!all) return;
+  for (const box of all.closest("table").querySelectorAll("tbody input[type=checkbox]")) box.checked = all.checked;
+});
