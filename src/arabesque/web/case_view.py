@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 from arabesque.app.cases.case_actions import director_documents
 from arabesque.app.cases.get_case import Case, CaseEffect, CaseEvent
+from arabesque.app.cases.reviewer_actions import MAX_REASON, decision_kind, event_label, state_label
+from arabesque.engine import Definition
 from arabesque.web.diagram import definition_graph
 from arabesque.web.document_form import document_form
 
@@ -214,6 +216,7 @@ def case_view(case: Case) -> dict[str, Any]:
                 for d in child.documents
             ],
             "nextEvents": child.next_events,
+            "actions": _actions(None, child.next_events, ""),
         }
         for child in case.children
     ]
@@ -286,11 +289,15 @@ def case_view(case: Case) -> dict[str, Any]:
         "children": children,
         "parent": {"id": case.parent_id} if case.parent_id else None,
         "nextEvents": case.next_events,
+        "actions": _actions(case.definition, case.next_events, case.approve_blocked),
+        "approveBlocked": case.approve_blocked,
+        "stateLabel": state_label(case.definition, case.state),
         "reuploads": case.reuploads,
         "timeline": timeline,
         "graph": definition_graph(case.definition),
         "path": case.path,
         "version": case.version,
+        "maxReason": MAX_REASON,
         "permissions": {
             "act": can_act,
             "assign": case.permissions.assign,
@@ -298,6 +305,23 @@ def case_view(case: Case) -> dict[str, Any]:
             "isAssignee": case.permissions.is_assignee,
         },
     }
+
+
+def _actions(defn: Definition | None, events: list[str], approve_blocked: str) -> list[dict[str, Any]]:
+    """The reviewer's buttons: label, kind (approve, reject, revision, other), and why one is disabled."""
+    out = []
+    for ev in events:
+        kind = decision_kind(ev)
+        out.append(
+            {
+                "event": ev,
+                "label": event_label(defn, ev),
+                "kind": kind,
+                "blocked": approve_blocked if kind == "approve" else "",
+                "needsReason": kind in ("reject", "revision"),
+            }
+        )
+    return out
 
 
 def _sort_key(at: datetime | None) -> float:

@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, Response
 from arabesque.app.access.users import list_users
 from arabesque.app.cases.ask_for_reuploads import ask_for_all_reuploads
 from arabesque.app.cases.case_actions import (
+    CaseEventResult,
     add_note,
     assign_case,
     case_event,
@@ -215,10 +216,9 @@ def assign(request: Request, case_id: str, member: CurrentMember, form: Form) ->
 
 @router.post("/cases/{case_id}/event")
 def event(request: Request, case_id: str, member: CurrentMember, form: Form) -> Response:
-    name = form.get("event", "")
     try:
-        case_event(db_of(request), member, case_id, name, form.get("reason", ""))
-        flash(request, f"{name}: done")
+        done = case_event(db_of(request), member, case_id, form.get("event", ""), form.get("reason", ""))
+        flash(request, _done_message(done))
     except InvalidInput as exc:
         _failed(request, exc)
     return redirect(_back(case_id, form))
@@ -227,11 +227,17 @@ def event(request: Request, case_id: str, member: CurrentMember, form: Form) -> 
 @router.post("/cases/{case_id}/reuploads")
 def reuploads(request: Request, case_id: str, member: CurrentMember, form: Form) -> Response:
     try:
-        sent = ask_for_all_reuploads(db_of(request), member, case_id)
-        flash(request, f"Asked for re-uploads ({sent} workflow{'s' if sent != 1 else ''})")
+        flash(request, _done_message(ask_for_all_reuploads(db_of(request), member, case_id, form.get("reason", ""))))
     except InvalidInput as exc:
         _failed(request, exc)
     return redirect(_back(case_id, form))
+
+
+def _done_message(done: CaseEventResult) -> str:
+    moved = f": {done.from_state} → {done.to_state}" if done.from_state != done.to_state else ""
+    others = done.workflows - 1
+    children = f" (and {others} child case{'s' if others != 1 else ''})" if others > 0 else ""
+    return f"{done.action}{children}{moved}"
 
 
 @router.post("/cases/{case_id}/documents/{document_id}/decision")

@@ -18,7 +18,7 @@ from arabesque.app.workflows.steps import apply_step, checked_step
 from arabesque.engine import Event
 from arabesque.store import Database, Runtime, Transaction
 
-__all__ = ["DECISIONS", "decide_document", "decision_record"]
+__all__ = ["DECISIONS", "decide_document", "decision_record", "document_ref"]
 
 DECISIONS = {"approve": "approved", "reject": "rejected", "revision": "revision"}
 
@@ -32,6 +32,11 @@ def decision_record(decision: str | None, reason: str | None, comment: str | Non
         "revisionReason": reason if status == "revision" else None,
         "comment": comment,
     }
+
+
+def document_ref(doc: dict[str, Any]) -> dict[str, Any]:
+    """What the audit keeps of a decided document, so the trail names it even after it is replaced."""
+    return {k: doc.get(k) for k in ("id", "category", "type") if doc.get(k) is not None}
 
 
 def decide_document(
@@ -53,7 +58,8 @@ def decide_document(
             if authorize is not None:
                 authorize(tx, rt)
             docs = rt.context.get("documents") or []
-            if not any(isinstance(d, dict) and d.get("id") == document_id for d in docs):
+            found = [d for d in docs if isinstance(d, dict) and d.get("id") == document_id]
+            if not found:
                 raise NotFound(f"No document with id [{document_id}] in workflow [{runtime_id}]")
             defn = definition_for(tx.conn, rt)
             require_open(rt, defn, "its documents can no longer be decided")
@@ -69,7 +75,7 @@ def decide_document(
                 result,
                 who.actor,
                 "DEEP_MERGE_CONTEXT",
-                {"documentId": document_id, "decision": new_decision},
+                {"documentId": document_id, "decision": new_decision, "document": document_ref(found[0])},
                 kind="decision",
             )
             out = runtime_json(rt, defn)
