@@ -185,7 +185,7 @@ def test_login_then_the_seed_five_steps(page: Any, server: Server) -> None:
     expect(page).to_have_url(re.compile(r"/cases/[0-9a-f-]+"))
     expect(page.locator("#case-name")).to_have_text("Till Company Limited")
     expect(page.locator("#case-state")).to_have_text("manual_review")
-    expect(page.locator(".timeline")).to_contain_text("Case created in idle")
+    expect(page.locator(".timeline")).to_contain_text("Created the case")
     page.get_by_role("link", name="← Back to the queue").click()
     expect(page.get_by_role("link", name="Till Company Limited").first).to_be_visible()
     shot(page, "case-list")
@@ -237,7 +237,7 @@ def test_assign_to_me_then_document_approve_and_revision(page: Any, server: Serv
     expect(bill.locator("[data-decision]")).to_have_text("Re-upload needed")
     assert "activeTab=documents" in page.url  # the actions keep the reviewer on the tab
     expect(page.locator("#case-state")).to_have_text("revision")  # the definition's rule moved the case
-    expect(page.locator(".timeline")).to_contain_text("Document revision")
+    expect(page.locator(".timeline")).to_contain_text("Asked to re-upload the document")
     expect(page.locator(".timeline")).to_contain_text("Blurry image")
 
 
@@ -254,7 +254,7 @@ def test_case_approve_moves_the_case_to_a_final_state(page: Any, server: Server)
     page.get_by_role("button", name="Assign to me").click()
     page.locator("summary", has_text="Approve").click()
     page.get_by_label("Reason (optional)").first.fill("All checks passed")
-    page.get_by_role("button", name="Confirm approve").click()
+    page.get_by_role("button", name="Confirm: approve").click()
     expect(page.locator("#case-state")).to_have_text("approved")
     expect(page.locator("#case-status")).to_have_text("completed")
     expect(page.locator("#case-actions")).to_have_count(0)

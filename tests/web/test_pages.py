@@ -108,7 +108,7 @@ def test_viewer_sees_no_actions_and_is_refused_on_the_server(client: TestClient,
     client.cookies.clear()
     token = sign_in(client, site.viewer)
     page = client.get(case).text
-    assert "Confirm approve" not in page and "Assign to me" not in page and "Add a note" not in page
+    assert "Confirm: approve" not in page and "Assign to me" not in page and "Add a note" not in page
     assert "Add Case Manually" not in client.get(queue).text
     for path, data in (
         ("/event", {"event": "approve"}),

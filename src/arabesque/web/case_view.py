@@ -6,12 +6,12 @@ the timeline (the audit log and the outbox's calls, newest first). Pure: no I/O.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import asdict
 from typing import Any
-from urllib.parse import urlsplit
 
+from arabesque.app.cases.audit_trail import audit_trail
 from arabesque.app.cases.case_actions import director_documents
-from arabesque.app.cases.get_case import Case, CaseEffect, CaseEvent
+from arabesque.app.cases.get_case import Case
 from arabesque.app.cases.reviewer_actions import MAX_REASON, decision_kind, event_label, state_label
 from arabesque.engine import Definition
 from arabesque.web.diagram import definition_graph
@@ -188,21 +188,9 @@ def case_view(case: Case) -> dict[str, Any]:
         {"title": humanize(k), "rows": _flatten(v) if isinstance(v, dict) else [("Value", _scalar(v))]}
         for k, v in plugins.items()
     ]
-    timeline = [_timeline_item(e, names, by_id) for e in case.events]
-    for eff in case.effects:
-        if eff.effect_type == "webhook":
-            timeline.append(_webhook_item(eff))
-            continue
-        timeline.append(
-            {
-                "at": eff.at,
-                "kind": "effect",
-                "actor": "worker",
-                "title": f"{eff.effect_type} {eff.plugin}: {eff.status}",
-                "detail": f"attempts: {eff.attempts}" if eff.attempts else "",
-            }
-        )
-    timeline.sort(key=lambda t: _sort_key(t["at"]), reverse=True)
+    trail = [asdict(t) for t in audit_trail(case)]
+    timeline = [t for t in trail if not t["system"]]
+    system_timeline = [t for t in trail if t["system"]]
     children = [
         {
             "id": child.id,
@@ -294,6 +282,7 @@ def case_view(case: Case) -> dict[str, Any]:
         "stateLabel": state_label(case.definition, case.state),
         "reuploads": case.reuploads,
         "timeline": timeline,
+        "systemTimeline": system_timeline,
         "graph": definition_graph(case.definition),
         "path": case.path,
         "version": case.version,
@@ -322,67 +311,3 @@ def _actions(defn: Definition | None, events: list[str], approve_blocked: str) -
             }
         )
     return out
-
-
-def _sort_key(at: datetime | None) -> float:
-    return at.timestamp() if at is not None else 0.0
-
-
-_DELIVERY = {"done": "delivered", "dead": "failed", "pending": "pending", "running": "sending"}
-
-
-def _webhook_item(eff: CaseEffect) -> dict[str, Any]:
-    """A webhook delivery: the event, the endpoint's host, the outcome and the last attempt's answer."""
-    host = urlsplit(eff.url).netloc or eff.url
-    parts = []
-    if eff.attempted:
-        parts.append(f"HTTP {eff.attempt_status}" if eff.attempt_status else (eff.attempt_error or "no response")[:200])
-    if eff.attempts:
-        parts.append(f"{eff.attempts} attempt{'s' if eff.attempts != 1 else ''}")
-    if (
-        eff.status not in ("done", "pending")
-        and eff.last_error
-        and (not eff.attempted or eff.attempt_error != eff.last_error)
-    ):
-        parts.append(eff.last_error[:200])
-    return {
-        "at": eff.at,
-        "kind": "webhook",
-        "actor": "worker",
-        "title": f"Webhook {eff.plugin} → {host}: {_DELIVERY.get(eff.status, eff.status)}",
-        "detail": " · ".join(parts),
-    }
-
-
-def _timeline_item(e: CaseEvent, names: dict[str, str], by_id: dict[str, str]) -> dict[str, Any]:
-    d = e.details
-    actor = _actor(e.actor, names)
-    if e.kind == "note":
-        title, detail = "Note", str(d.get("text", ""))
-    elif e.kind == "assign":
-        who = d.get("assigneeId")
-        title, detail = (f"Assigned to {by_id.get(who, d.get('assignee') or who)}" if who else "Unassigned"), ""
-    elif e.kind == "decision":
-        dec = (d.get("payload") or {}).get("decision") or {}
-        status = dec.get("status") or "cleared"
-        reason = dec.get("revisionReason") or dec.get("rejectionReason") or ""
-        title = f"Document {status}"
-        detail = " — ".join(x for x in (reason, dec.get("comment") or "") if x)
-        if e.from_state != e.to_state:
-            title += f" · {e.from_state} → {e.to_state}"
-    elif e.kind == "document":
-        raw_payload_d = d.get("payload")
-        payload_d: dict[str, Any] = raw_payload_d if isinstance(raw_payload_d, dict) else {}
-        title = f"Document edited: {payload_d.get('type') or ''}".rstrip(": ")
-        detail = ", ".join(f"{k}={v}" for k, v in sorted((payload_d.get("properties") or {}).items()))
-    elif e.kind == "created":
-        title, detail = f"Case created in {e.to_state}", ""
-    elif e.kind == "patch":
-        title, detail = "Updated", ", ".join(sorted(k for k in d if k != "contextChanged"))
-    else:
-        moved = f"{e.from_state} → {e.to_state}" if e.from_state != e.to_state else f"stayed in {e.to_state}"
-        title = f"{e.event or e.kind}: {moved}"
-        raw_payload = d.get("payload")
-        payload: dict[str, Any] = raw_payload if isinstance(raw_payload, dict) else {}
-        detail = str(payload.get("reason") or "")
-    return {"at": e.at, "kind": e.kind, "actor": actor, "title": title, "detail": detail}

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 
 from arabesque.app.access.users import list_users
 from arabesque.app.cases.ask_for_reuploads import ask_for_all_reuploads
+from arabesque.app.cases.audit_trail import CSV_COLUMNS, audit_trail, csv_safe, trail_rows
 from arabesque.app.cases.case_actions import (
     CaseEventResult,
     add_note,
@@ -178,6 +181,25 @@ def case_poll(request: Request, case_id: str, member: CurrentMember, seen: Annot
     if seen and current != seen:
         return Response(status_code=204, headers={"HX-Refresh": "true"})
     return Response(status_code=204)
+
+
+@router.get("/cases/{case_id}/trail.{fmt}")
+def case_trail_export(request: Request, case_id: str, fmt: str, member: CurrentMember) -> Response:
+    """The case's audit trail as CSV or JSON (any member of the project; another project's case is a 404)."""
+    if fmt not in ("csv", "json"):
+        raise NotFound("Export as trail.csv or trail.json")
+    rows = trail_rows(audit_trail(get_case(db_of(request), member, case_id)))
+    name = f"case-{case_id}-audit-trail.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "X-Content-Type-Options": "nosniff"}
+    if fmt == "json":
+        return JSONResponse({"caseId": case_id, "entries": rows}, headers=headers)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        cells = [row[c] if c != "changes" else "\n".join(row[c]) for c in CSV_COLUMNS]
+        writer.writerow([csv_safe(str(c)) for c in cells])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.get("/cases/{case_id}/timeline")

@@ -32,7 +32,8 @@ from arabesque.app.cases.reviewer_actions import (
 from arabesque.app.definitions.lookup import definition_for
 from arabesque.app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from arabesque.app.retrying import retrying
-from arabesque.app.workflows.decide_document import decide_document, decision_record, document_ref
+from arabesque.app.workflows.context_diff import document_ref
+from arabesque.app.workflows.decide_document import decide_document, decision_record
 from arabesque.app.workflows.runtime import env_of, lock_runtime, require_open, snapshot_of
 from arabesque.app.workflows.steps import apply_step, checked_step
 from arabesque.engine import Event, next_events

@@ -51,7 +51,7 @@ _KIND_WORDS: dict[str, Kind] = {
     "revisions": "revision",
     "revise": "revision",
 }
-_WORD = re.compile(r"[A-Za-z][a-z]*|[A-Z]+(?![a-z])")
+_WORD = re.compile(r"[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+|[A-Z]|[0-9]+")
 _TAG_LABELS = {
     "manual_review": "Manual review",
     "revision": "Revisions",

@@ -13,12 +13,13 @@ from arabesque.app.access.principal import Principal
 from arabesque.app.definitions.lookup import definition_for
 from arabesque.app.errors import NotFound
 from arabesque.app.retrying import retrying
+from arabesque.app.workflows.context_diff import document_ref
 from arabesque.app.workflows.runtime import env_of, lock_runtime, require_open, runtime_json, snapshot_of
 from arabesque.app.workflows.steps import apply_step, checked_step
 from arabesque.engine import Event
 from arabesque.store import Database, Runtime, Transaction
 
-__all__ = ["DECISIONS", "decide_document", "decision_record", "document_ref"]
+__all__ = ["DECISIONS", "decide_document", "decision_record"]
 
 DECISIONS = {"approve": "approved", "reject": "rejected", "revision": "revision"}
 
@@ -32,11 +33,6 @@ def decision_record(decision: str | None, reason: str | None, comment: str | Non
         "revisionReason": reason if status == "revision" else None,
         "comment": comment,
     }
-
-
-def document_ref(doc: dict[str, Any]) -> dict[str, Any]:
-    """What the audit keeps of a decided document, so the trail names it even after it is replaced."""
-    return {k: doc.get(k) for k in ("id", "category", "type") if doc.get(k) is not None}
 
 
 def decide_document(

@@ -16,6 +16,7 @@ from arabesque.app.errors import InvalidInput
 from arabesque.app.limits import check_context_size
 from arabesque.app.retrying import retrying
 from arabesque.app.workflows._merge import merge_objects
+from arabesque.app.workflows.context_diff import context_diff
 from arabesque.app.workflows.runtime import lock_runtime, runtime_json
 from arabesque.store import Database, UserProject, utcnow
 
@@ -51,8 +52,12 @@ def patch_workflow(db: Database, who: Principal, runtime_id: str, changes: dict[
             if changes.get("context") is not None:
                 merged = merge_objects(rt.context, changes["context"])
                 check_context_size(merged)
+                # What changed, with the decisions of documents the PATCH removed or replaced: the trail keeps them.
+                diff = context_diff(rt.context, merged)
                 rt.context = merged
                 details["context"] = changes["context"]
+                if diff:
+                    details["changes"] = diff
             rt.updated_at = utcnow()
             tx.runtimes.audit(rt, "patch", who.actor, None, rt.state, rt.state, details)
             out = runtime_json(rt, definition_for(tx.conn, rt))
