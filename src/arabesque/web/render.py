@@ -34,10 +34,11 @@ def _dt(value: Any) -> str:
     """The one date format of every page, in UTC and saying so: a datetime or an ISO 8601 string (a naive
     value is UTC, as the store writes it); "" for none."""
     if isinstance(value, str):
+        text: str = value
         try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            return value
+            return text
     if not isinstance(value, datetime):
         return ""
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
