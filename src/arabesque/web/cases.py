@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
+from arabesque.app.access.members import require_role
 from arabesque.app.access.users import list_users
 from arabesque.app.cases.ask_for_reuploads import ask_for_all_reuploads
 from arabesque.app.cases.audit_trail import CSV_COLUMNS, audit_trail, csv_safe, trail_rows
@@ -105,6 +106,7 @@ def _form_page(
 
 @router.get("/queues/{queue_id}/new")
 def new_case_page(request: Request, queue_id: str, member: PageMember, definition: Annotated[str, Query()]) -> Response:
+    require_role(member, "reviewer")  # a viewer gets the 403 now, not after filling the form in
     ctx = _form_page(request, member, queue_id, definition, {}, {})
     ctx["queue"] = {"id": queue_id}
     return render(request, "cases/new.html", ctx)

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 
 from arabesque.app.access.members import Member
 from arabesque.app.access.web_sessions import ActiveSession
+from arabesque.app.webhooks.url_warning import private_url_warning
 from arabesque.web._session import anonymous_csrf, session_of
 
 __all__ = ["DATE_FORMAT", "HERE", "csrf_token", "flash", "redirect", "render", "templates"]
@@ -58,6 +59,7 @@ def _label(tag: str) -> str:
 
 templates.env.filters["dt"] = _dt
 templates.env.filters["tag_label"] = _label
+templates.env.filters["private_url"] = private_url_warning
 templates.env.globals["urlencode"] = lambda params: urlencode(params, doseq=True)
 
 
