@@ -29,6 +29,7 @@ from arabesque.app.cases.edit_document import edit_document
 from arabesque.app.cases.entity_form import rows_of
 from arabesque.app.cases.get_case import case_version, get_case
 from arabesque.app.cases.list_cases import STATUSES, list_cases
+from arabesque.app.cases.pickers import COUNTRIES, INDUSTRIES
 from arabesque.app.cases.queues import list_queues
 from arabesque.app.errors import InvalidInput, NotFound
 from arabesque.app.files.queries import get_file
@@ -101,6 +102,8 @@ def _form_page(
         "queue_id": queue_id,
         "add_another": values.get("add_another") == "on",
         "has_errors": bool(errors),
+        "countries": COUNTRIES,
+        "industries": INDUSTRIES,
     }
 
 
