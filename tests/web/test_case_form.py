@@ -116,3 +116,44 @@ def test_a_definition_may_word_its_own_messages() -> None:
     }
     assert schema_errors(schema, parse_form(schema, {})) == {"entity.data.vat": ["This field is required."]}
     assert friendly("pattern", "'x' does not match '^[A-Z]{2}$'", "x", "^[A-Z]{2}$").startswith("Choose a country")
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_documents_can_be_attached(client: TestClient, db: Database) -> None:
+    site = seed_site(db)
+    token = sign_in(client, site.reviewer)
+    url = f"{_queue(client)}/new?definition=till_basic_kyb_demo"
+    page = client.get(url).text
+    assert 'enctype="multipart/form-data"' in page and 'name="documents.0.file"' in page
+    values = {
+        "csrf_token": token,
+        "entity.data.companyName": "Files Ltd",
+        "entity.data.country": "GB",
+        "entity.data.registrationNumber": "F-1",
+    }
+    wrong = client.post(
+        url,
+        data={**values, "documents.0.type": "identification/passport"},
+        files={"documents.0.file": ("notes.txt", b"hello", "text/plain")},
+    )
+    assert wrong.status_code == 400 and "documents.0.file" in _errors(wrong.text)
+    assert "Attach the files again" in wrong.text
+    untyped = client.post(url, data=values, files={"documents.1.file": ("p.png", PNG, "image/png")})
+    assert _errors(untyped.text) == {"documents.1.type": "Choose the document&#39;s type."}
+    ok = client.post(
+        url,
+        data={**values, "documents.0.type": "identification/passport"},
+        files={"documents.0.file": ("passport.png", PNG, "image/png")},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303, _errors(ok.text)
+    case_id = ok.headers["location"].split("/cases/")[1].split("?")[0]
+    with db.read() as s:
+        rt = s.get(WorkflowRuntime, case_id)
+        assert rt is not None
+        [doc] = rt.context["documents"]
+    assert (doc["category"], doc["type"], doc["issuer"]) == ("identification", "passport", {"country": "GB"})
+    file_id = doc["pages"][0]["ballerineFileId"]
+    assert client.get(f"/files/{file_id}").content == PNG

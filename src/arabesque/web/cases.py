@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.datastructures import UploadFile
 
 from arabesque.app.access.members import require_role
 from arabesque.app.access.users import list_users
@@ -24,7 +25,7 @@ from arabesque.app.cases.case_actions import (
     director_document_decision,
     document_decision,
 )
-from arabesque.app.cases.create_case import create_case, manual_form
+from arabesque.app.cases.create_case import MAX_ATTACHMENTS, Attachment, create_case, manual_form
 from arabesque.app.cases.edit_document import edit_document
 from arabesque.app.cases.entity_form import rows_of
 from arabesque.app.cases.get_case import case_version, get_case
@@ -33,10 +34,11 @@ from arabesque.app.cases.pickers import COUNTRIES, INDUSTRIES
 from arabesque.app.cases.queues import list_queues
 from arabesque.app.errors import InvalidInput, NotFound
 from arabesque.app.files.queries import get_file
+from arabesque.app.files.store_file import MAX_FILE_BYTES, TOO_LARGE
 from arabesque.web.case_form import build_fields
 from arabesque.web.case_list import SORT_LABELS, parse_case_query, query_params
-from arabesque.web.case_view import TABS, case_view, pick_tab
-from arabesque.web.deps import CurrentMember, Form, PageMember, db_of, load_sidebar
+from arabesque.web.case_view import TABS, case_view, humanize, pick_tab
+from arabesque.web.deps import CurrentMember, Form, PageMember, Uploads, db_of, load_sidebar
 from arabesque.web.diagram import layout
 from arabesque.web.document_form import document_form
 from arabesque.web.render import flash, redirect, render
@@ -44,6 +46,7 @@ from arabesque.web.render import flash, redirect, render
 router = APIRouter()
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _TAB_IDS = {t for t, _ in TABS}
+_SLOT = re.compile(r"documents\.(\d{1,2})\.file")
 
 
 @router.get("/")
@@ -94,6 +97,16 @@ def _form_page(
                 walk(row)
 
     walk(fields)
+    slots = [
+        {
+            "index": i,
+            "type": values.get(f"documents.{i}.type", ""),
+            "typeErrors": errors.get(f"documents.{i}.type", []),
+            "fileErrors": errors.get(f"documents.{i}.file", []),
+        }
+        for i in range(MAX_ATTACHMENTS)
+    ]
+    rendered |= {f"documents.{i}.{part}" for i in range(MAX_ATTACHMENTS) for part in ("type", "file")}
     general = [m for path, msgs in errors.items() if path not in rendered for m in msgs]
     return {
         "spec": spec,
@@ -102,6 +115,9 @@ def _form_page(
         "queue_id": queue_id,
         "add_another": values.get("add_another") == "on",
         "has_errors": bool(errors),
+        "documentSlots": slots,
+        "documentTypes": [(f"{c}/{t}", f"{humanize(t)} ({humanize(c)})") for c, t in spec.document_types],
+        "filesAgain": any(path.startswith("documents") for path in errors) or (bool(errors) and _has_files(values)),
         "countries": COUNTRIES,
         "industries": INDUSTRIES,
     }
@@ -117,7 +133,12 @@ def new_case_page(request: Request, queue_id: str, member: PageMember, definitio
 
 @router.post("/queues/{queue_id}/new")
 def new_case_submit(
-    request: Request, queue_id: str, member: CurrentMember, form: Form, definition: Annotated[str, Query()]
+    request: Request,
+    queue_id: str,
+    member: CurrentMember,
+    form: Form,
+    uploads: Uploads,
+    definition: Annotated[str, Query()],
 ) -> Response:
     action = form.get("_action", "")
     if action.startswith(("add:", "remove:")):  # add or remove a row of an array, then show the form again
@@ -133,7 +154,13 @@ def new_case_submit(
         ctx["queue"] = {"id": queue_id}
         load_sidebar(request)
         return render(request, "cases/new.html", ctx)
-    created = create_case(db_of(request), member, definition, form)
+    attachments, upload_errors = _attachments(form, uploads)
+    if upload_errors:
+        ctx = _form_page(request, member, queue_id, definition, form, upload_errors)
+        ctx["queue"] = {"id": queue_id}
+        load_sidebar(request)
+        return render(request, "cases/new.html", ctx, status=400)
+    created = create_case(db_of(request), member, definition, form, attachments, request.app.state.files_dir)
     if created.runtime_id is None:
         ctx = _form_page(request, member, queue_id, definition, form, created.errors)
         ctx["queue"] = {"id": queue_id}
@@ -145,6 +172,34 @@ def new_case_submit(
         return redirect(f"/queues/{queue_id}/new?definition={definition}&another=1")
     flash(request, "Case created")
     return redirect(link)
+
+
+def _attachments(
+    form: dict[str, str], uploads: list[tuple[str, UploadFile]]
+) -> tuple[list[Attachment], dict[str, list[str]]]:
+    """The files of the form's document slots (`documents.<i>.file`, an empty slot skipped), read within the
+    file size limit (the app's body limit bounds the request as a whole)."""
+    out: list[Attachment] = []
+    errors: dict[str, list[str]] = {}
+    for name, upload in uploads:
+        found = _SLOT.fullmatch(name)
+        if not found or not upload.filename:
+            continue
+        slot = int(found.group(1))
+        if slot >= MAX_ATTACHMENTS:
+            errors["documents"] = [f"Attach at most {MAX_ATTACHMENTS} documents."]
+            continue
+        content = upload.file.read(MAX_FILE_BYTES + 1)
+        if len(content) > MAX_FILE_BYTES:
+            errors[f"documents.{slot}.file"] = [f"{TOO_LARGE}."]
+            continue
+        mime = upload.content_type or ""
+        out.append(Attachment(slot, form.get(f"documents.{slot}.type", ""), upload.filename, mime, content))
+    return out, errors
+
+
+def _has_files(values: dict[str, str]) -> bool:
+    return any(k.startswith("documents.") and k.endswith(".type") and v for k, v in values.items())
 
 
 def _drop_row(values: dict[str, str], array: str, index: int, n: int) -> dict[str, str]:
