@@ -9,7 +9,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from arabesque.app.cases.audit_trail import audit_trail
+from arabesque.app.cases.audit_trail import actor_name, audit_trail
 from arabesque.app.cases.case_actions import director_documents
 from arabesque.app.cases.get_case import Case
 from arabesque.app.cases.reviewer_actions import MAX_REASON, decision_kind, event_label, state_label
@@ -139,12 +139,6 @@ def pick_tab(tabs: list[dict[str, Any]], requested: str | None) -> str:
     return enabled[0] if enabled else "summary"
 
 
-def _actor(actor: str, names: dict[str, str]) -> str:
-    if actor.startswith("user:"):
-        return names.get(actor[5:], actor[5:])
-    return actor
-
-
 def _document(doc: dict[str, Any]) -> dict[str, Any]:
     decision = doc.get("decision") if isinstance(doc.get("decision"), dict) else {}
     pages = []
@@ -175,7 +169,6 @@ def _document(doc: dict[str, Any]) -> dict[str, Any]:
 
 def case_view(case: Case) -> dict[str, Any]:
     """What the case page's templates read, from the case's plain data."""
-    names = {m.email: (f"{m.first_name} {m.last_name}".strip() or m.email) for m in case.members}
     by_id = {m.id: (f"{m.first_name} {m.last_name}".strip() or m.email) for m in case.members}
     context = case.context
     raw_entity = context.get("entity")
@@ -256,7 +249,7 @@ def case_view(case: Case) -> dict[str, Any]:
         "tags": case.tags,
         "createdAt": case.created_at,
         "updatedAt": case.updated_at,
-        "createdBy": _actor(case.created_by, names),
+        "createdBy": actor_name(case, case.created_by),
         "dueAt": case.due_at,
         "assignee": {"id": case.assignee_id, "name": by_id.get(case.assignee_id, "?")} if case.assignee_id else None,
         "assignedAt": case.assigned_at,

@@ -17,7 +17,7 @@ from arabesque.app.cases.get_case import Case, CaseEffect, CaseEvent
 from arabesque.app.cases.reviewer_actions import document_name, event_label, humanize, state_label
 from arabesque.engine import Definition
 
-__all__ = ["CSV_COLUMNS", "TrailEntry", "audit_trail", "csv_safe", "trail_rows"]
+__all__ = ["CSV_COLUMNS", "TrailEntry", "actor_name", "audit_trail", "csv_safe", "trail_rows"]
 
 # Record kinds written by the worker or the engine on its own: shown only under "System".
 _SYSTEM_KINDS = {"plugin attempt", "effect failed", "plugin outcome", "child failed", "child callback failed"}
@@ -229,6 +229,11 @@ def _effect_entry(eff: CaseEffect) -> TrailEntry:
     action = f"{humanize(eff.effect_type)} {humanize(eff.plugin)}: {_DELIVERY.get(eff.status, eff.status)}"
     detail = f"{eff.attempts} attempt{'s' if eff.attempts != 1 else ''}" if eff.attempts else ""
     return TrailEntry(eff.at, "System", action, detail=detail, system=True, kind="effect")
+
+
+def actor_name(case: Case, actor: str) -> str:
+    """Who an actor is, as the trail says it: a member's name, "API key <name>", "System" or "Client"."""
+    return _Names(case).actor(actor)
 
 
 def audit_trail(case: Case) -> list[TrailEntry]:
