@@ -464,3 +464,14 @@ def test_api_key_revoke_asks_first(page: Any, server: Server) -> None:
     page.locator("tr", has_text="Browser test key").get_by_role("link", name="Revoke…").click()
     page.get_by_role("button", name="Revoke the key").click()
     expect(page.locator("tr", has_text="Browser test key")).to_contain_text("revoked")
+
+
+def test_checkbox_groups_stay_inside_their_cards(page: Any, server: Server) -> None:
+    login(page, server.site.admin)
+    for path in ("/admin/webhooks", "/admin/queues/new"):
+        page.goto(path)
+        card = page.locator("form.narrow-form, form.card", has=page.locator("fieldset.checks")).first.bounding_box()
+        assert card is not None
+        for label in page.locator("fieldset.checks label").all():
+            box = label.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= card["x"] + card["width"] + 1, path
