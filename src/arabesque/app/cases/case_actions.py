@@ -93,7 +93,8 @@ def case_event(db: Database, member: Member, runtime_id: str, event: str, reason
             kind = decision_kind(event)
             if kind in ("reject", "revision") and not reason:
                 raise InvalidInput("Validation error", [{"path": "reason", "message": "A reason is required."}])
-            children = _open_children(tx, rt)
+            # approvals look at the open child cases' documents; a revision also goes to them
+            children = _open_children(tx, rt) if kind in ("approve", "revision") else []
             if kind == "approve":
                 blocked = blocker_message(approval_blockers(rt.context or {}, [(n, c.context) for n, c in children]))
                 if blocked:
