@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from starlette.testclient import TestClient
 from web_helpers import seed_site, sign_in
@@ -127,3 +128,34 @@ def test_trail_names_documents_keeps_replaced_decisions_and_exports(client: Test
     assert client.get(f"/cases/{case_id}/trail.csv").status_code == 404  # another project's case
     client.cookies.clear()
     assert client.get(f"/cases/{case_id}/trail.json", follow_redirects=False).status_code == 303  # signed out
+
+
+def test_a_child_case_with_an_undecided_document_blocks_the_parents_approval(client: TestClient, db: Database) -> None:
+    from arabesque.app.workflows.send_event import send_event
+
+    site = seed_site(db)
+    case_id, docs = _case(db, site.project_id)
+    who = Principal(site.project_id, "api-key:test")
+    ubo = {"type": "individual", "id": "ubo-7", "data": {"firstName": "Una", "lastName": "Bo"}}
+    child_docs = [{"id": "c-1", "category": "identification", "type": "passport", "pages": []}]
+    child_id = run_workflow(
+        db, who, {"workflowId": "kyc_ubo_child", "context": {"entity": ubo, "documents": child_docs}}
+    )["workflowRuntimeId"]
+    send_event(db, who, child_id, "START")
+    with db.write() as s:
+        child = s.get(WorkflowRuntime, child_id)
+        assert child is not None
+        child.parent_runtime_id = case_id
+    token = sign_in(client, site.reviewer)
+    client.post(f"/cases/{case_id}/assign", data={"csrf_token": token, "assignee": "me"})
+    for doc in docs:
+        client.post(f"/cases/{case_id}/documents/{doc}/decision", data={"csrf_token": token, "decision": "approve"})
+    page = client.get(f"/cases/{case_id}").text
+    assert "Una Bo&#39;s Passport (Identification): undecided" in page  # the parent's approve names it
+    assert client.post(f"/cases/{case_id}/event", data={"csrf_token": token, "event": "approve"}).status_code == 409
+    ubos = client.get(f"/cases/{case_id}?activeTab=ubos").text
+    assert re.search(
+        r'<button type="button" class="button ev-approve" disabled title="[^"]+" data-event="approve">', ubos
+    )
+    forged = client.post(f"/cases/{child_id}/event", data={"csrf_token": token, "event": "approve", "parent": case_id})
+    assert forged.status_code == 409

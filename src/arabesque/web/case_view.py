@@ -12,7 +12,14 @@ from typing import Any
 from arabesque.app.cases.audit_trail import actor_name, audit_trail
 from arabesque.app.cases.case_actions import director_documents
 from arabesque.app.cases.get_case import Case
-from arabesque.app.cases.reviewer_actions import MAX_REASON, decision_kind, event_label, state_label
+from arabesque.app.cases.reviewer_actions import (
+    MAX_REASON,
+    approval_blockers,
+    blocker_message,
+    decision_kind,
+    event_label,
+    state_label,
+)
 from arabesque.engine import Definition
 from arabesque.web.diagram import definition_graph
 from arabesque.web.document_form import document_form
@@ -197,7 +204,10 @@ def case_view(case: Case) -> dict[str, Any]:
                 for d in child.documents
             ],
             "nextEvents": child.next_events,
-            "actions": _actions(None, child.next_events, ""),
+            # the server refuses an approval while a child's document is undecided: say so on its button too
+            "actions": _actions(
+                None, child.next_events, blocker_message(approval_blockers({"documents": child.documents}, []))
+            ),
         }
         for child in case.children
     ]
