@@ -15,7 +15,7 @@ from web_helpers import seed_site, sign_in
 from arabesque.app.access.principal import Principal
 from arabesque.app.workflows.patch_workflow import patch_workflow
 from arabesque.app.workflows.run_workflow import run_workflow
-from arabesque.store import Database, WorkflowRuntime
+from arabesque.store import Database, RuntimeEvent, WorkflowRuntime
 
 
 def _case(db: Database, project_id: str) -> tuple[str, list[str]]:
@@ -159,3 +159,41 @@ def test_a_child_case_with_an_undecided_document_blocks_the_parents_approval(cli
     )
     forged = client.post(f"/cases/{child_id}/event", data={"csrf_token": token, "event": "approve", "parent": case_id})
     assert forged.status_code == 409
+
+
+def test_the_trail_names_api_keys_and_groups_system_work(client: TestClient, db: Database) -> None:
+    from arabesque.app.access.api_keys import create_api_key
+
+    site = seed_site(db)
+    key = create_api_key(db, site.project_id, "Onboarding backend")
+    case_id, _ = _case_by(db, Principal(site.project_id, f"api-key:{key.prefix}"))
+    with db.write() as s:  # what a worker writes for a failed plugin call
+        s.add(
+            RuntimeEvent(
+                runtime_id=case_id,
+                project_id=site.project_id,
+                seq=999,
+                kind="plugin attempt",
+                actor="worker:vm:19268:ecbb9c",
+                event="registry_check",
+                from_state=None,
+                to_state=None,
+                details={"status": 503},
+            )
+        )
+    sign_in(client, site.reviewer)
+    page = client.get(f"/cases/{case_id}").text
+    trail, system = page.split('id="trail"')[1].split('id="system-trail"')
+    assert "API key Onboarding backend" in trail and "Created the case" in trail
+    assert "worker:" not in page and "Attempt of Registry check failed; retrying" in system and "HTTP 503" in system
+    assert "registry_check" not in trail
+
+
+def _case_by(db: Database, who: Principal) -> tuple[str, list[str]]:
+    entity = {
+        "type": "business",
+        "id": "kyb-k",
+        "data": {"companyName": "Keyed Ltd", "country": "GB", "registrationNumber": "K-1"},
+    }
+    out = run_workflow(db, who, {"workflowId": "till_basic_kyb_demo", "context": {"entity": entity}})
+    return out["workflowRuntimeId"], []
