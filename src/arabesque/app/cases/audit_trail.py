@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from arabesque.app.cases.get_case import Case, CaseEffect, CaseEvent
-from arabesque.app.cases.reviewer_actions import document_name, event_label, humanize, state_label
+from arabesque.app.cases.reviewer_actions import decision_kind, document_name, event_label, humanize, state_label
 from arabesque.engine import Definition
 
 __all__ = ["CSV_COLUMNS", "TrailEntry", "actor_name", "audit_trail", "csv_safe", "trail_rows"]
@@ -27,6 +27,11 @@ _DECIDED = {
     "rejected": "Rejected the document",
     "revision": "Asked to re-upload the document",
     "revised": "Marked the document as re-uploaded",
+}
+_CASE_DECIDED = {
+    "approve": "Approved the case",
+    "reject": "Rejected the case",
+    "revision": "Sent the case back for re-uploads",
 }
 _WAS = {"approved": "approved", "rejected": "rejected", "revision": "marked for re-upload", "revised": "re-uploaded"}
 _DELIVERY = {"done": "delivered", "dead": "failed", "pending": "pending", "running": "sending"}
@@ -204,7 +209,7 @@ def _event_entry(e: CaseEvent, who: str, case: Case, names: _Names) -> TrailEntr
     elif e.kind == "child callback":
         action = f"A child case finished ({event_label(defn, e.event) if e.event else 'result received'})"
     elif e.event:
-        action = event_label(defn, e.event)
+        action = _CASE_DECIDED.get(decision_kind(e.event)) or event_label(defn, e.event)
     else:
         action = humanize(e.kind)
     payload = _obj(d.get("payload"))
