@@ -197,3 +197,19 @@ def _case_by(db: Database, who: Principal) -> tuple[str, list[str]]:
     }
     out = run_workflow(db, who, {"workflowId": "till_basic_kyb_demo", "context": {"entity": entity}})
     return out["workflowRuntimeId"], []
+
+
+def test_an_action_from_a_stale_page_is_explained_in_words(client: TestClient, db: Database) -> None:
+    site = seed_site(db)
+    case_id, _ = _case(db, site.project_id)
+    token = sign_in(client, site.reviewer)
+    client.post(f"/cases/{case_id}/assign", data={"csrf_token": token, "assignee": "me"})
+    client.post(f"/cases/{case_id}/event", data={"csrf_token": token, "event": "reject", "reason": "Fraud"})
+    again = client.post(f"/cases/{case_id}/event", data={"csrf_token": token, "event": "revision", "reason": "x"})
+    assert again.status_code == 409  # a finished case accepts nothing
+    case_id, _ = _case(db, site.project_id)
+    client.post(f"/cases/{case_id}/assign", data={"csrf_token": token, "assignee": "me"})
+    client.post(f"/cases/{case_id}/event", data={"csrf_token": token, "event": "revision", "reason": "Docs"})
+    stale = client.post(f"/cases/{case_id}/event", data={"csrf_token": token, "event": "reject", "reason": "Late"})
+    assert "Reject is not possible now: the case is in Revisions. Reload the page." in stale.text
+    assert "manual_review" not in stale.text.split("<main")[1].split("</header>")[0]

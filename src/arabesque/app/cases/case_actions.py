@@ -90,6 +90,10 @@ def case_event(db: Database, member: Member, runtime_id: str, event: str, reason
             require_open(rt, defn, "it accepts no events")
             if not is_reviewer_event(defn, event):
                 raise Forbidden(f"{humanize(event)!r} is not a reviewer action; it is sent by the client or the system")
+            if event not in next_events(defn, snapshot_of(rt)):  # a page older than the case's state
+                now = state_label(defn, rt.state)
+                message = f"{event_label(defn, event)} is not possible now: the case is in {now}. Reload the page."
+                raise InvalidInput(message, [{"path": "event", "message": message}])
             kind = decision_kind(event)
             if kind in ("reject", "revision") and not reason:
                 raise InvalidInput("Validation error", [{"path": "reason", "message": "A reason is required."}])
