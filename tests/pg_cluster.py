@@ -5,7 +5,7 @@ cluster is created with the machine's `initdb`/`pg_ctl` (Debian keeps them in /u
 root, the server runs as the `postgres` user (PostgreSQL refuses to run as root). Without the binaries the
 test is skipped, and fails in CI (`missing_component`).
 
-    with private_cluster(tmp_path) as pg:
+    with private_cluster() as pg:
         db = Database(pg.url)
         pg.stop()   # the service now sees a refused connection
         pg.start()  # and the same database again
@@ -18,6 +18,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,23 +78,25 @@ class PgCluster:
 
 
 @contextmanager
-def private_cluster(tmp: Path) -> Iterator[PgCluster]:
-    """A started private cluster in `tmp/pg`, stopped (and its files left for the test's tmp cleanup) after."""
+def private_cluster() -> Iterator[PgCluster]:
+    """A started private cluster in a directory of its own under the system's temporary directory, stopped and
+    removed after.
+
+    Not under pytest's `tmp_path`: pytest makes its per-user directory private (0700) whenever a session starts,
+    so another pytest run on the machine could lock the `postgres` user out of a cluster in the middle of a test.
+    """
     bin_dir = _bin_dir()
     if bin_dir is None or not (bin_dir / "initdb").exists():
         missing_component("PostgreSQL's initdb and pg_ctl are needed for the fault tests")
     assert bin_dir is not None
-    root = tmp / "pg"
-    cluster = PgCluster(bin_dir, root, _free_port())
-    if os.geteuid() == 0:  # the postgres user must be able to reach its directory
-        for parent in [tmp, *tmp.parents]:
-            if parent == Path("/"):
-                break
-            parent.chmod(parent.stat().st_mode | 0o011)
-    cluster.init()
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        if cluster.running():
-            cluster.stop("immediate")
+    with tempfile.TemporaryDirectory(prefix="arabesque-pg-") as scratch:
+        root = Path(scratch) / "pg"
+        Path(scratch).chmod(0o711)  # the postgres user must reach its directory inside
+        cluster = PgCluster(bin_dir, root, _free_port())
+        cluster.init()
+        cluster.start()
+        try:
+            yield cluster
+        finally:
+            if cluster.running():
+                cluster.stop("immediate")

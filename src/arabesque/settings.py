@@ -205,6 +205,37 @@ class Settings(BaseModel):
         3600.0, "ARABESQUE_RETENTION_INTERVAL_SECONDS", "Time between two prunings; `0` turns pruning off", ge=0
     )
 
+    # -- e-mail (README: E-mail) ------------------------------------------------------------------------------------
+    email_sender: Literal["log", "smtp", "sendgrid"] = _setting(
+        "log",
+        "ARABESQUE_EMAIL_SENDER",
+        "How e-mail plugins send: `log` (written to the log and the audit, not sent), `smtp`, `sendgrid` (a "
+        "SendGrid-compatible HTTP API, the project secret `EMAIL_API_URL`); a project's `MAIL_ADAPTER` secret wins",
+    )
+    email_from: str = _setting(
+        "no-reply@arabesque.local",
+        "ARABESQUE_EMAIL_FROM",
+        "The sender address of e-mails (project secret `EMAIL_FROM` wins)",
+    )
+    public_url: str = _setting(
+        "http://localhost:3000",
+        "ARABESQUE_PUBLIC_URL",
+        "Where end users reach this service: the base of the collection-flow links in e-mails",
+    )
+    smtp_host: str | None = _setting(None, "ARABESQUE_SMTP_HOST", "The SMTP server (project secret `SMTP_HOST` wins)")
+    smtp_port: int = _setting(587, "ARABESQUE_SMTP_PORT", "Its port (project secret `SMTP_PORT` wins)", gt=0, lt=65536)
+    smtp_security: Literal["starttls", "tls", "none"] = _setting(
+        "starttls",
+        "ARABESQUE_SMTP_SECURITY",
+        "`starttls`, `tls` (implicit, e.g. port 465) or `none` (project secret `SMTP_SECURITY` wins)",
+    )
+    smtp_user: str | None = _setting(
+        None, "ARABESQUE_SMTP_USER", "The SMTP login, if any (project secret `SMTP_USER` wins)"
+    )
+    smtp_password: SecretStr | None = _setting(
+        None, "ARABESQUE_SMTP_PASSWORD", "Its password (project secret `SMTP_PASSWORD` wins)"
+    )
+
     # -- logs and traces (README: Observability) ------------------------------------------------------------------
     log_format: Literal["json", "console"] | None = _setting(
         None,
@@ -256,7 +287,7 @@ class Settings(BaseModel):
             raise ValueError(f"{', '.join(wrong)} is not an IP address or CIDR")
         return tuple(normalised)
 
-    @field_validator("log_format", "log_level", mode="before")
+    @field_validator("email_sender", "smtp_security", "log_format", "log_level", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
@@ -286,8 +317,9 @@ class Settings(BaseModel):
         """The values no log line may show: the keys, the user password, the database password."""
         current, previous = self.secret_keys
         values = [v for v in (current, *previous) if v]
-        if self.user_password is not None:
-            values.append(self.user_password.get_secret_value())
+        for secret in (self.user_password, self.smtp_password):
+            if secret is not None:
+                values.append(secret.get_secret_value())
         if self.database_url:
             from sqlalchemy.engine import make_url  # only when there is a URL to read the password from
 

@@ -39,7 +39,9 @@ def test_every_operation_documents_its_errors_in_the_error_shape(client: TestCli
                 assert _ref(response) == ERROR, f"{label} {status}"
         if path.startswith("/api/v1/_health"):
             continue
-        assert op["security"] == [{"apiKey": []}], label
+        # a vendor callback is signed with the project's shared secret, not sent with an API key
+        scheme = "hmacSignature" if path.endswith("/hook/{event}") else "apiKey"
+        assert op["security"] == [{scheme: []}], label
         assert {"401", "503"} <= set(responses), label
         assert responses["503"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}, label
         # PUT /secrets/{name} creates the secret; DELETE removes it, and removing none is no error (idempotent)
@@ -50,6 +52,7 @@ def test_every_operation_documents_its_errors_in_the_error_shape(client: TestCli
     run = spec["paths"]["/api/v1/external/workflows/run"]["post"]["responses"]
     event = spec["paths"]["/api/v1/external/workflows/{runtime_id}/event"]["post"]["responses"]
     assert {"404", "422"} <= set(run) and {"404", "409", "422"} <= set(event)
+    assert spec["components"]["securitySchemes"]["hmacSignature"]["in"] == "header"
 
 
 def test_paging_bounds_are_in_the_schema(client: TestClient) -> None:

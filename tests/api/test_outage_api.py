@@ -3,7 +3,6 @@ database is back. On a private PostgreSQL cluster that the test stops and starts
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from service_fixtures import SEED, Tenant, make_tenant
 def down(tmp_path: Path) -> Iterator[tuple[PgCluster, Database, TestClient, Tenant]]:
     # The cluster's directory is outside pytest's: pytest sets its own base directory back to mode 0700 when
     # another session starts, which would lock the postgres user out of a running cluster.
-    with tempfile.TemporaryDirectory(prefix="arabesque-outage-") as scratch, private_cluster(Path(scratch)) as pg:
+    with private_cluster() as pg:
         db = Database(pg.url)
         try:
             upgrade(db.engine)

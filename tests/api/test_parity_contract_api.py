@@ -122,24 +122,26 @@ def _errors(resp: Any) -> list[str]:
 def test_put_plugins_example_adds_a_version_and_answers_the_same_object(client: TestClient, tenant: Tenant) -> None:
     """§14.1 / §8.3: on a definition whose latest `extensions` is null, PUT the example: 200 with the same object,
     version +1, the previous version unchanged. Ballerine's vendor kinds (`template-email`, `registry-information`,
-    ...) build their URL from its service; until Arabesque builds them, each must carry its own `url`: the example
-    verbatim is a 400 naming each plugin without one, and stores nothing."""
+    ...) need no `url`: the e-mails are e-mail effects, the vendor calls go to the project's `UNIFIED_API_URL`."""
     created = client.post(DEFS, json=_vendor_flow("vendor_flow"), headers=tenant.headers).json()
     assert created["extensions"] is None
-    verbatim = client.put(f"{EXTERNAL}/vendor_flow/plugins", json=PLUGINS_EXAMPLE, headers=tenant.headers)
-    assert verbatim.status_code == 400
-    assert _errors(verbatim) == [f"apiPlugins[{i}].url" for i in range(6)]
-
-    with_urls = copy.deepcopy(PLUGINS_EXAMPLE)
-    for plugin in with_urls["apiPlugins"]:
-        plugin["url"] = f"https://vendor.example/{plugin['name']}"
-    resp = client.put(f"{EXTERNAL}/vendor_flow/plugins", json=with_urls, headers=tenant.headers)
+    resp = client.put(f"{EXTERNAL}/vendor_flow/plugins", json=PLUGINS_EXAMPLE, headers=tenant.headers)
     assert resp.status_code == 200, resp.text
-    assert resp.json() == with_urls
-    assert client.get(f"{EXTERNAL}/vendor_flow/plugins", headers=tenant.headers).json() == with_urls  # §8.2
+    assert resp.json() == PLUGINS_EXAMPLE
+    assert client.get(f"{EXTERNAL}/vendor_flow/plugins", headers=tenant.headers).json() == PLUGINS_EXAMPLE  # §8.2
     versions = client.get(DEFS, params={"limit": 100}, headers=tenant.headers).json()["items"]
     assert sorted(d["version"] for d in versions if d["name"] == "vendor_flow") == [1, 2]
     assert client.get(f"{DEFS}/{created['id']}", headers=tenant.headers).json() == created
+
+
+def test_a_vendor_kind_without_a_vendor_is_refused_with_its_path(client: TestClient, tenant: Tenant) -> None:
+    client.post(DEFS, json=_vendor_flow("vendor_flow"), headers=tenant.headers)
+    body = copy.deepcopy(PLUGINS_EXAMPLE)
+    del body["apiPlugins"][1]["vendor"]
+    body["apiPlugins"][4]["template"] = "nope"
+    resp = client.put(f"{EXTERNAL}/vendor_flow/plugins", json=body, headers=tenant.headers)
+    assert resp.status_code == 400
+    assert _errors(resp) == ["apiPlugins[1].vendor", "apiPlugins[4].template"]
 
 
 def test_storage_examples(client: TestClient, tenant: Tenant) -> None:

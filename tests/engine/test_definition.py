@@ -75,12 +75,24 @@ def test_every_error_is_reported_with_its_path() -> None:
         'extensions.apiPlugins[1].name: duplicate plugin name "dup"',
         "extensions.apiPlugins[1].method: must be one of GET, POST, PUT, PATCH, DELETE",
         "extensions.commonPlugins[0].actionPluginName: unknown action plugin 'missing'",
-        "extensions.commonPlugins[1].transformers[0]",
         "extensions.childWorkflowPlugins[0].definitionId: required",
     ]
     for needle in expected:
         assert any(p.startswith(needle) for p in problems), (needle, problems)
     assert len(problems) == len(expected), problems
+
+
+def test_a_transformer_plugin_ballerine_cannot_run_loads_and_fails_in_its_state() -> None:
+    """As in Ballerine (fixture 44): the definition loads; entering the plugin's state fails with its message."""
+    plugin = {"pluginKind": "transformer", "name": "tr", "stateNames": ["b"]}
+    plugin["transformers"] = [{"transformer": "jmespath", "mapping": "@"}]
+    definition = load_definition(_record({"a": {"on": {"GO": "b"}}, "b": {}}, {"commonPlugins": [plugin]}))
+    assert [str(w) for w in definition.warnings] == [
+        "extensions.commonPlugins[0].transformers[0]: [0]: Transformer jmespath is not supported; "
+        "the plugin fails when it runs"
+    ]
+    with pytest.raises(StepFailed, match=r"transformer plugin tr: Transformer jmespath is not supported\."):
+        step(definition, start(definition), Event("GO"), Env())
 
 
 @pytest.mark.parametrize(

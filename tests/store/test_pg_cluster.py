@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
@@ -11,8 +9,8 @@ from sqlalchemy.exc import OperationalError
 from pg_cluster import private_cluster
 
 
-def test_a_private_cluster_stops_and_starts_with_its_data(tmp_path: Path) -> None:
-    with private_cluster(tmp_path) as pg:
+def test_a_private_cluster_stops_and_starts_with_its_data() -> None:
+    with private_cluster() as pg:
         engine = create_engine(pg.url, connect_args={"connect_timeout": 3})
         with engine.begin() as conn:
             conn.execute(text("CREATE TABLE kept (n int)"))

@@ -4,7 +4,6 @@ PostgreSQL cluster that the test stops and starts (tests/pg_cluster.py)."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from pg_cluster import PgCluster, private_cluster
 def down(tmp_path: Path) -> Iterator[tuple[PgCluster, Database, TestClient]]:
     # The cluster's directory is outside pytest's: pytest sets its own base directory back to mode 0700 when
     # another session starts, which would lock the postgres user out of a running cluster.
-    with tempfile.TemporaryDirectory(prefix="arabesque-outage-") as scratch, private_cluster(Path(scratch)) as pg:
+    with private_cluster() as pg:
         db = Database(pg.url)
         try:
             upgrade(db.engine)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from definitions import install, run_body, vendor_check
@@ -24,7 +23,7 @@ CONCURRENCY = 3
 RUNS = 12
 
 
-def test_a_database_outage_pauses_claims_and_calls_and_loses_no_outcome(tmp_path: Path) -> None:
+def test_a_database_outage_pauses_claims_and_calls_and_loses_no_outcome() -> None:
     release = threading.Event()
 
     def vendor(request: Request, n: int) -> tuple[int, Any, dict[str, str]]:
@@ -32,7 +31,7 @@ def test_a_database_outage_pauses_claims_and_calls_and_loses_no_outcome(tmp_path
             release.wait(120)
         return 200, {"hits": [n]}, {}
 
-    with private_cluster(tmp_path) as pg, serve() as rx:
+    with private_cluster() as pg, serve() as rx:
         db = Database(pg.url)
         upgrade(db.engine)
         tenant = make_tenant(db, "acme", with_examples=False)

@@ -12,9 +12,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from arabesque.app.access.api_keys import authenticate
 from arabesque.app.access.principal import ApiKeyCredentials, Principal, credentials
 from arabesque.app.entities.business_information import REGISTRY_TIMEOUT
+from arabesque.app.files.remote_pages import PAGE_TIMEOUT, PageSources
 from arabesque.store import Database
 
-__all__ = ["Caller", "Db", "FilesDir", "IdempotencyKey", "KeyCaller", "Outbound", "OutboundOptions"]
+__all__ = ["Caller", "Db", "FilesDir", "IdempotencyKey", "KeyCaller", "Outbound", "OutboundOptions", "Pages"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class OutboundOptions:
 
     allow_private_urls: bool = False
     registry_timeout: float = REGISTRY_TIMEOUT
+    page_timeout: float = PAGE_TIMEOUT  # one document page fetched for `/run` or PATCH
 
 
 # The dependencies that do no I/O are `async`: FastAPI runs a plain `def` dependency in the threadpool,
@@ -59,9 +61,18 @@ async def _outbound(request: Request) -> OutboundOptions:
     return options
 
 
+async def _pages(request: Request) -> PageSources:
+    """Where `/run` and PATCH may copy document pages from: the same egress rule as the registry calls."""
+    outbound: OutboundOptions = request.app.state.outbound
+    return PageSources(
+        request.app.state.files_dir, allow_private_urls=outbound.allow_private_urls, timeout=outbound.page_timeout
+    )
+
+
 Db = Annotated[Database, Depends(_db)]
 FilesDir = Annotated[Path, Depends(_files_dir)]
 Caller = Annotated[Principal, Depends(_principal)]
 KeyCaller = Annotated[ApiKeyCredentials, Depends(_credentials)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 Outbound = Annotated[OutboundOptions, Depends(_outbound)]
+Pages = Annotated[PageSources, Depends(_pages)]

@@ -32,6 +32,7 @@ __all__ = [
     "Extensions",
     "FileMetadata",
     "Health",
+    "HookAnswer",
     "JsonSchema",
     "PageMeta",
     "ProjectRef",
@@ -61,6 +62,15 @@ class RunResponse(BaseModel):
     workflowRuntimeId: str
     ballerineEntityId: str
     entities: list[dict[str, Any]]
+
+
+class HookAnswer(BaseModel):
+    """A vendor callback taken: the runtime's state after its event (a replay gets the first answer again)."""
+
+    workflowRuntimeId: str
+    event: str
+    state: str
+    status: str
 
 
 class WorkflowSummary(BaseModel):

@@ -12,6 +12,7 @@ from arabesque.api import (
     end_users,
     files,
     health,
+    hooks,
     secrets,
     storage,
     webhooks,
@@ -23,6 +24,7 @@ router.include_router(health.router)
 # Before the workflows: `/external/workflows/workflow-definition/{id}` must not be taken for a runtime's id.
 router.include_router(definition_parts.external_router)
 router.include_router(workflows.router)
+router.include_router(hooks.router)
 router.include_router(definitions.router)
 router.include_router(definition_parts.router)
 router.include_router(end_users.router)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from arabesque.api.deps import Caller, Db, IdempotencyKey, KeyCaller
+from arabesque.api.deps import Caller, Db, IdempotencyKey, KeyCaller, Pages
 from arabesque.api.responses import RunResponse, Workflow, WorkflowContext, WorkflowPage
 from arabesque.api.schemas import (
     MAX_LIMIT,
@@ -45,8 +45,10 @@ _TO_RUNTIME = links(
 
 
 @router.post("/run", response_model=RunResponse, responses=error_responses(404, 413, 422) | _TO_RUNTIME)
-def run(body: RunRequest, who: KeyCaller, db: Db, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    result = run_workflow(db, who, body.model_dump(exclude_unset=True), idempotency_key)
+def run(body: RunRequest, who: KeyCaller, db: Db, pages: Pages, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Document pages given by `uri` (`https://`, `data:<type>;base64,`) are copied into the file store first; a
+    page that cannot be is a 400 naming `context.documents[i].pages[j].uri`, and then nothing is created."""
+    result = run_workflow(db, who, body.model_dump(exclude_unset=True), idempotency_key, pages)
     annotate(runtime_id=result.get("workflowRuntimeId"))  # in the request's log line
     return JSONResponse(result)
 
@@ -111,8 +113,9 @@ def send_event_alias(
     responses=error_responses(404, 409, 413),
     response_model_exclude_unset=True,
 )
-def patch(runtime_id: str, body: PatchWorkflowRequest, who: Caller, db: Db) -> dict[str, Any]:
-    return patch_workflow(db, who, runtime_id, body.model_dump(exclude_unset=True))
+def patch(runtime_id: str, body: PatchWorkflowRequest, who: Caller, db: Db, pages: Pages) -> dict[str, Any]:
+    """`context` is merged in; its document pages given by `uri` are copied into the file store first, as on `/run`."""
+    return patch_workflow(db, who, runtime_id, body.model_dump(exclude_unset=True), pages)
 
 
 @router.patch(

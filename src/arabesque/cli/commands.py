@@ -54,12 +54,16 @@ def simulate(
         Path | None,
         typer.Option(help="Customer secrets for {secrets.NAME} (a JSON object); none by default."),
     ] = None,
+    emails: Annotated[
+        Path | None,
+        typer.Option(help='E-mail outcomes by plugin name: {"<plugin>": "sent" | {"error": "..."}}; default: sent.'),
+    ] = None,
 ) -> None:
     """Run a definition on events and print each resulting snapshot as JSON Lines."""
     from arabesque.cli.simulate import simulate_files
 
     _settings()  # the limits
-    raise typer.Exit(simulate_files(definition, context, state, events, secrets))
+    raise typer.Exit(simulate_files(definition, context, state, events, secrets, emails))
 
 
 @app.command()

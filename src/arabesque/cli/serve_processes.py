@@ -29,6 +29,8 @@ from arabesque.store.outbox_stats import outbox_gauges
 
 __all__ = ["serve_api"]
 
+STARTUP_GRACE_SECONDS = 60
+
 
 def serve_api(
     settings: Settings,
@@ -109,7 +111,12 @@ def _serve_processes(factory: Callable[[], Any], workers: int, options: dict[str
     processes)."""
     from uvicorn.supervisors import Multiprocess
 
-    config = uvicorn.Config(factory, factory=True, workers=workers, **options)
+    # uvicorn kills a process that does not answer its ping within `timeout_worker_healthcheck` (5 s by default)
+    # and spawns another; a spawned process answers only once it has imported the application, which on a busy
+    # node takes longer than 5 s, so with the default the processes were killed and respawned without end.
+    config = uvicorn.Config(
+        factory, factory=True, workers=workers, timeout_worker_healthcheck=STARTUP_GRACE_SECONDS, **options
+    )
     socket = config.bind_socket()
     try:
         Multiprocess(config, sockets=[socket]).run()

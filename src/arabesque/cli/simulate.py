@@ -1,7 +1,10 @@
 """`arabesque simulate`: run a definition on a list of events, in process, and print JSON Lines.
 
 Effects are executed as they come, depth first, so plugin calls and their callback cascades happen in
-Ballerine's order. Each event is all-or-nothing: if anything in its cascade is refused, its line carries
+Ballerine's order. E-mails are not sent: each e-mail effect is delivered unless `--emails` (a JSON object keyed
+by plugin name) gives its plugin `{"error": "..."}`, so a scenario decides which way each e-mail goes.
+
+Each event is all-or-nothing: if anything in its cascade is refused, its line carries
 the error and the state and context from before the event.
 """
 
@@ -21,9 +24,11 @@ from arabesque.effects.http import HttpExecutor, Secrets
 from arabesque.engine import (
     Definition,
     DefinitionError,
+    EmailCall,
     Env,
     Event,
     HttpCall,
+    HttpOutcome,
     Snapshot,
     StepError,
     apply_outcome,
@@ -47,6 +52,7 @@ def simulate_files(
     state: str | None,
     events_path: Path | None,
     secrets_path: Path | None = None,
+    emails_path: Path | None = None,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
 ) -> int:
@@ -61,6 +67,7 @@ def simulate_files(
             raise InputError(f"{context_path}: the context must be a JSON object")
         events = _read_events(events_path) if events_path else []
         store = _read_secrets(secrets_path) if secrets_path else None
+        emails = _read_emails(emails_path) if emails_path else {}
         if state is not None and state not in definition.states:
             raise InputError(f'{definition_path}: --state "{state}" is not a state of this definition')
     except InputError as exc:
@@ -81,7 +88,7 @@ def simulate_files(
             env = current_limits().env(RUNTIME_ID, runtime_config, int(time.time() * 1000))
             error = None
             try:
-                snapshot = run_event(definition, snapshot, event, env, executor)
+                snapshot = run_event(definition, snapshot, event, env, executor, emails)
             except StepError as exc:
                 error = str(exc)
             line = {"event": event.type, "state": snapshot.state, "status": snapshot.status}
@@ -89,16 +96,28 @@ def simulate_files(
     return 0
 
 
-def run_event(definition: Definition, snapshot: Snapshot, event: Event, env: Env, executor: HttpExecutor) -> Snapshot:
-    """Step, then perform the effects depth first, feeding each outcome back; raise to refuse."""
+def run_event(
+    definition: Definition,
+    snapshot: Snapshot,
+    event: Event,
+    env: Env,
+    executor: HttpExecutor,
+    emails: dict[str, str | None] | None = None,
+) -> Snapshot:
+    """Step, then perform the effects depth first, feeding each outcome back; raise to refuse.
+
+    `emails` maps an e-mail plugin's name to the error its delivery fails with (absent or None: delivered)."""
     result = step(definition, snapshot, event, env)
     snapshot = result.snapshot
     queue = deque(result.effects)
     while queue:
         effect = queue.popleft()
-        if not isinstance(effect, HttpCall):
+        if isinstance(effect, EmailCall):
+            outcome = HttpOutcome(effect.id, error=(emails or {}).get(effect.plugin))
+        elif isinstance(effect, HttpCall):
+            outcome = executor.execute(effect)
+        else:
             continue  # child starts are accepted and not run here; notifications have no subscribers
-        outcome = executor.execute(effect)
         if not effect.awaits_outcome:
             continue
         applied = apply_outcome(definition, snapshot, outcome, env)
@@ -128,6 +147,21 @@ def _read_secrets(path: Path) -> dict[str, str]:
     if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
         raise InputError(f"{path}: secrets must be a JSON object of string values")
     return raw
+
+
+def _read_emails(path: Path) -> dict[str, str | None]:
+    raw = _read_json(path)
+    if not isinstance(raw, dict):
+        raise InputError(f'{path}: e-mail outcomes must be a JSON object: {{"<plugin>": "sent" | {{"error": "..."}}}}')
+    outcomes: dict[str, str | None] = {}
+    for name, value in raw.items():
+        if value == "sent":
+            outcomes[name] = None
+        elif isinstance(value, dict) and isinstance(value.get("error"), str) and value["error"]:
+            outcomes[name] = value["error"]
+        else:
+            raise InputError(f'{path}: {name}: must be "sent" or {{"error": "<message>"}}')
+    return outcomes
 
 
 def _read_events(path: Path) -> list[Event]:

@@ -28,8 +28,9 @@ WEBHOOK_RETRY_WINDOW = 24 * 3600.0  # webhooks are retried for at least a day, t
 
 # connect: no connection (refused, reset, the name did not resolve); timeout; status: an HTTP error answer;
 # refused: the request is not allowed or cannot be made (egress policy, invalid URL, missing secret), the same
-# on every try; error: anything unexpected while executing the effect, retried in case it is transient.
-FailureKind = Literal["connect", "timeout", "status", "refused", "error"]
+# on every try; error: anything unexpected while executing the effect, retried in case it is transient;
+# transient / rejected: a non-HTTP server's temporary (SMTP 4xx) or final (SMTP 5xx) refusal.
+FailureKind = Literal["connect", "timeout", "status", "refused", "error", "transient", "rejected"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def backoff_delay(attempt: int, backoff: Backoff, jitter: float) -> float:
 
 
 def _retryable(failure: Failure) -> bool:
-    if failure.kind in ("connect", "timeout", "error"):
+    if failure.kind in ("connect", "timeout", "error", "transient"):
         return True
     if failure.kind == "status" and failure.status is not None:
         return failure.status == 429 or failure.status >= 500

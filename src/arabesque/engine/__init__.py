@@ -21,6 +21,7 @@ from arabesque.engine.step import apply_outcome, next_events, start, step
 from arabesque.engine.types import (
     ChildStart,
     Effect,
+    EmailCall,
     Env,
     Event,
     HttpCall,
@@ -38,6 +39,7 @@ __all__ = [
     "Definition",
     "DefinitionError",
     "Effect",
+    "EmailCall",
     "EngineError",
     "Env",
     "Event",

@@ -22,8 +22,8 @@ from arabesque.engine.definition import (
 )
 from arabesque.engine.errors import EventRejected, StepError, StepFailed
 from arabesque.engine.merge import deep_merge_with_options
-from arabesque.engine.plugins import ApiPlugin
-from arabesque.engine.types import Effect, Env, Event, HttpCall, HttpOutcome, Snapshot, Status, Step
+from arabesque.engine.plugins import ApiPlugin, EmailPlugin
+from arabesque.engine.types import Effect, EmailCall, Env, Event, HttpCall, HttpOutcome, Snapshot, Status, Step
 
 __all__ = ["apply_outcome", "next_events", "start", "step"]
 
@@ -52,7 +52,7 @@ def step(definition: Definition, snapshot: Snapshot, event: Event, env: Env) -> 
 
 
 def apply_outcome(definition: Definition, snapshot: Snapshot, outcome: HttpOutcome, env: Env) -> Step:
-    """Apply the result of an `HttpCall`: persist it and send the plugin's callback event.
+    """Apply the result of an `HttpCall` (or an `EmailCall`): persist it and send the plugin's callback event.
 
     An outcome whose effect is not pending (already applied, or never awaited) changes nothing and
     returns `duplicate=True`. A callback event the current state does not accept is reported in
@@ -64,7 +64,7 @@ def apply_outcome(definition: Definition, snapshot: Snapshot, outcome: HttpOutco
     plugin = definition.plugins_by_name.get(plugin_name)
     run = _Run(definition, snapshot, env)
     del run.pending[outcome.effect_id]
-    callback = plugin.record_outcome(run, outcome) if isinstance(plugin, ApiPlugin) else None
+    callback = plugin.record_outcome(run, outcome) if isinstance(plugin, ApiPlugin | EmailPlugin) else None
     if callback:
         try:
             with run.checkpoint():
@@ -95,7 +95,7 @@ class _Run:
 
     def emit(self, effect: Effect) -> None:
         self.effects.append(effect)
-        if isinstance(effect, HttpCall) and effect.awaits_outcome:
+        if isinstance(effect, HttpCall | EmailCall) and effect.awaits_outcome:
             self.pending[effect.id] = effect.plugin
 
     def send(self, event_type: str | Event) -> None:

@@ -15,6 +15,7 @@ __all__ = [
     "JSON",
     "ChildStart",
     "Effect",
+    "EmailCall",
     "Env",
     "Event",
     "HttpCall",
@@ -207,7 +208,69 @@ class Notification:
         }
 
 
-Effect: TypeAlias = HttpCall | ChildStart | Notification
+@dataclass(frozen=True)
+class EmailCall:
+    """Effect: send an e-mail for plugin `plugin` (`template-email`, `email`).
+
+    The engine decides what to say and to whom; the host renders `template` (a Jinja2 template, or the
+    project's own) with `data`, builds each link of `links` from its public URL (`links[name]` is the query of
+    `<public URL>/collection-flow`, e.g. `{"token": ..., "lng": ...}`), and sends it with the sender its settings
+    choose. `adapter` is what the mapped payload asked for (`"log"`: log it, send nothing). The outcome comes
+    back as an `HttpOutcome`: `error` None means sent.
+    """
+
+    id: str
+    plugin: str
+    template: str
+    to: tuple[str, ...]
+    data: dict[str, JSON]
+    awaits_outcome: bool
+    from_email: str | None = None
+    from_name: str | None = None
+    subject: str | None = None
+    template_id: str | None = None
+    links: dict[str, dict[str, str]] = field(default_factory=dict)
+    adapter: str | None = None
+    type: Literal["email"] = "email"
+
+    def to_json(self) -> dict[str, JSON]:
+        return {
+            "type": self.type,
+            "id": self.id,
+            "plugin": self.plugin,
+            "template": self.template,
+            "to": list(self.to),
+            "data": self.data,
+            "awaitsOutcome": self.awaits_outcome,
+            "from": {"email": self.from_email, "name": self.from_name},
+            "subject": self.subject,
+            "templateId": self.template_id,
+            "links": self.links,
+            "adapter": self.adapter,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, JSON]) -> EmailCall:
+        raw_sender, raw_links = data.get("from"), data.get("links")
+        sender: dict[str, JSON] = raw_sender if isinstance(raw_sender, dict) else {}
+        links: dict[str, JSON] = raw_links if isinstance(raw_links, dict) else {}
+        return cls(
+            id=str(data["id"]),
+            plugin=str(data["plugin"]),
+            template=str(data["template"]),
+            to=tuple(str(t) for t in data.get("to") or ()),
+            data=dict(data.get("data") or {}),
+            awaits_outcome=bool(data.get("awaitsOutcome")),
+            from_email=sender.get("email"),
+            from_name=sender.get("name"),
+            subject=data.get("subject"),
+            template_id=data.get("templateId"),
+            links={str(k): {str(a): str(b) for a, b in v.items()} for k, v in links.items() if isinstance(v, dict)},
+            adapter=data.get("adapter"),
+        )
+
+
+Effect: TypeAlias = HttpCall | ChildStart | Notification | EmailCall
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,7 @@ class OutboxGauges:
     """`arabesque_outbox_pending` and `arabesque_worker_lag_seconds`, read by `read` at each scrape. A database
     that does not answer leaves them out of that scrape (with a warning), not the scrape itself."""
 
-    KINDS = ("http", "webhook", "child", "notify")  # always reported, 0 when none is pending
+    KINDS = ("http", "email", "webhook", "child", "notify")  # always reported, 0 when none is pending
 
     def __init__(self, read: Callable[[], OutboxStats]) -> None:
         self.read = read

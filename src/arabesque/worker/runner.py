@@ -7,8 +7,8 @@ Three kinds of thread, so that claiming, network time and recording overlap:
   process's `WAKE` (bumped by in-process commits and, on PostgreSQL, by the LISTEN thread), with polling as
   the fallback;
 - `concurrency` pool threads (`arabesque-worker-N`) execute effects: a webhook is signed and sent, and its
-  attempt queued for the recorder; a plugin call is sent and its outcome applied under the runtime's lock
-  (one transaction per effect: it changes a runtime); a child start runs its transaction;
+  attempt queued for the recorder; a plugin call (or an e-mail) is sent and its outcome applied under the
+  runtime's lock (one transaction per effect: it changes a runtime); a child start runs its transaction;
 - the recorder (`arabesque-worker-record`) writes every queued webhook attempt (and finished notification) in
   one transaction per drained batch.
 
@@ -52,6 +52,7 @@ from arabesque.app.secrets.secret_cache import SecretCache
 from arabesque.app.webhooks.record_attempts import WebhookResult, record_webhook_attempts
 from arabesque.app.workflows import children
 from arabesque.effects.egress import EgressPolicy, EgressRefused, Unresolved
+from arabesque.effects.email import EmailExecutor, EmailSettings, SmtpServer
 from arabesque.effects.http import DEFAULT_TIMEOUT, Attempt, HttpExecutor, Secrets, describe
 from arabesque.effects.retry import (
     DEFAULT_MAX_ATTEMPTS,
@@ -62,7 +63,7 @@ from arabesque.effects.retry import (
     webhook_decision,
 )
 from arabesque.effects.webhook import Delivery, WebhookSender
-from arabesque.engine import HttpCall, HttpOutcome, HttpRequest
+from arabesque.engine import EmailCall, HttpCall, HttpOutcome, HttpRequest
 from arabesque.settings import Settings
 from arabesque.store import Database, database_unavailable, outbox, utcnow
 from arabesque.store.outbox import WAKE, ClaimedEffect
@@ -91,6 +92,7 @@ class WorkerSettings:
     cache_ttl: float = 5.0  # seconds secrets and egress settings are cached
     retention: Retention = field(default_factory=Retention)  # what the periodic pruning keeps, for how long
     retention_interval: float = 3600.0  # seconds between prunings; 0: never prune
+    email: EmailSettings = field(default_factory=EmailSettings)  # the sender, SMTP server, public URL
 
     @property
     def held(self) -> int:
@@ -112,6 +114,18 @@ class WorkerSettings:
             # long as they count, no longer.
             retention=Retention(finished=timedelta(days=days) if days > 0 else None),
             retention_interval=settings.retention_interval_seconds,
+            email=EmailSettings(
+                sender=settings.email_sender,
+                from_email=settings.email_from,
+                public_url=settings.public_url,
+                smtp=SmtpServer(
+                    host=settings.smtp_host,
+                    port=settings.smtp_port,
+                    security=settings.smtp_security,
+                    user=settings.smtp_user,
+                    password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+                ),
+            ),
         )
 
 
@@ -364,6 +378,8 @@ class Worker:
                 queued = True
             elif effect.effect_type == "http":
                 self._http(effect)
+            elif effect.effect_type == "email":
+                self._email(effect)
             elif effect.effect_type == "child":
                 self._child(effect)
             else:  # notifications: no subscribers in the service yet
@@ -476,6 +492,31 @@ class Worker:
             lambda: self._apply_attempt(effect, attempt),
             lambda error: self._apply_attempt(effect, _failed_attempt(effect, error)),
         )
+
+    def _email(self, effect: ClaimedEffect) -> None:
+        """An e-mail plugin's message: rendered and sent once, its outcome applied like a plugin call's (the same
+        retry policy, `maxAttempts`, audit and callbacks)."""
+        started = time.perf_counter()
+        attempt = self._execute(effect, lambda: self._send_email(effect), lambda error: _failed_attempt(effect, error))
+        outcome = "ok" if attempt.failure is None else attempt.failure.kind
+        observe_attempt(effect, outcome, time.perf_counter() - started, attempt.outcome.status)
+        self._record(
+            effect,
+            lambda: self._apply_attempt(effect, attempt),
+            lambda error: self._apply_attempt(effect, _failed_attempt(effect, error)),
+        )
+
+    def _send_email(self, effect: ClaimedEffect) -> Attempt:
+        project = effect.project_id
+        executor = EmailExecutor(
+            self.settings.email,
+            lambda name: self.secrets.project_secret(project, name),
+            self.client,
+            egress=self._egress(project),
+            trusted_client=self.trusted_client,
+        )
+        timeout = float(effect.payload.get("timeoutSeconds") or DEFAULT_TIMEOUT)
+        return executor.attempt(EmailCall.from_json(effect.payload), idempotency_key(effect), timeout)
 
     def _call(self, effect: ClaimedEffect) -> Attempt:
         """Send a plugin's request once (its secrets and the project's egress settings read first)."""

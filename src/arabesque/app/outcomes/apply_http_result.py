@@ -1,4 +1,5 @@
-"""Use cases: apply the final outcome of an HTTP plugin call, or record a failed attempt to retry later.
+"""Use cases: apply the final outcome of an HTTP plugin call (or of an e-mail plugin's message, whose outcome has
+the same shape), or record a failed attempt to retry later.
 
 Each first takes the effect's row back from the calling worker's claim (`outbox.settle`: an
 `UPDATE ... WHERE claimed_by = worker AND status = 'running' RETURNING pk`): a worker whose lease ran out while
@@ -30,6 +31,8 @@ def _attempt_details(effect: ClaimedEffect, outcome: HttpOutcome) -> dict[str, A
         details["status"] = outcome.status
     if outcome.error:
         details["error"] = outcome.error
+    if effect.effect_type == "email" and isinstance(outcome.body, dict):
+        details["email"] = outcome.body  # what was sent (or logged) and how: redacted by effects/email.py
     return details
 
 

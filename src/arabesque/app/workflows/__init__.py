@@ -8,7 +8,9 @@
 - `context_diff.py` — what a context change did (documents added/removed/replaced with their decisions, fields)
 - `decide_document.py` — approve, reject, ask a revision of (or clear) a document's decision
 - `children.py` — start a child workflow; propagate a finished child to its parent
-- `idempotency.py` — the `Idempotency-Key` record of run and event
+- `vendor_hook.py` — a vendor's signed callback: merge its result, send its event, once
+- `hook_response.py` — what a callback merges into the context, per `processName`
+- `idempotency.py` — the `Idempotency-Key` record of run and event (and the vendor callbacks' replay record)
 - `queries.py` — read a runtime, its context, a page of runtimes
 - `transition_count.py` — count committed transitions (`arabesque_workflow_transitions_total`)
 """

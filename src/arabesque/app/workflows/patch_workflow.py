@@ -1,7 +1,8 @@
 """Use case: update a runtime's tags, assignee or context (`PATCH /external/workflows/{id}`).
 
 No engine transition: `context` is merged into the stored context (objects recursively, arrays and
-scalars replaced); the change is audited like any other.
+scalars replaced); the change is audited like any other. Document pages given by `uri` in `context` are fetched
+or decoded before the transaction and recorded in it (`app/files/remote_pages.py`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from arabesque.app.access.principal import Principal
 from arabesque.app.definitions.lookup import definition_for
 from arabesque.app.errors import InvalidInput
+from arabesque.app.files.remote_pages import PageSources, load_remote_pages
 from arabesque.app.limits import check_context_size
 from arabesque.app.retrying import retrying
 from arabesque.app.workflows._merge import merge_objects
@@ -23,7 +25,15 @@ from arabesque.store import Database, UserProject, utcnow
 __all__ = ["patch_workflow"]
 
 
-def patch_workflow(db: Database, who: Principal, runtime_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+def patch_workflow(
+    db: Database, who: Principal, runtime_id: str, changes: dict[str, Any], pages: PageSources | None = None
+) -> dict[str, Any]:
+    """`pages`: where pages given by `uri` may come from; without it they are kept as they are."""
+    remote = None
+    if pages is not None and isinstance(changes.get("context"), dict):
+        remote = load_remote_pages(db, who.project_id, changes["context"], pages)
+        changes = {**changes, "context": remote.apply(changes["context"])}
+
     def attempt() -> dict[str, Any]:
         with db.transaction() as tx:
             rt = lock_runtime(tx, who.project_id, runtime_id)
@@ -58,10 +68,19 @@ def patch_workflow(db: Database, who: Principal, runtime_id: str, changes: dict[
                 details["context"] = changes["context"]
                 if diff:
                     details["changes"] = diff
+                if remote is not None:
+                    remote.record(tx.conn, who.project_id, who.actor)
             rt.updated_at = utcnow()
             tx.runtimes.audit(rt, "patch", who.actor, None, rt.state, rt.state, details)
             out = runtime_json(rt, definition_for(tx.conn, rt))
             tx.commit()
             return out
 
-    return retrying(attempt)
+    committed = False
+    try:
+        out = retrying(attempt)
+        committed = True
+    finally:
+        if remote is not None:
+            remote.settle(committed)
+    return out

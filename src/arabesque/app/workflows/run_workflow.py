@@ -3,7 +3,9 @@
 One transaction: check the API key, resolve the definition's latest version, validate the context (every
 error listed), upsert the entity by (project, correlation id), then either deep-merge the context into the
 entity's active runtime of that definition or create a runtime at the initial state (sending
-`config.initialEvent` when set), and commit the snapshot, audit records and outbox rows. With the
+`config.initialEvent` when set), and commit the snapshot, audit records and outbox rows. Document pages given by
+`uri` are fetched or decoded before the transaction (after the key is checked) and recorded in it
+(`app/files/remote_pages.py`). With the
 definition cached and no webhook subscription matching, six statements: the key, the definition, the entity,
 the subscriptions, the runtime (inserted once, in its final state), the audit records.
 """
@@ -20,6 +22,7 @@ from arabesque.app.access.principal import ApiKeyCredentials, Principal, resolve
 from arabesque.app.bounded_schema import bounded_errors, bounded_validator
 from arabesque.app.definitions.lookup import compiled_ref, definition_for, resolve_latest
 from arabesque.app.errors import InvalidInput
+from arabesque.app.files.remote_pages import PageSources, RemotePages, load_remote_pages, pending_pages
 from arabesque.app.limits import budget_error, check_context_size, current_limits
 from arabesque.app.retrying import retrying
 from arabesque.app.workflows._merge import merge_objects
@@ -37,25 +40,44 @@ def run_workflow(
     who: Principal | ApiKeyCredentials,
     body: dict[str, Any],
     idempotency_key: str | None = None,
+    pages: PageSources | None = None,
 ) -> dict[str, Any]:
-    """`who` may be an API key not checked yet: it is then checked first, in this use case's transaction."""
+    """`who` may be an API key not checked yet: it is then checked first, in this use case's transaction (or
+    before it, when there are document pages to copy: nothing is fetched for an unknown key). `pages`: where
+    pages given by `uri` may come from; without it they are kept as they are."""
     fingerprint = request_fingerprint("run", body) if idempotency_key is not None else ""
+    remote = RemotePages(pages.files_dir) if pages is not None else None
+    if pages is not None and pending_pages(body.get("context")):
+        with db.read() as s:
+            who = resolve(s.connection(), who)
+        remote = load_remote_pages(db, who.project_id, body["context"], pages)
 
     def attempt() -> dict[str, Any]:
+        if remote is not None:
+            remote.recorded = False  # this attempt records them, or (a replay, a failure) does not
         with db.transaction() as tx:
             me = resolve(tx.conn, who)
-            out = idempotent(tx.conn, me.project_id, idempotency_key, fingerprint, lambda: _run(tx, me, body))
+            out = idempotent(tx.conn, me.project_id, idempotency_key, fingerprint, lambda: _run(tx, me, body, remote))
             tx.commit()
             return out
 
-    return retrying(attempt)
+    committed = False
+    try:
+        out = retrying(attempt)
+        committed = True
+    finally:
+        if remote is not None:
+            remote.settle(committed)
+    return out
 
 
-def _run(tx: Transaction, who: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def _run(tx: Transaction, who: Principal, body: dict[str, Any], remote: RemotePages | None) -> dict[str, Any]:
     row = resolve_latest(tx.conn, who.project_id, str(body["workflowId"]))
     defn = compiled_ref(tx.conn, row)
     limits = current_limits()
     context: dict[str, Any] = body.get("context") or {}
+    if remote is not None:
+        context = remote.apply(context)
     check_context_size(context, limits=limits)
     meter = Meter(limits.evaluation, limits.time_left())
     try:
@@ -67,6 +89,8 @@ def _run(tx: Transaction, who: Principal, body: dict[str, Any]) -> dict[str, Any
     errors += [e for e in _entity_errors(context) if e["path"] not in reported]
     if errors:
         raise InvalidInput("Validation error", errors)
+    if remote is not None:
+        remote.record(tx.conn, who.project_id, who.actor)
     entity = context["entity"]
     kind: EntityKind = "business" if entity["type"] == "business" else "individual"
     fresh_id = new_id()

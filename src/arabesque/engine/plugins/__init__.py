@@ -15,8 +15,17 @@ from arabesque.engine.plugins.base import Plugin, PluginError, Problems, StepSco
 from arabesque.engine.plugins.child import ChildPlugin, compile_child_plugin
 from arabesque.engine.plugins.common import compile_common_plugin
 from arabesque.engine.plugins.dispatch import compile_dispatch_plugin
+from arabesque.engine.plugins.email import EmailPlugin, compile_email_plugin
 
-__all__ = ["ApiPlugin", "CompiledExtensions", "Plugin", "PluginError", "StepScope", "compile_extensions"]
+__all__ = [
+    "ApiPlugin",
+    "CompiledExtensions",
+    "EmailPlugin",
+    "Plugin",
+    "PluginError",
+    "StepScope",
+    "compile_extensions",
+]
 
 GROUPS = ("dispatchEventPlugins", "childWorkflowPlugins", "commonPlugins", "apiPlugins")
 KNOWN_KEYS = frozenset(GROUPS) | {"statePlugins"}
@@ -58,7 +67,9 @@ def compile_extensions(extensions: Any, states: frozenset[str], accepted: frozen
             if not isinstance(raw, dict):
                 continue
             plugin: Plugin | None
-            if group == "apiPlugins":
+            if group == "apiPlugins" and _is_email(raw):
+                plugin = compile_email_plugin(raw, path, problems)
+            elif group == "apiPlugins":
                 plugin = compile_api_plugin(raw, path, problems)
             elif group == "childWorkflowPlugins":
                 plugin = compile_child_plugin(raw, path, problems)
@@ -85,6 +96,13 @@ def compile_extensions(extensions: Any, states: frozenset[str], accepted: frozen
         errors=problems.errors,
         warnings=problems.warnings,
     )
+
+
+def _is_email(raw: dict[str, Any]) -> bool:
+    """`template-email` always (its factory supplies the delivery); `email` unless it has a `url` of its own, in
+    which case it stays the HTTP call it has always been here."""
+    kind = raw.get("pluginKind")
+    return kind == "template-email" or (kind == "email" and not raw.get("url"))
 
 
 def _check_names(raw_groups: dict[str, list[tuple[str, Any]]], problems: Problems) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from arabesque.engine import schema
 from arabesque.engine.budget import BudgetExceeded, Meter
@@ -24,27 +25,18 @@ from arabesque.engine.plugins.base import (
     state_names_of,
 )
 from arabesque.engine.plugins.placeholders import interpolate, interpolate_top_level
+from arabesque.engine.plugins.vendors import VENDOR_KINDS, vendor_plugin
 from arabesque.engine.types import HttpCall, HttpOutcome, HttpRequest
 
 __all__ = ["HTTP_KINDS", "ApiPlugin", "compile_api_plugin"]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 DEFAULT_HEADERS = {"Content-Type": "application/json", "accept": "application/json"}
-# Kinds whose request Ballerine builds from a vendor factory inside its own service; without a `url`
-# of their own they cannot run here.
-VENDOR_KINDS = frozenset(
-    {
-        "registry-information",
-        "company-sanctions",
-        "ubo",
-        "individual-sanctions",
-        "merchant-monitoring",
-        "kyc-session",
-        "template-email",
-        "mastercard-merchant-screening",
-    }
-)
-HTTP_KINDS = frozenset({"api", "kyb", "email", "webhook", "kyc"}) | VENDOR_KINDS
+# Kinds whose request Ballerine builds from a vendor factory inside its own service: the vendor kinds are built
+# from the project's unified-API secrets (`vendors.py`), e-mail kinds are e-mail effects (`email.py`); this one
+# needs a `url` of its own.
+UNBUILT_KINDS = frozenset({"mastercard-merchant-screening"})
+HTTP_KINDS = frozenset({"api", "kyb", "email", "webhook", "kyc", "template-email"}) | VENDOR_KINDS | UNBUILT_KINDS
 TRANSFORMERS = frozenset({"jmespath", "helper", "json-logic"})
 _COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 
@@ -66,6 +58,9 @@ class ApiPlugin:
     error_action: str | None
     persist_to: str | None
     path: str = ""  # where the definition holds it, for errors
+    # Vendor kinds built here: each context value in the URL is one path segment, percent-encoded, so a
+    # registration number such as `12/3?x=` cannot change the path (Ballerine inserts it as it is).
+    quote_url_values: bool = False
 
     @property
     def awaits_outcome(self) -> bool:
@@ -100,7 +95,7 @@ class ApiPlugin:
         url = self.url
         for key, value in (self.url_options or {}).items():
             url = url.replace("{" + key + "}", js_string(value))
-        url = interpolate(url, data)
+        url = interpolate(url, data, _segment if self.quote_url_values else None)
         headers = {k: interpolate(v, data) for k, v in {**DEFAULT_HEADERS, **self.headers}.items()}
         if self.kind == "kyb":
             url, payload = _kyb_request(url, payload)
@@ -167,6 +162,11 @@ class ApiPlugin:
         return self.error_action
 
 
+def _segment(value: str) -> str:
+    """A path segment that stays one: `/`, `?`, `#`... percent-encoded, and `.` / `..` too (no dot-segment)."""
+    return quote(value, safe="") if value.strip(".") else value.replace(".", "%2E")
+
+
 def _kyb_request(url: str, payload: Any) -> tuple[str, Any]:
     """The `kyb` kind: `<url>/<CC or CC-ST>/<companyNumber>`, sending only `vendor`."""
     data = payload if isinstance(payload, dict) else {}
@@ -181,6 +181,13 @@ def _kyb_request(url: str, payload: Any) -> tuple[str, Any]:
 
 def compile_api_plugin(raw: dict[str, Any], path: str, problems: Problems) -> ApiPlugin | None:
     kind = str(raw.get("pluginKind") or "api")
+    built = kind in VENDOR_KINDS and not raw.get("url")
+    if built:
+        raw, problem = vendor_plugin(raw)
+        if problem is not None:
+            where, message = problem.split(": ", 1)
+            problems.error(f"{path}.{where}", message)
+            return None
     url, url_options = raw.get("url"), None
     if isinstance(url, dict):
         url_options = url.get("options")
@@ -189,7 +196,7 @@ def compile_api_plugin(raw: dict[str, Any], path: str, problems: Problems) -> Ap
             problems.error(f"{path}.url.options", "Url options should be an object")
             url_options = None
     if not isinstance(url, str) or not url:
-        hint = f" (the {kind} vendor plugin of Ballerine's service is not built in)" if kind in VENDOR_KINDS else ""
+        hint = f" (the {kind} vendor plugin of Ballerine's service is not built in)" if kind in UNBUILT_KINDS else ""
         problems.error(f"{path}.url", f"URL is required{hint}")
     method = str(raw.get("method") or ("POST" if kind == "webhook" else "GET")).upper()
     if method not in METHODS:
@@ -225,6 +232,7 @@ def compile_api_plugin(raw: dict[str, Any], path: str, problems: Problems) -> Ap
         error_action=raw.get("errorAction") or None,
         persist_to=persist_to,
         path=path,
+        quote_url_values=built,
     )
 
 

@@ -14,6 +14,7 @@ differs only when an earlier substituted value itself contains that placeholder'
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from arabesque.engine.js import js_string
@@ -24,8 +25,9 @@ PLACEHOLDER = re.compile(r"\{(.*?)\}")
 _MISSING = object()
 
 
-def interpolate(text: str, data: Any) -> str:
-    """Replace each `{path}` found in `text` by `String(value)`; an undefined path stays verbatim."""
+def interpolate(text: str, data: Any, encode: Callable[[str], str] | None = None) -> str:
+    """Replace each `{path}` found in `text` by `String(value)` (passed through `encode` when given); an undefined
+    path stays verbatim."""
     if "{" not in text:
         return text
     out: list[str] = []
@@ -37,7 +39,7 @@ def interpolate(text: str, data: Any) -> str:
         value = _walk(data, key)
         if value is not _MISSING:
             out.append(text[done:start])
-            out.append(js_string(value))
+            out.append(encode(js_string(value)) if encode is not None else js_string(value))
             done = end
     out.append(text[done:])
     return "".join(out)
