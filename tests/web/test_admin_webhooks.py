@@ -92,7 +92,7 @@ def test_webhook_admin_pages_subscriptions_deliveries_and_redelivery(client: Tes
     assert "failed" in log and "HTTP 500" in log and "12 ms" in log
 
     timeline = client.get(f"/cases/{case_id}/timeline").text
-    assert "Webhook workflow.created → hooks.example.com: failed" in timeline and "HTTP 500" in timeline
+    assert "Webhook workflow.created to hooks.example.com: failed" in timeline and "HTTP 500" in timeline
 
     redelivered = client.post(
         f"/admin/webhooks/{sub_id}/deliveries/{delivery_id}/redeliver",
@@ -103,7 +103,7 @@ def test_webhook_admin_pages_subscriptions_deliveries_and_redelivery(client: Tes
     with db.read() as s:
         row = s.scalars(select(OutboxEffect).where(OutboxEffect.effect_id == delivery_id)).one()
         assert row.status == "pending"
-    assert "Webhook workflow.created → hooks.example.com: pending" in client.get(f"/cases/{case_id}/timeline").text
+    assert "Webhook workflow.created to hooks.example.com: pending" in client.get(f"/cases/{case_id}/timeline").text
     missing = client.post(f"/admin/webhooks/{sub_id}/deliveries/nope/redeliver", data={"csrf_token": token})
     assert missing.status_code == 404
 

@@ -6,6 +6,7 @@ Set ARABESQUE_SCREENSHOTS=docs/screenshots to (re)write the README's screenshots
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -207,7 +208,7 @@ def test_login_then_the_seed_five_steps(page: Any, server: Server) -> None:
     expect(page).to_have_url(re.compile(r"/cases/[0-9a-f-]+"))
     expect(page.locator("#case-name")).to_have_text("Till Company Limited")
     expect(page.locator("#case-state")).to_have_text("manual_review")
-    expect(page.locator(".timeline")).to_contain_text("Case created in idle")
+    expect(page.locator(".timeline")).to_contain_text("Created the case")
     page.get_by_role("link", name="← Back to the queue").click()
     expect(page.get_by_role("link", name="Till Company Limited").first).to_be_visible()
     shot(page, "case-list")
@@ -223,7 +224,7 @@ def test_validation_errors_are_shown_next_to_fields_and_values_kept(page: Any, s
     page.get_by_role("button", name="Add Case").click()
     expect(page.get_by_role("alert")).to_contain_text("The case was not created")
     expect(page.locator('[data-for="entity.data.companyName"]')).to_have_text("This field is required.")
-    expect(page.locator('[data-for="entity.data.country"]')).to_contain_text("expected format")
+    expect(page.locator('[data-for="entity.data.country"]')).to_contain_text("Choose a country")
     expect(page.get_by_label("Registration number")).to_have_value("KEEP-ME-123")
     expect(page.get_by_label("Country")).to_have_value("usa")
     shot(page, "add-case-errors")
@@ -259,7 +260,7 @@ def test_assign_to_me_then_document_approve_and_revision(page: Any, server: Serv
     expect(bill.locator("[data-decision]")).to_have_text("Re-upload needed")
     assert "activeTab=documents" in page.url  # the actions keep the reviewer on the tab
     expect(page.locator("#case-state")).to_have_text("revision")  # the definition's rule moved the case
-    expect(page.locator(".timeline")).to_contain_text("Document revision")
+    expect(page.locator(".timeline")).to_contain_text("Asked to re-upload the document")
     expect(page.locator(".timeline")).to_contain_text("Blurry image")
 
 
@@ -276,7 +277,7 @@ def test_case_approve_moves_the_case_to_a_final_state(page: Any, server: Server)
     page.get_by_role("button", name="Assign to me").click()
     page.locator("summary", has_text="Approve").click()
     page.get_by_label("Reason (optional)").first.fill("All checks passed")
-    page.get_by_role("button", name="Confirm approve").click()
+    page.get_by_role("button", name="Confirm: approve").click()
     expect(page.locator("#case-state")).to_have_text("approved")
     expect(page.locator("#case-status")).to_have_text("completed")
     expect(page.locator("#case-actions")).to_have_count(0)
@@ -365,3 +366,134 @@ def test_the_project_switcher_and_confirmations_work_without_inline_script(page:
     page.get_by_role("button", name="Delete").click()
     expect(page.get_by_text("No webhook subscriptions.")).to_be_visible()
     assert asked == ["Delete this subscription? Pending retries are dead-lettered."] * 2
+
+
+def _kyb_case(server: Server, name: str) -> str:
+    """A Basic KYB case in manual review with two documents (no pages), created through the API's use case."""
+    from arabesque.app.access.principal import Principal
+    from arabesque.app.workflows.run_workflow import run_workflow
+
+    docs = [
+        {"id": f"{name[:3].lower()}-{n}", "category": "registration", "type": typ, "issuer": {"country": "GB"},
+         "pages": []}
+        for n, typ in enumerate(("certificate_of_incorporation", "bank_statement"))
+    ]
+    entity = {"type": "business", "id": f"kyb-{name}", "data": {"companyName": name, "country": "GB",
+                                                                "registrationNumber": "R-9"}}
+    body = {"workflowId": "till_basic_kyb_demo", "context": {"entity": entity, "documents": docs}}
+    who = Principal(server.site.project_id, "api-key:test")
+    return str(run_workflow(server.db, who, body)["workflowRuntimeId"])
+
+
+def test_approve_is_disabled_with_a_pending_reupload_and_refused_when_forged(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    case_id = _kyb_case(server, "Guarded Trading Ltd")
+    login(page, server.site.reviewer)
+    page.goto(f"/cases/{case_id}")
+    page.get_by_role("button", name="Assign to me").click()
+    approve = page.locator('#case-actions button[data-event="approve"]')
+    expect(approve).to_be_disabled()  # two documents undecided
+    page.locator("#case-tabs").get_by_role("link", name=re.compile(r"^Documents")).click()
+    statement = page.locator("article.document", has_text="Bank statement")
+    statement.locator("summary", has_text="Re-upload needed").click()
+    box = statement.locator("details[open] .popover").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1360  # the popover stays on screen
+    statement.locator("details[open]").get_by_label("Reason").fill("Older than three months")
+    statement.get_by_role("button", name="Ask for re-upload").click()
+    certificate = page.locator("article.document", has_text="Certificate of incorporation")
+    certificate.locator("summary", has_text="Approve").click()
+    certificate.get_by_role("button", name="Approve document").click()
+    expect(page.locator("#case-state")).to_have_text("manual_review")
+
+    expect(approve).to_be_disabled()
+    expect(page.locator("#blocked-approve")).to_contain_text("Bank statement (Registration): awaiting re-upload")
+    expect(page.locator("#ask-reuploads summary")).to_have_text("Ask for all re-uploads (1)")
+    # the trail names who decided which document, and why
+    entry = page.locator("#trail li", has_text="Asked to re-upload the document").first
+    expect(entry).to_contain_text("Bank statement (Registration)")
+    expect(entry).to_contain_text("Rita Test")
+    expect(entry).to_contain_text("Older than three months")
+    expect(page.locator("#trail")).not_to_contain_text("None")
+    shot(page, "case-guarded-approve")
+
+    token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
+    forged = page.request.post(f"/cases/{case_id}/event", form={"event": "approve", "csrf_token": token})
+    assert forged.status == 409 and "awaiting re-upload" in forged.text()
+    page.reload()
+    expect(page.locator("#case-state")).to_have_text("manual_review")
+
+    page.locator("#ask-reuploads summary").click()
+    page.locator("#ask-reuploads").get_by_label("Reason").fill("The statement is too old")
+    page.locator("#ask-reuploads").get_by_role("button", name=re.compile("Confirm")).click()
+    expect(page.locator("#case-state")).to_have_text("revision")
+    expect(page.locator(".flash")).to_contain_text("Ask for re-uploads: Manual review → Revisions")
+
+
+def test_no_internal_event_buttons_on_the_ubo_parent(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    from arabesque.app.access.principal import Principal
+    from arabesque.app.errors import InvalidInput
+    from arabesque.app.workflows.run_workflow import run_workflow
+    from arabesque.app.workflows.send_event import send_event
+
+    who = Principal(server.site.project_id, "api-key:test")
+    ubos = [{"id": "u-1", "firstName": "Una", "lastName": "Bo"}]
+    entity = {"type": "business", "id": "kyb-ubo", "data": {"companyName": "Parent Holdings",
+                                                            "additionalInfo": {"ubos": ubos}}}
+    case_id = run_workflow(server.db, who, {"workflowId": "kyb_with_ubos_demo", "context": {"entity": entity}})[
+        "workflowRuntimeId"
+    ]
+    with contextlib.suppress(InvalidInput):  # the UBO plugin's success event, unless the worker sent it already
+        send_event(server.db, who, case_id, "CONTINUE")
+    # now waiting for the UBO's KYC callback
+    login(page, server.site.admin)
+    page.goto(f"/cases/{case_id}")
+    expect(page.locator("#case-state")).to_have_text("pending_kyc_response_to_finish")
+    expect(page.locator("[data-event]")).to_have_count(0)  # no "Kyc responded", no "Update context"
+    expect(page.locator("#case-actions")).to_have_count(0)
+    token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
+    for internal in ("KYC_RESPONDED", "UPDATE_CONTEXT"):
+        refused = page.request.post(f"/cases/{case_id}/event", form={"event": internal, "csrf_token": token})
+        assert refused.status == 403, internal
+
+
+def test_a_viewer_gets_403_on_a_form_page(page: Any, server: Server) -> None:
+    login(page, server.site.viewer)
+    queue = page.url.split("?")[0]
+    response = page.goto(f"{queue}/new?definition=till_basic_kyb_demo")
+    assert response is not None and response.status == 403
+    response = page.goto("/admin/keys")
+    assert response is not None and response.status == 403
+
+
+def test_api_key_revoke_asks_first(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    login(page, server.site.admin)
+    page.goto("/admin/keys")
+    page.get_by_role("button", name="Create key").click()  # a name is required: the browser stops it
+    expect(page.locator("#new-key")).to_have_count(0)
+    page.get_by_label("Name").fill("Browser test key")
+    page.get_by_role("button", name="Create key").click()
+    expect(page.locator("#new-key")).to_be_visible()
+    page.locator("tr", has_text="Browser test key").get_by_role("link", name="Revoke…").click()
+    expect(page.locator("#revoke-key")).to_contain_text("Browser test key")
+    shot(page, "api-key-revoke")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.locator("tr", has_text="Browser test key")).to_contain_text("active")
+    page.locator("tr", has_text="Browser test key").get_by_role("link", name="Revoke…").click()
+    page.get_by_role("button", name="Revoke the key").click()
+    expect(page.locator("tr", has_text="Browser test key")).to_contain_text("revoked")
+
+
+def test_checkbox_groups_stay_inside_their_cards(page: Any, server: Server) -> None:
+    login(page, server.site.admin)
+    for path in ("/admin/webhooks", "/admin/queues/new"):
+        page.goto(path)
+        card = page.locator("form.narrow-form, form.card", has=page.locator("fieldset.checks")).first.bounding_box()
+        assert card is not None
+        for label in page.locator("fieldset.checks label").all():
+            box = label.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= card["x"] + card["width"] + 1, path

@@ -45,7 +45,8 @@ def test_ask_for_all_reuploads(client: TestClient, db: Database) -> None:
     )
     assert decided.status_code == 200
     page = client.get(f"/cases/{case_id}").text
-    assert "Ask for all re-uploads (1)" in page and 'action="/cases/' + case_id + '/reuploads"' in page
+    assert "Ask for all re-uploads (1)" in page and 'action="/cases/' + case_id + '/event"' in page
+    assert 'id="blocked-approve"' in page and "Bank statement (Registration): awaiting re-upload" in page
 
     client.cookies.clear()
     other = sign_in(client, site.other_reviewer)  # not the assignee: no button, and the server refuses
@@ -58,7 +59,7 @@ def test_ask_for_all_reuploads(client: TestClient, db: Database) -> None:
     sent = client.post(f"/cases/{case_id}/reuploads", data={"csrf_token": token}, follow_redirects=False)
     assert sent.status_code == 303
     page = client.get(sent.headers["location"]).text
-    assert "Asked for re-uploads (1 workflow)" in page
+    assert "Ask for re-uploads: Manual review → Revisions" in page
     with db.read() as s:
         rt = s.get(WorkflowRuntime, case_id)
         assert rt is not None and rt.state == "revision"
@@ -83,7 +84,7 @@ def test_child_workflow_actions_from_the_parent_case(client: TestClient, db: Dat
     client.post(f"/cases/{case_id}/assign", data={"csrf_token": token, "assignee": "me"})
     assert f'action="/cases/{child_id}/event"' not in client.get(f"/cases/{case_id}").text  # on the UBOs tab
     page = client.get(f"/cases/{case_id}?activeTab=ubos").text
-    assert f'action="/cases/{child_id}/event"' in page and "Send <strong>approve</strong> to Una Bo?" in page
+    assert f'action="/cases/{child_id}/event"' in page and "Approve: Una Bo?" in page
 
     sent = client.post(
         f"/cases/{child_id}/event",

@@ -152,7 +152,7 @@ def test_director_documents(client: TestClient, db: Database) -> None:
         assert "decision" not in first and second["decision"]["status"] == "revision"
         assert second["decision"]["revisionReason"] == "Too old" and second["pages"] == []
         page = client.get(f"/cases/{case_id}?activeTab=directors").text
-        assert 'data-decision="revision"' in page and "Document revision" in page  # the card and the timeline
+        assert 'data-decision="revision"' in page and "Asked to re-upload the document" in page  # card, trail
         undo = {"csrf_token": token, "decision": "", "contextUpdateMethod": "director"}
         client.post(url, data=undo)
         assert _directors(db, case_id)[1]["additionalInfo"]["documents"][1]["decision"]["status"] is None

@@ -124,7 +124,7 @@ def test_edit_document_properties(client: TestClient, db: Database) -> None:
         kinds = s.scalars(select(RuntimeEvent.kind).where(RuntimeEvent.runtime_id == case_id)).all()
     assert "document" in kinds
     page = client.get(f"/cases/{case_id}?activeTab=documents").text
-    assert "Document edited: certificate_of_incorporation" in page and "registrationNumber=GB-12345" in page
+    assert "Edited the document" in page and "Registration number: OLD-1 → GB-12345" in page
 
     with db.write() as s:  # a property the schema does not describe (set by an integration, say)
         rt = s.get(WorkflowRuntime, case_id)

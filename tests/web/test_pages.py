@@ -106,7 +106,7 @@ def test_viewer_sees_no_actions_and_is_refused_on_the_server(client: TestClient,
     client.cookies.clear()
     token = sign_in(client, site.viewer)
     page = client.get(case).text
-    assert "Confirm approve" not in page and "Assign to me" not in page and "Add a note" not in page
+    assert "Confirm: approve" not in page and "Assign to me" not in page and "Add a note" not in page
     assert "Add Case Manually" not in client.get(queue).text
     for path, data in (
         ("/event", {"event": "approve"}),
@@ -166,7 +166,7 @@ def test_validation_errors_keep_the_values_and_name_the_fields(client: TestClien
     assert r.status_code == 400
     errors = dict(re.findall(r'<p class="error" data-for="([^"]+)">([^<]+)</p>', r.text))
     assert errors["entity.data.companyName"] == "This field is required."
-    assert "format" in errors["entity.data.country"]
+    assert "Choose a country" in errors["entity.data.country"]
     assert "entity.data.additionalInfo.mainRepresentative.firstName" in errors
     assert 'value="KEEP-ME"' in r.text and 'value="gb"' in r.text
 

@@ -13,7 +13,7 @@ from arabesque.app.access.users import add_user, list_users, update_user
 from arabesque.app.cases.queues import ENTITIES, definition_choices, delete_queue, get_queue, list_queues, save_queue
 from arabesque.app.definitions.queries import definition_detail, definition_versions
 from arabesque.app.definitions.upload_definition import upload_definition
-from arabesque.app.errors import AppError, Forbidden, InvalidInput
+from arabesque.app.errors import AppError, Forbidden, InvalidInput, NotFound
 from arabesque.app.webhooks.subscriptions import (
     WEBHOOK_EVENTS,
     add_webhook,
@@ -183,13 +183,32 @@ def keys_page(request: Request, member: PageMember) -> Response:
 
 @router.post("/keys")
 def keys_create(request: Request, member: PageMember, form: Form) -> Response:
-    created = create_key(db_of(request), member, form.get("name", ""))
+    try:
+        created = create_key(db_of(request), member, form.get("name", ""))
+    except InvalidInput as exc:
+        ctx = {"keys": list_keys(db_of(request), member), "errors": _errors(exc), "values": dict(form)}
+        return render(request, "admin/keys.html", ctx, status=400)
     ctx = {"keys": list_keys(db_of(request), member), "created": created.key}
     return render(request, "admin/keys.html", ctx)
 
 
+def _key_of(request: Request, member: Any, key_id: str) -> dict[str, Any]:
+    for key in list_keys(db_of(request), member):
+        if key["id"] == key_id:
+            return key
+    raise NotFound(f"No API key with id [{key_id}]")
+
+
+@router.get("/keys/{key_id}/revoke")
+def keys_revoke_confirm(request: Request, key_id: str, member: PageMember) -> Response:
+    """The confirmation step of a revoke: a page of its own, so it works without JavaScript."""
+    return render(request, "admin/key_revoke.html", {"key": _key_of(request, member, key_id)})
+
+
 @router.post("/keys/{key_id}/revoke")
-def keys_revoke(request: Request, key_id: str, member: CurrentMember, _form: Form) -> Response:
+def keys_revoke(request: Request, key_id: str, member: CurrentMember, form: Form) -> Response:
+    if form.get("confirm") != "yes":  # not from the confirmation page: show it
+        return redirect(f"/admin/keys/{key_id}/revoke")
     revoke_key(db_of(request), member, key_id)
     flash(request, "Key revoked")
     return redirect("/admin/keys")

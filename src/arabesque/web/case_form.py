@@ -10,8 +10,11 @@ import re
 from typing import Any
 
 from arabesque.app.cases.entity_form import SKIPPED_FIELDS, field_kind, rows_of
+from arabesque.app.cases.pickers import COUNTRIES, INDUSTRIES
 
 __all__ = ["build_fields"]
+
+_ROW = re.compile(r"\.\d+$")  # the path of an array's row: `entity.data.additionalInfo.ubos.0`
 
 
 def _options(schema: dict[str, Any]) -> list[tuple[str, str]]:
@@ -50,8 +53,10 @@ def build_fields(
         sub_ui: dict[str, Any] = raw_ui if isinstance(raw_ui, dict) else {}
         if name in SKIPPED_FIELDS or not isinstance(sub, dict) or sub_ui.get("hidden") or sub.get("hidden"):
             continue
+        if name == "id" and _ROW.search(path) and field_kind(sub, name) == "text":
+            continue  # a row's id (a UBO's) is generated on submit (`entity_form.parse_form`)
         fpath = f"{path}.{name}"
-        kind = field_kind(sub)
+        kind = field_kind(sub, name)
         if sub_ui.get("ui:widget") == "hidden":
             kind = "hidden"
         field: dict[str, Any] = {
@@ -59,6 +64,8 @@ def build_fields(
             "label": _label(name, sub, sub_ui),
             "kind": kind,
             "required": name in req and required,
+            # required only once its section is filled in (a field of an optional object)
+            "conditional": name in req and not required,
             "help": sub.get("description") or (sub_ui.get("ui:help") if sub_ui else None),
             "errors": errors.get(fpath, []),
         }
@@ -83,6 +90,10 @@ def build_fields(
             field["value"] = form.get(fpath, initial.lower() if kind == "checkbox" else initial)
             if kind == "select":
                 field["options"] = _options(sub)
+            elif kind == "country":
+                field["options"] = COUNTRIES
+            elif kind == "industry":
+                field["options"] = [(i, i) for i in INDUSTRIES]
             if kind == "number" or kind == "integer":
                 field["min"], field["max"] = sub.get("minimum"), sub.get("maximum")
         out.append(field)

@@ -7,12 +7,21 @@ from `web/case_review.py`. Pure: no I/O.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import asdict
 from typing import Any
-from urllib.parse import urlsplit
 
+from arabesque.app.cases.audit_trail import actor_name, audit_trail
 from arabesque.app.cases.case_actions import director_documents
-from arabesque.app.cases.get_case import Case, CaseEffect, CaseEvent
+from arabesque.app.cases.get_case import Case
+from arabesque.app.cases.reviewer_actions import (
+    MAX_REASON,
+    approval_blockers,
+    blocker_message,
+    decision_kind,
+    event_label,
+    state_label,
+)
+from arabesque.engine import Definition
 from arabesque.web.case_review import case_overview, kyc_entries, review_blocks, ubo_rows
 from arabesque.web.diagram import definition_graph
 from arabesque.web.document_form import document_form
@@ -143,14 +152,6 @@ def pick_tab(tabs: list[dict[str, Any]], requested: str | None) -> str:
     return enabled[0] if enabled else "summary"
 
 
-def _actor(actor: str, names: dict[str, str]) -> str:
-    if actor == "collection-flow":
-        return "Client"  # the case's own client, through its collection-flow link (Ballerine's label)
-    if actor.startswith("user:"):
-        return names.get(actor[5:], actor[5:])
-    return actor
-
-
 def _document(doc: dict[str, Any]) -> dict[str, Any]:
     decision = doc.get("decision") if isinstance(doc.get("decision"), dict) else {}
     pages = []
@@ -181,28 +182,15 @@ def _document(doc: dict[str, Any]) -> dict[str, Any]:
 
 def case_view(case: Case) -> dict[str, Any]:
     """What the case page's templates read, from the case's plain data."""
-    names = {m.email: (f"{m.first_name} {m.last_name}".strip() or m.email) for m in case.members}
     by_id = {m.id: (f"{m.first_name} {m.last_name}".strip() or m.email) for m in case.members}
     context = case.context
     raw_entity = context.get("entity")
     entity_ctx: dict[str, Any] = raw_entity if isinstance(raw_entity, dict) else {}
     raw_data = entity_ctx.get("data")
     data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
-    timeline = [_timeline_item(e, names, by_id) for e in case.events]
-    for eff in case.effects:
-        if eff.effect_type == "webhook":
-            timeline.append(_webhook_item(eff))
-            continue
-        timeline.append(
-            {
-                "at": eff.at,
-                "kind": "effect",
-                "actor": "worker",
-                "title": f"{eff.effect_type} {eff.plugin}: {eff.status}",
-                "detail": f"attempts: {eff.attempts}" if eff.attempts else "",
-            }
-        )
-    timeline.sort(key=lambda t: _sort_key(t["at"]), reverse=True)
+    trail = [asdict(t) for t in audit_trail(case)]
+    timeline = [t for t in trail if not t["system"]]
+    system_timeline = [t for t in trail if t["system"]]
     children = [
         {
             "id": child.id,
@@ -216,6 +204,10 @@ def case_view(case: Case) -> dict[str, Any]:
                 for d in child.documents
             ],
             "nextEvents": child.next_events,
+            # the server refuses an approval while a child's document is undecided: say so on its button too
+            "actions": _actions(
+                None, child.next_events, blocker_message(approval_blockers({"documents": child.documents}, []))
+            ),
         }
         for child in case.children
     ]
@@ -245,10 +237,7 @@ def case_view(case: Case) -> dict[str, Any]:
         "customData": len(custom_blocks),
     }
     counts = {"documents": len(documents), "ubos": len(ubos) or len(owner_children) or None}
-    tabs = [
-        {"id": tid, "label": label, "count": counts.get(tid), "enabled": sizes[tid] > 0}
-        for tid, label in TABS
-    ]
+    tabs = [{"id": tid, "label": label, "count": counts.get(tid), "enabled": sizes[tid] > 0} for tid, label in TABS]
     can_act = case.permissions.act
     for shown, raw in zip(documents, raw_docs, strict=True):
         shown["form"] = document_form(case.documents_schema, raw) if can_act and not shown["status"] else None
@@ -269,7 +258,7 @@ def case_view(case: Case) -> dict[str, Any]:
         "tags": case.tags,
         "createdAt": case.created_at,
         "updatedAt": case.updated_at,
-        "createdBy": _actor(case.created_by, names),
+        "createdBy": actor_name(case, case.created_by),
         "dueAt": case.due_at,
         "assignee": {"id": case.assignee_id, "name": by_id.get(case.assignee_id, "?")} if case.assignee_id else None,
         "assignedAt": case.assigned_at,
@@ -293,11 +282,16 @@ def case_view(case: Case) -> dict[str, Any]:
         "children": children,
         "parent": {"id": case.parent_id} if case.parent_id else None,
         "nextEvents": case.next_events,
+        "actions": _actions(case.definition, case.next_events, case.approve_blocked),
+        "approveBlocked": case.approve_blocked,
+        "stateLabel": state_label(case.definition, case.state),
         "reuploads": case.reuploads,
         "timeline": timeline,
+        "systemTimeline": system_timeline,
         "graph": definition_graph(case.definition),
         "path": case.moves or case.path,
         "version": case.version,
+        "maxReason": MAX_REASON,
         "permissions": {
             "act": can_act,
             "assign": case.permissions.assign,
@@ -307,65 +301,18 @@ def case_view(case: Case) -> dict[str, Any]:
     }
 
 
-def _sort_key(at: datetime | None) -> float:
-    return at.timestamp() if at is not None else 0.0
-
-
-_DELIVERY = {"done": "delivered", "dead": "failed", "pending": "pending", "running": "sending"}
-
-
-def _webhook_item(eff: CaseEffect) -> dict[str, Any]:
-    """A webhook delivery: the event, the endpoint's host, the outcome and the last attempt's answer."""
-    host = urlsplit(eff.url).netloc or eff.url
-    parts = []
-    if eff.attempted:
-        parts.append(f"HTTP {eff.attempt_status}" if eff.attempt_status else (eff.attempt_error or "no response")[:200])
-    if eff.attempts:
-        parts.append(f"{eff.attempts} attempt{'s' if eff.attempts != 1 else ''}")
-    if (
-        eff.status not in ("done", "pending")
-        and eff.last_error
-        and (not eff.attempted or eff.attempt_error != eff.last_error)
-    ):
-        parts.append(eff.last_error[:200])
-    return {
-        "at": eff.at,
-        "kind": "webhook",
-        "actor": "worker",
-        "title": f"Webhook {eff.plugin} → {host}: {_DELIVERY.get(eff.status, eff.status)}",
-        "detail": " · ".join(parts),
-    }
-
-
-def _timeline_item(e: CaseEvent, names: dict[str, str], by_id: dict[str, str]) -> dict[str, Any]:
-    d = e.details
-    actor = _actor(e.actor, names)
-    if e.kind == "note":
-        title, detail = "Note", str(d.get("text", ""))
-    elif e.kind == "assign":
-        who = d.get("assigneeId")
-        title, detail = (f"Assigned to {by_id.get(who, d.get('assignee') or who)}" if who else "Unassigned"), ""
-    elif e.kind == "decision":
-        dec = (d.get("payload") or {}).get("decision") or {}
-        status = dec.get("status") or "cleared"
-        reason = dec.get("revisionReason") or dec.get("rejectionReason") or ""
-        title = f"Document {status}"
-        detail = " — ".join(x for x in (reason, dec.get("comment") or "") if x)
-        if e.from_state != e.to_state:
-            title += f" · {e.from_state} → {e.to_state}"
-    elif e.kind == "document":
-        raw_payload_d = d.get("payload")
-        payload_d: dict[str, Any] = raw_payload_d if isinstance(raw_payload_d, dict) else {}
-        title = f"Document edited: {payload_d.get('type') or ''}".rstrip(": ")
-        detail = ", ".join(f"{k}={v}" for k, v in sorted((payload_d.get("properties") or {}).items()))
-    elif e.kind == "created":
-        title, detail = f"Case created in {e.to_state}", ""
-    elif e.kind == "patch":
-        title, detail = "Updated", ", ".join(sorted(k for k in d if k != "contextChanged"))
-    else:
-        moved = f"{e.from_state} → {e.to_state}" if e.from_state != e.to_state else f"stayed in {e.to_state}"
-        title = f"{e.event or e.kind}: {moved}"
-        raw_payload = d.get("payload")
-        payload: dict[str, Any] = raw_payload if isinstance(raw_payload, dict) else {}
-        detail = str(payload.get("reason") or "")
-    return {"at": e.at, "kind": e.kind, "actor": actor, "title": title, "detail": detail}
+def _actions(defn: Definition | None, events: list[str], approve_blocked: str) -> list[dict[str, Any]]:
+    """The reviewer's buttons: label, kind (approve, reject, revision, other), and why one is disabled."""
+    out = []
+    for ev in events:
+        kind = decision_kind(ev)
+        out.append(
+            {
+                "event": ev,
+                "label": event_label(defn, ev),
+                "kind": kind,
+                "blocked": approve_blocked if kind == "approve" else "",
+                "needsReason": kind in ("reject", "revision"),
+            }
+        )
+    return out

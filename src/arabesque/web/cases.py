@@ -2,38 +2,46 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.datastructures import UploadFile
 
+from arabesque.app.access.members import require_role
 from arabesque.app.access.users import list_users
 from arabesque.app.cases.ask_for_reuploads import ask_for_all_reuploads
+from arabesque.app.cases.audit_trail import CSV_COLUMNS, audit_trail, csv_safe, trail_rows
 from arabesque.app.cases.bulk_assign import assign_cases
 from arabesque.app.cases.case_actions import (
+    CaseEventResult,
     add_note,
     assign_case,
     case_event,
     director_document_decision,
     document_decision,
 )
-from arabesque.app.cases.create_case import create_case, manual_form
+from arabesque.app.cases.create_case import MAX_ATTACHMENTS, Attachment, create_case, manual_form
 from arabesque.app.cases.edit_document import edit_document
 from arabesque.app.cases.entity_form import rows_of
 from arabesque.app.cases.get_case import case_version, get_case
 from arabesque.app.cases.list_cases import STATUSES, list_cases, neighbours
+from arabesque.app.cases.pickers import COUNTRIES, INDUSTRIES
 from arabesque.app.cases.statistics import project_statistics
 from arabesque.app.errors import InvalidInput, NotFound
 from arabesque.app.files.queries import get_file
+from arabesque.app.files.store_file import MAX_FILE_BYTES, TOO_LARGE
 from arabesque.web._session import session_of
 from arabesque.web.case_form import build_fields
 from arabesque.web.case_list import SORT_LABELS, parse_case_query, parse_query_string, query_params, query_string
-from arabesque.web.case_view import TABS, case_view, pick_tab
+from arabesque.web.case_view import TABS, case_view, humanize, pick_tab
 from arabesque.web.dashboard import dashboard_view
-from arabesque.web.deps import CurrentMember, Form, MultiForm, PageMember, db_of, load_sidebar
+from arabesque.web.deps import CurrentMember, Form, MultiForm, PageMember, Uploads, db_of, load_sidebar
 from arabesque.web.diagram import layout
 from arabesque.web.document_form import document_form
 from arabesque.web.render import flash, redirect, render
@@ -41,6 +49,7 @@ from arabesque.web.render import flash, redirect, render
 router = APIRouter()
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _TAB_IDS = {t for t, _ in TABS}
+_SLOT = re.compile(r"documents\.(\d{1,2})\.file")
 
 
 @router.get("/")
@@ -92,6 +101,16 @@ def _form_page(
                 walk(row)
 
     walk(fields)
+    slots = [
+        {
+            "index": i,
+            "type": values.get(f"documents.{i}.type", ""),
+            "typeErrors": errors.get(f"documents.{i}.type", []),
+            "fileErrors": errors.get(f"documents.{i}.file", []),
+        }
+        for i in range(MAX_ATTACHMENTS)
+    ]
+    rendered |= {f"documents.{i}.{part}" for i in range(MAX_ATTACHMENTS) for part in ("type", "file")}
     general = [m for path, msgs in errors.items() if path not in rendered for m in msgs]
     return {
         "spec": spec,
@@ -100,11 +119,17 @@ def _form_page(
         "queue_id": queue_id,
         "add_another": values.get("add_another") == "on",
         "has_errors": bool(errors),
+        "documentSlots": slots,
+        "documentTypes": [(f"{c}/{t}", f"{humanize(t)} ({humanize(c)})") for c, t in spec.document_types],
+        "filesAgain": any(path.startswith("documents") for path in errors) or (bool(errors) and _has_files(values)),
+        "countries": COUNTRIES,
+        "industries": INDUSTRIES,
     }
 
 
 @router.get("/queues/{queue_id}/new")
 def new_case_page(request: Request, queue_id: str, member: PageMember, definition: Annotated[str, Query()]) -> Response:
+    require_role(member, "reviewer")  # a viewer gets the 403 now, not after filling the form in
     ctx = _form_page(request, member, queue_id, definition, {}, {})
     ctx["queue"] = {"id": queue_id}
     return render(request, "cases/new.html", ctx)
@@ -112,7 +137,12 @@ def new_case_page(request: Request, queue_id: str, member: PageMember, definitio
 
 @router.post("/queues/{queue_id}/new")
 def new_case_submit(
-    request: Request, queue_id: str, member: CurrentMember, form: Form, definition: Annotated[str, Query()]
+    request: Request,
+    queue_id: str,
+    member: CurrentMember,
+    form: Form,
+    uploads: Uploads,
+    definition: Annotated[str, Query()],
 ) -> Response:
     action = form.get("_action", "")
     if action.startswith(("add:", "remove:")):  # add or remove a row of an array, then show the form again
@@ -128,7 +158,13 @@ def new_case_submit(
         ctx["queue"] = {"id": queue_id}
         load_sidebar(request)
         return render(request, "cases/new.html", ctx)
-    created = create_case(db_of(request), member, definition, form)
+    attachments, upload_errors = _attachments(form, uploads)
+    if upload_errors:
+        ctx = _form_page(request, member, queue_id, definition, form, upload_errors)
+        ctx["queue"] = {"id": queue_id}
+        load_sidebar(request)
+        return render(request, "cases/new.html", ctx, status=400)
+    created = create_case(db_of(request), member, definition, form, attachments, request.app.state.files_dir)
     if created.runtime_id is None:
         ctx = _form_page(request, member, queue_id, definition, form, created.errors)
         ctx["queue"] = {"id": queue_id}
@@ -140,6 +176,34 @@ def new_case_submit(
         return redirect(f"/queues/{queue_id}/new?definition={definition}&another=1")
     flash(request, "Case created")
     return redirect(link)
+
+
+def _attachments(
+    form: dict[str, str], uploads: list[tuple[str, UploadFile]]
+) -> tuple[list[Attachment], dict[str, list[str]]]:
+    """The files of the form's document slots (`documents.<i>.file`, an empty slot skipped), read within the
+    file size limit (the app's body limit bounds the request as a whole)."""
+    out: list[Attachment] = []
+    errors: dict[str, list[str]] = {}
+    for name, upload in uploads:
+        found = _SLOT.fullmatch(name)
+        if not found or not upload.filename:
+            continue
+        slot = int(found.group(1))
+        if slot >= MAX_ATTACHMENTS:
+            errors["documents"] = [f"Attach at most {MAX_ATTACHMENTS} documents."]
+            continue
+        content = upload.file.read(MAX_FILE_BYTES + 1)
+        if len(content) > MAX_FILE_BYTES:
+            errors[f"documents.{slot}.file"] = [f"{TOO_LARGE}."]
+            continue
+        mime = upload.content_type or ""
+        out.append(Attachment(slot, form.get(f"documents.{slot}.type", ""), upload.filename, mime, content))
+    return out, errors
+
+
+def _has_files(values: dict[str, str]) -> bool:
+    return any(k.startswith("documents.") and k.endswith(".type") and v for k, v in values.items())
 
 
 def _drop_row(values: dict[str, str], array: str, index: int, n: int) -> dict[str, str]:
@@ -220,6 +284,25 @@ def case_poll(request: Request, case_id: str, member: CurrentMember, seen: Annot
     return Response(status_code=204)
 
 
+@router.get("/cases/{case_id}/trail.{fmt}")
+def case_trail_export(request: Request, case_id: str, fmt: str, member: CurrentMember) -> Response:
+    """The case's audit trail as CSV or JSON (any member of the project; another project's case is a 404)."""
+    if fmt not in ("csv", "json"):
+        raise NotFound("Export as trail.csv or trail.json")
+    rows = trail_rows(audit_trail(get_case(db_of(request), member, case_id)))
+    name = f"case-{case_id}-audit-trail.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "X-Content-Type-Options": "nosniff"}
+    if fmt == "json":
+        return JSONResponse({"caseId": case_id, "entries": rows}, headers=headers)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        cells = [row[c] if c != "changes" else "\n".join(row[c]) for c in CSV_COLUMNS]
+        writer.writerow([csv_safe(str(c)) for c in cells])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
 @router.get("/cases/{case_id}/timeline")
 def case_timeline(request: Request, case_id: str, member: CurrentMember) -> Response:
     return render(request, "case/_timeline.html", _case_ctx(request, member, case_id))
@@ -256,10 +339,9 @@ def assign(request: Request, case_id: str, member: CurrentMember, form: Form) ->
 
 @router.post("/cases/{case_id}/event")
 def event(request: Request, case_id: str, member: CurrentMember, form: Form) -> Response:
-    name = form.get("event", "")
     try:
-        case_event(db_of(request), member, case_id, name, form.get("reason", ""))
-        flash(request, f"{name}: done")
+        done = case_event(db_of(request), member, case_id, form.get("event", ""), form.get("reason", ""))
+        flash(request, _done_message(done))
     except InvalidInput as exc:
         _failed(request, exc)
     return redirect(_back(case_id, form))
@@ -268,11 +350,17 @@ def event(request: Request, case_id: str, member: CurrentMember, form: Form) -> 
 @router.post("/cases/{case_id}/reuploads")
 def reuploads(request: Request, case_id: str, member: CurrentMember, form: Form) -> Response:
     try:
-        sent = ask_for_all_reuploads(db_of(request), member, case_id)
-        flash(request, f"Asked for re-uploads ({sent} workflow{'s' if sent != 1 else ''})")
+        flash(request, _done_message(ask_for_all_reuploads(db_of(request), member, case_id, form.get("reason", ""))))
     except InvalidInput as exc:
         _failed(request, exc)
     return redirect(_back(case_id, form))
+
+
+def _done_message(done: CaseEventResult) -> str:
+    moved = f": {done.from_state} → {done.to_state}" if done.from_state != done.to_state else ""
+    others = done.workflows - 1
+    children = f" (and {others} child case{'s' if others != 1 else ''})" if others > 0 else ""
+    return f"{done.action}{children}{moved}"
 
 
 @router.post("/cases/{case_id}/documents/{document_id}/decision")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.datastructures import UploadFile
 
 from arabesque.app.access.members import Member
 from arabesque.app.access.web_sessions import ActiveSession, resume_session
@@ -28,6 +29,7 @@ __all__ = [
     "MultiForm",
     "PageMember",
     "Sidebar",
+    "Uploads",
     "db_of",
     "load_sidebar",
 ]
@@ -110,6 +112,15 @@ async def _multi_form(
     return out
 
 
+async def _uploads(
+    request: Request, active: Annotated[ActiveSession | None, Depends(_session)]
+) -> list[tuple[str, UploadFile]]:
+    """The files of a multipart form (field name, file), after the CSRF check; Starlette parses the form once."""
+    await _checked(request, active)
+    form = await request.form()
+    return [(k, v) for k, v in form.multi_items() if isinstance(v, UploadFile)]
+
+
 def _check_storable(items: list[tuple[str, Any]]) -> None:
     """A NUL in a field (or an uploaded file's name) is refused here, with the field's name: PostgreSQL
     cannot store it. A file's content may hold any bytes."""
@@ -123,3 +134,4 @@ Sidebar = Annotated[None, Depends(_sidebar)]  # the sidebar of a page a visitor 
 PageMember = Annotated[Member, Depends(_page_member)]  # a member's full page: the member and the sidebar
 Form = Annotated[dict[str, str], Depends(_form)]
 MultiForm = Annotated[dict[str, list[str]], Depends(_multi_form)]
+Uploads = Annotated[list[tuple[str, UploadFile]], Depends(_uploads)]

@@ -8,6 +8,7 @@ flash messages from the cookie; a fragment for htmx leaves them for the next pag
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -18,16 +19,31 @@ from fastapi.templating import Jinja2Templates
 
 from arabesque.app.access.members import Member
 from arabesque.app.access.web_sessions import ActiveSession
+from arabesque.app.webhooks.url_warning import private_url_warning
 from arabesque.web._session import anonymous_csrf, session_of
 
-__all__ = ["HERE", "csrf_token", "flash", "redirect", "render", "templates"]
+__all__ = ["DATE_FORMAT", "HERE", "csrf_token", "flash", "redirect", "render", "templates"]
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
-def _dt(value: Any, fmt: str = "%d %b %Y %H:%M") -> str:
-    return value.strftime(fmt) if value is not None and hasattr(value, "strftime") else ""
+DATE_FORMAT = "%d %b %Y %H:%M UTC"
+
+
+def _dt(value: Any) -> str:
+    """The one date format of every page, in UTC and saying so: a datetime or an ISO 8601 string (a naive
+    value is UTC, as the store writes it); "" for none."""
+    if isinstance(value, str):
+        text: str = value
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return text
+    if not isinstance(value, datetime):
+        return ""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime(DATE_FORMAT)
 
 
 def _label(tag: str) -> str:
@@ -43,6 +59,7 @@ def _label(tag: str) -> str:
 
 templates.env.filters["dt"] = _dt
 templates.env.filters["tag_label"] = _label
+templates.env.filters["private_url"] = private_url_warning
 templates.env.globals["urlencode"] = lambda params: urlencode(params, doseq=True)
 
 

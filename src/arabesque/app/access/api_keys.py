@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 
 from arabesque.app.access.members import Member, require_role
 from arabesque.app.access.principal import Principal, credentials, hash_key, principal_of_key
-from arabesque.app.errors import NotFound
+from arabesque.app.errors import InvalidInput, NotFound
 from arabesque.store import ApiKey, Database, Project, utcnow
 
 __all__ = [
+    "MAX_KEY_NAME",
     "CreatedKey",
     "authenticate",
     "create_api_key",
@@ -121,9 +122,19 @@ def list_keys(db: Database, member: Member) -> list[dict[str, Any]]:
         ]
 
 
+MAX_KEY_NAME = 200
+
+
 def create_key(db: Database, member: Member, name: str) -> CreatedKey:
     require_role(member, "admin")
-    return create_api_key(db, member.project_id, name.strip()[:200])
+    name = name.strip()
+    if not name:
+        raise InvalidInput(
+            "Validation error", [{"path": "name", "message": "Name the key (e.g. the system using it)."}]
+        )
+    if len(name) > MAX_KEY_NAME:
+        raise InvalidInput("Validation error", [{"path": "name", "message": f"At most {MAX_KEY_NAME} characters."}])
+    return create_api_key(db, member.project_id, name)
 
 
 def revoke_key(db: Database, member: Member, key_id: str) -> None:

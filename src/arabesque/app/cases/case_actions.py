@@ -4,29 +4,44 @@ Rules, checked on the locked runtime inside each transaction:
 - viewers may do none of these (403);
 - assigning needs the reviewer role; a finished case cannot be reassigned (409);
 - events and document decisions need the assignee (or the parent case's assignee) or an admin (403);
+- only reviewer events may be sent (`reviewer_actions.py`, 403 otherwise); an approval waits until every
+  document of the case, its directors and its open child cases is decided (409); reject and revision need a
+  reason (400), as do a document's reject and re-upload request;
 - notes need the reviewer role; they are audit records (`kind="note"`), so they are in the timeline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
 from arabesque.app.access.members import Member, require_role
+from arabesque.app.cases.reviewer_actions import (
+    MAX_REASON,
+    approval_blockers,
+    blocker_message,
+    decision_kind,
+    event_label,
+    humanize,
+    is_reviewer_event,
+    state_label,
+)
 from arabesque.app.definitions.lookup import definition_for
 from arabesque.app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from arabesque.app.retrying import retrying
+from arabesque.app.workflows.context_diff import document_ref
 from arabesque.app.workflows.decide_document import decide_document, decision_record
 from arabesque.app.workflows.runtime import env_of, lock_runtime, require_open, snapshot_of
-from arabesque.app.workflows.send_event import send_event
 from arabesque.app.workflows.steps import apply_step, checked_step
-from arabesque.engine import Event
-from arabesque.store import Database, Runtime, Transaction, User, UserProject, utcnow
+from arabesque.engine import Event, next_events
+from arabesque.store import Database, Runtime, Transaction, User, UserProject, WorkflowRuntime, utcnow
 
 __all__ = [
     "MAX_NOTE",
+    "CaseEventResult",
     "add_note",
     "assign_case",
     "authorizer",
@@ -54,10 +69,109 @@ def authorizer(member: Member) -> Callable[[Transaction, Runtime], None]:
     return check
 
 
-def case_event(db: Database, member: Member, runtime_id: str, event: str, reason: str = "") -> dict[str, Any]:
-    """Send one of the case's allowed events (approve, reject, revision, ...), with an optional reason."""
-    payload = {"reason": reason.strip()} if reason.strip() else None
-    return send_event(db, member.principal, runtime_id, event, payload, authorize=authorizer(member))
+def case_event(db: Database, member: Member, runtime_id: str, event: str, reason: str = "") -> CaseEventResult:
+    """Send one of the case's reviewer events (approve, reject, revision, `config.reviewerEvents`).
+
+    Refused: an event a reviewer may not send (403: child callbacks, client events, built-ins); an approval
+    while a document is undecided or awaiting re-upload (409, naming the documents); a reject or a revision
+    without a reason (400). A revision also goes to each open child case with a document marked for re-upload
+    ("Ask for all re-uploads"), in the same transaction.
+    """
+    reason = reason.strip()
+    if len(reason) > MAX_REASON:
+        raise InvalidInput("Validation error", [{"path": "reason", "message": f"At most {MAX_REASON} characters."}])
+    check = authorizer(member)
+
+    def attempt() -> CaseEventResult:
+        with db.transaction() as tx:
+            rt = lock_runtime(tx, member.project_id, runtime_id)
+            check(tx, rt)
+            defn = definition_for(tx.conn, rt)
+            require_open(rt, defn, "it accepts no events")
+            if not is_reviewer_event(defn, event):
+                raise Forbidden(f"{humanize(event)!r} is not a reviewer action; it is sent by the client or the system")
+            if event not in next_events(defn, snapshot_of(rt)):  # a page older than the case's state
+                now = state_label(defn, rt.state)
+                message = f"{event_label(defn, event)} is not possible now: the case is in {now}. Reload the page."
+                raise InvalidInput(message, [{"path": "event", "message": message}])
+            kind = decision_kind(event)
+            if kind in ("reject", "revision") and not reason:
+                raise InvalidInput("Validation error", [{"path": "reason", "message": "A reason is required."}])
+            # approvals look at the open child cases' documents; a revision also goes to them
+            children = _open_children(tx, rt) if kind in ("approve", "revision") else []
+            if kind == "approve":
+                blocked = blocker_message(approval_blockers(rt.context or {}, [(n, c.context) for n, c in children]))
+                if blocked:
+                    raise Conflict(blocked)
+            payload = {"reason": reason} if reason else None
+            before = rt.state
+            _step(tx, member, rt, defn, event, payload)
+            sent = 1
+            if kind == "revision":
+                for _, child in children:
+                    sent += _revise_child(tx, member, child, payload)
+            result = CaseEventResult(
+                event_label(defn, event), state_label(defn, before), state_label(defn, rt.state), sent
+            )
+            tx.commit()
+            return result
+
+    return retrying(attempt)
+
+
+@dataclass(frozen=True)
+class CaseEventResult:
+    """What a reviewer's event did, in the definition's words (for the flash message)."""
+
+    action: str
+    from_state: str
+    to_state: str
+    workflows: int  # the case and the child cases a revision went to
+
+
+def _step(tx: Transaction, member: Member, rt: Runtime, defn: Any, event: str, payload: dict[str, Any] | None) -> None:
+    result = checked_step(defn, snapshot_of(rt), Event(event, payload), env_of(rt))
+    apply_step(tx, rt, defn, result, member.principal.actor, event, payload)
+
+
+def _open_children(tx: Transaction, rt: Runtime) -> list[tuple[str, Runtime]]:
+    """(name, runtime) of each active child of `rt`, locked (a child is locked after its ancestors)."""
+    ids = tx.conn.execute(
+        select(WorkflowRuntime.id)
+        .where(
+            WorkflowRuntime.parent_runtime_id == rt.id,
+            WorkflowRuntime.project_id == rt.project_id,
+            WorkflowRuntime.status == "active",
+        )
+        .order_by(WorkflowRuntime.created_at)
+    ).scalars()
+    out = []
+    for child_id in list(ids):
+        child = tx.runtimes.lock(rt.project_id, child_id)
+        if child is None:
+            continue
+        entity = (child.context or {}).get("entity")
+        data = entity.get("data") if isinstance(entity, dict) else None
+        data = data if isinstance(data, dict) else {}
+        name = f"{data.get('firstName') or ''} {data.get('lastName') or ''}".strip() or data.get("companyName")
+        out.append((str(name or "Child case"), child))
+    return out
+
+
+def _revise_child(tx: Transaction, member: Member, child: Runtime, payload: dict[str, Any] | None) -> int:
+    """Send a child case its revision-like event when it has a document marked for re-upload; 1 if sent."""
+    docs = (child.context or {}).get("documents") or []
+    marked = any(isinstance(d, dict) and (d.get("decision") or {}).get("status") == "revision" for d in docs)
+    if not marked:
+        return 0
+    defn = definition_for(tx.conn, child)
+    if defn.is_final(child.state):
+        return 0
+    events = [e for e in next_events(defn, snapshot_of(child)) if decision_kind(e) == "revision"]
+    if not events or not is_reviewer_event(defn, events[0]):
+        return 0
+    _step(tx, member, child, defn, events[0], payload)
+    return 1
 
 
 def document_decision(
@@ -86,6 +200,8 @@ def document_decision(
 def _require_reason(decision: str | None, reason: str) -> None:
     if decision in ("reject", "revision") and not reason.strip():
         raise InvalidInput("Validation error", [{"path": "reason", "message": "A reason is required."}])
+    if len(reason.strip()) > MAX_REASON:
+        raise InvalidInput("Validation error", [{"path": "reason", "message": f"At most {MAX_REASON} characters."}])
 
 
 def director_documents(directors: Any) -> list[tuple[int, dict[str, Any], list[dict[str, Any]]]]:
@@ -148,7 +264,12 @@ def director_document_decision(
             new_context = {"entity": {"data": {"additionalInfo": {"directors": patch}}}}
             payload = {"newContext": new_context, "arrayMergeOption": "by_id"}
             result = checked_step(defn, snapshot_of(rt), Event("DEEP_MERGE_CONTEXT", payload), env_of(rt))
-            details = {"documentId": document_id, "director": index, "decision": new_decision}
+            details = {
+                "documentId": document_id,
+                "director": index,
+                "decision": new_decision,
+                "document": document_ref(next(x for x in docs if x.get("id") == document_id)),
+            }
             apply_step(tx, rt, defn, result, member.principal.actor, "DEEP_MERGE_CONTEXT", details, kind="decision")
             tx.commit()
 

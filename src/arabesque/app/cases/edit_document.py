@@ -22,6 +22,7 @@ from arabesque.app.definitions.lookup import definition_for
 from arabesque.app.errors import Conflict, InvalidInput, NotFound
 from arabesque.app.limits import budget_error, current_limits
 from arabesque.app.retrying import retrying
+from arabesque.app.workflows.context_diff import document_ref
 from arabesque.app.workflows.runtime import env_of, lock_runtime, require_open, snapshot_of
 from arabesque.app.workflows.steps import apply_step, checked_step
 from arabesque.engine import BudgetExceeded, Event, Meter
@@ -117,7 +118,13 @@ def edit_document(db: Database, member: Member, runtime_id: str, document_id: st
             documents = [edited if d is doc else d for d in rt.context["documents"]]
             payload = {"newContext": {"documents": documents}, "arrayMergeOption": "replace"}
             result = checked_step(defn, snapshot_of(rt), Event("DEEP_MERGE_CONTEXT", payload), env_of(rt))
-            details = {"documentId": document_id, "type": entry.get("type"), "properties": props}
+            details = {
+                "documentId": document_id,
+                "type": entry.get("type"),
+                "properties": props,
+                "document": document_ref(doc),
+                "previous": {"type": doc.get("type"), "properties": old_props if isinstance(old_props, dict) else {}},
+            }
             apply_step(tx, rt, defn, result, member.principal.actor, "DEEP_MERGE_CONTEXT", details, kind="document")
             tx.commit()
 

@@ -8,6 +8,7 @@ next to its field. Arrays of objects keep their row count in a hidden `__rows.<p
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from jsonschema import Draft7Validator
@@ -18,16 +19,20 @@ from arabesque.app.limits import budget_error, current_limits
 from arabesque.engine import BudgetExceeded, Meter
 
 __all__ = [
+    "COUNTRY_PATTERN",
     "SKIPPED_FIELDS",
     "entity_schema",
     "field_kind",
     "friendly",
     "parse_form",
+    "row_has_generated_id",
     "rows_of",
     "schema_errors",
 ]
 
 SKIPPED_FIELDS = {"ballerineEntityId"}
+COUNTRY_PATTERN = "^[A-Z]{2}$"
+_FORMAT_KINDS = {"email": "email", "date": "date", "date-time": "datetime-local"}
 _MAX_ROWS = 50
 
 
@@ -57,8 +62,9 @@ def entity_schema(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
     }, ui
 
 
-def field_kind(schema: dict[str, Any]) -> str:
-    """How a property is entered: hidden, select, object, array (of objects), list, checkbox, number, text..."""
+def field_kind(schema: dict[str, Any], name: str = "") -> str:
+    """How a property is entered: hidden, select, object, array (of objects), list, checkbox, number, country,
+    industry, email, text... (`name` helps: a `country` text field gets the country picker)."""
     if "const" in schema:
         return "hidden"
     t = schema.get("type")
@@ -77,7 +83,16 @@ def field_kind(schema: dict[str, Any]) -> str:
     if t in ("number", "integer"):
         return t
     fmt = schema.get("format")
-    return {"email": "email", "date": "date", "date-time": "datetime-local"}.get(str(fmt), "text")
+    if fmt in _FORMAT_KINDS:
+        return _FORMAT_KINDS[str(fmt)]
+    lowered = name.lower()
+    if schema.get("pattern") == COUNTRY_PATTERN or lowered.endswith("country") or lowered == "nationality":
+        return "country"
+    if "industry" in lowered:
+        return "industry"
+    if "email" in lowered:
+        return "email"
+    return "text"
 
 
 def rows_of(form: dict[str, str], path: str) -> int:
@@ -92,22 +107,24 @@ def parse_form(schema: dict[str, Any], form: dict[str, str], path: str = "entity
     """The object the form's values describe: blanks are left out, numbers and booleans converted
     (a value that does not convert is kept as text, so validation reports it)."""
     out: dict[str, Any] = {}
+    required = set(schema.get("required") or [])
     for name, sub in (schema.get("properties") or {}).items():
         if name in SKIPPED_FIELDS or not isinstance(sub, dict):
             continue
         fpath = f"{path}.{name}"
-        kind = field_kind(sub)
+        kind = field_kind(sub, name)
         if kind == "hidden":
             if "const" in sub or "default" in sub:
                 out[name] = sub.get("const", sub.get("default"))
             continue
         if kind == "object":
             value = parse_form(sub, form, fpath)
-            if value:
+            if value or name in required:  # an empty required object: validation names its missing fields
                 out[name] = value
         elif kind == "array":
-            rows = [parse_form(sub.get("items") or {}, form, f"{fpath}.{i}") for i in range(rows_of(form, fpath))]
-            rows = [r for r in rows if r]
+            items = sub.get("items") or {}
+            rows = [parse_form(items, form, f"{fpath}.{i}") for i in range(rows_of(form, fpath))]
+            rows = [_with_row_id(items, r) for r in rows if r]
             if rows:
                 out[name] = rows
         elif kind == "checkbox":
@@ -132,12 +149,42 @@ def parse_form(schema: dict[str, Any], form: dict[str, str], path: str = "entity
     return out
 
 
-def friendly(error_validator: str, message: str, instance: Any, schema: Any) -> str:
-    """Error texts a reviewer understands."""
+def row_has_generated_id(items: dict[str, Any]) -> bool:
+    """Rows of this array get a generated `id` (a UBO's, say): no one types a correlation id per row."""
+    prop = (items.get("properties") or {}).get("id")
+    return isinstance(prop, dict) and field_kind(prop, "id") == "text"
+
+
+def _with_row_id(items: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    if row_has_generated_id(items) and not str(row.get("id") or "").strip():
+        return {"id": str(uuid.uuid4()), **row}
+    return row
+
+
+def _custom_message(where: Any, validator: str) -> str | None:
+    """A definition's own text for an error (`errorMessage`, as ajv-errors: a string, or one per keyword)."""
+    custom = where.get("errorMessage") if isinstance(where, dict) else None
+    if isinstance(custom, str) and custom.strip():
+        return custom.strip()[:300]
+    if isinstance(custom, dict) and isinstance(custom.get(validator), str):
+        return str(custom[validator]).strip()[:300]
+    return None
+
+
+def friendly(error_validator: str, message: str, instance: Any, schema: Any, where: Any = None) -> str:
+    """Error texts a reviewer understands: the definition's `errorMessage` when it gives one; never a regex.
+    `schema` is the keyword's value, `where` the (sub)schema holding it."""
     if error_validator == "required" or (error_validator == "minLength" and instance == ""):
         return "This field is required."
+    custom = _custom_message(where, error_validator)
+    if custom:
+        return custom
     if error_validator == "pattern":
-        return f"Does not match the expected format ({schema})."
+        if schema == COUNTRY_PATTERN:
+            return "Choose a country from the list (its two-letter code, e.g. GB)."
+        if "@" in str(schema):
+            return "Please provide a valid email address."
+        return "Is not in the expected format."
     if error_validator == "format" and schema == "email":
         return "Please provide a valid email address."
     if error_validator == "type":
@@ -167,6 +214,6 @@ def schema_errors(schema: dict[str, Any], value: Any, prefix: str = "entity") ->
             if missing:
                 parts.append(str(missing[0]))
         out.setdefault(".".join(parts), []).append(
-            friendly(str(err.validator), err.message, err.instance, err.validator_value)
+            friendly(str(err.validator), err.message, err.instance, err.validator_value, err.schema)
         )
     return out

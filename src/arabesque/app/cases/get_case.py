@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 
 from arabesque.app.access.members import Member
 from arabesque.app.cases.list_cases import sla_due
+from arabesque.app.cases.reviewer_actions import approval_blockers, blocker_message, reviewer_events
 from arabesque.app.definitions.lookup import compiled, definition_for
 from arabesque.app.errors import NotFound
 from arabesque.app.workflows.queries import runtime_in_project
 from arabesque.app.workflows.runtime import snapshot_of
 from arabesque.engine import Definition, next_events
 from arabesque.store import (
+    ApiKey,
     Business,
     Database,
     EndUser,
@@ -50,7 +52,6 @@ __all__ = [
 TIMELINE_LIMIT = 500
 EFFECTS_LIMIT = 100
 REVISION = "revision"
-_INTERNAL_EVENTS = ("DEEP_MERGE_CONTEXT",)  # sent by the pages' own edits, never offered as an action
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,8 @@ class Case:
     next_events: list[str]  # the events the member may send now
     path: list[tuple[str, str]]  # the transitions the case took, oldest first
     reuploads: list[dict[str, str]]  # `{id, event, name}`: the case and children "Ask for all re-uploads" sends to
+    approve_blocked: str  # why approving is refused now (documents to decide first); "" when it is not
+    api_keys: dict[str, str]  # the project's API keys' names by prefix, to name them in the trail
     permissions: CasePermissions
     version: str  # see `case_version`
     moves: list[tuple[str, str, str]] = field(default_factory=list)  # `(event, from, to)` of `path`, oldest first
@@ -181,6 +184,12 @@ def get_case(db: Database, member: Member, runtime_id: str) -> Case:
         ]
         effects = _effects(s, rt)
         children, reuploads = _children(s, member, rt)
+        api_keys = {
+            prefix: name
+            for prefix, name in s.execute(
+                select(ApiKey.prefix, ApiKey.name).where(ApiKey.project_id == member.project_id)
+            ).all()
+        }
 
     if isinstance(entity, Business):
         entity_name = entity.company_name
@@ -195,7 +204,7 @@ def get_case(db: Database, member: Member, runtime_id: str) -> Case:
         if e.from_state and e.to_state and e.from_state != e.to_state
     ]
     active = rt.status == "active" and not defn.is_final(rt.state)
-    allowed = [e for e in next_events(defn, snapshot_of(rt)) if e not in _INTERNAL_EVENTS] if active else []
+    allowed = _reviewer_next(defn, rt) if active else []
     is_assignee = rt.assignee_id == member.user_id
     can_act = active and member.can_work and (member.is_admin or is_assignee)
     documents = [d for d in context.get("documents") or [] if isinstance(d, dict)]
@@ -234,6 +243,10 @@ def get_case(db: Database, member: Member, runtime_id: str) -> Case:
             if e.from_state and e.to_state and e.from_state != e.to_state
         ],
         reuploads=reuploads,
+        approve_blocked=blocker_message(
+            approval_blockers(context, [(c.name, {"documents": c.documents}) for c in children if c.status == "active"])
+        ),
+        api_keys=api_keys,
         permissions=CasePermissions(
             act=can_act, assign=active and member.can_work, note=member.can_work, is_assignee=is_assignee
         ),
@@ -292,7 +305,7 @@ def _children(s: Session, member: Member, rt: WorkflowRuntime) -> tuple[list[Chi
         if child.status == "active":
             child_defn = definition_for(s.connection(), child)
             if not child_defn.is_final(child.state):
-                child_events = [e for e in next_events(child_defn, snapshot_of(child)) if e not in _INTERNAL_EVENTS]
+                child_events = _reviewer_next(child_defn, child)
         if REVISION in child_events and _wants_reupload(docs):
             reuploads.append({"id": child.id, "event": REVISION, "name": name or child.id[:8]})
         children.append(
@@ -313,6 +326,12 @@ def _children(s: Session, member: Member, rt: WorkflowRuntime) -> tuple[list[Chi
             )
         )
     return children, reuploads
+
+
+def _reviewer_next(defn: Definition, rt: WorkflowRuntime) -> list[str]:
+    """The events the runtime's state accepts that a reviewer may send (`reviewer_actions.py`)."""
+    mine = reviewer_events(defn)
+    return [e for e in next_events(defn, snapshot_of(rt)) if e in mine]
 
 
 def _wants_reupload(documents: list[dict[str, Any]]) -> bool:

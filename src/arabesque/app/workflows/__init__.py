@@ -5,6 +5,7 @@
 - `run_workflow.py` — `POST /run`: resolve the definition, check the context, upsert the entity, start
 - `send_event.py` — send an event to a runtime
 - `patch_workflow.py` — change a runtime's tags, assignee or context
+- `context_diff.py` — what a context change did (documents added/removed/replaced with their decisions, fields)
 - `decide_document.py` — approve, reject, ask a revision of (or clear) a document's decision
 - `children.py` — start a child workflow; propagate a finished child to its parent
 - `vendor_hook.py` — a vendor's signed callback: merge its result, send its event, once

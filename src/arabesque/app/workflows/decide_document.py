@@ -13,6 +13,7 @@ from arabesque.app.access.principal import Principal
 from arabesque.app.definitions.lookup import definition_for
 from arabesque.app.errors import NotFound
 from arabesque.app.retrying import retrying
+from arabesque.app.workflows.context_diff import document_ref
 from arabesque.app.workflows.runtime import env_of, lock_runtime, require_open, runtime_json, snapshot_of
 from arabesque.app.workflows.steps import apply_step, checked_step
 from arabesque.engine import Event
@@ -53,7 +54,8 @@ def decide_document(
             if authorize is not None:
                 authorize(tx, rt)
             docs = rt.context.get("documents") or []
-            if not any(isinstance(d, dict) and d.get("id") == document_id for d in docs):
+            found = [d for d in docs if isinstance(d, dict) and d.get("id") == document_id]
+            if not found:
                 raise NotFound(f"No document with id [{document_id}] in workflow [{runtime_id}]")
             defn = definition_for(tx.conn, rt)
             require_open(rt, defn, "its documents can no longer be decided")
@@ -69,7 +71,7 @@ def decide_document(
                 result,
                 who.actor,
                 "DEEP_MERGE_CONTEXT",
-                {"documentId": document_id, "decision": new_decision},
+                {"documentId": document_id, "decision": new_decision, "document": document_ref(found[0])},
                 kind="decision",
             )
             out = runtime_json(rt, defn)

@@ -18,6 +18,7 @@ from arabesque.app.files.remote_pages import PageSources, load_remote_pages
 from arabesque.app.limits import check_context_size
 from arabesque.app.retrying import retrying
 from arabesque.app.workflows._merge import merge_objects
+from arabesque.app.workflows.context_diff import context_diff
 from arabesque.app.workflows.runtime import lock_runtime, runtime_json
 from arabesque.store import Database, UserProject, utcnow
 
@@ -61,8 +62,12 @@ def patch_workflow(
             if changes.get("context") is not None:
                 merged = merge_objects(rt.context, changes["context"])
                 check_context_size(merged)
+                # What changed, with the decisions of documents the PATCH removed or replaced: the trail keeps them.
+                diff = context_diff(rt.context, merged)
                 rt.context = merged
                 details["context"] = changes["context"]
+                if diff:
+                    details["changes"] = diff
                 if remote is not None:
                     remote.record(tx.conn, who.project_id, who.actor)
             rt.updated_at = utcnow()
