@@ -119,7 +119,7 @@ def test_next_case_after_a_decision(page: Any, server: Server) -> None:  # noqa:
     expect(page.locator("#previous-case")).to_have_count(0)
     page.get_by_role("button", name="Assign to me").click()
     page.locator("summary", has_text=re.compile("^Approve$")).click()
-    page.get_by_role("button", name=re.compile("Confirm approve", re.I)).click()
+    page.get_by_role("button", name="Confirm: approve").click()
     expect(page.locator("#case-status")).to_have_text("completed")
     next_case = page.locator("#next-case")
     expect(next_case).to_have_class(re.compile("primary"))

@@ -7,14 +7,14 @@ from __future__ import annotations
 import re
 
 from starlette.testclient import TestClient
-from web_helpers import seed_site, sign_in
+from web_helpers import first_queue, seed_site, sign_in
 
 from arabesque.app.cases.entity_form import friendly, parse_form, schema_errors
 from arabesque.store import Database, WorkflowRuntime
 
 
 def _queue(client: TestClient) -> str:
-    return client.get("/", follow_redirects=False).headers["location"]
+    return first_queue(client)
 
 
 def _errors(html: str) -> dict[str, str]:

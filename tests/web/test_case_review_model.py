@@ -37,7 +37,8 @@ def _case(context: dict[str, Any], children: list[ChildCase], effects: list[Case
         assignee_id=None, assigned_at=None, due_at=None, definition_id="d", definition_name="kyb_with_ubos_demo",
         display_name="KYB", definition_version=1, documents_schema=None, definition=load_definition(_record()),
         members=[], events=[], effects=effects or [], children=children, parent_id=None, next_events=[],
-        path=[], reuploads=[], permissions=CasePermissions(False, False, False, False), version="1",
+        path=[], reuploads=[], approve_blocked="", api_keys={}, permissions=CasePermissions(False, False, False, False),
+        version="1",
     )
 
 
