@@ -1,8 +1,10 @@
-"""The collection flow in a real browser (Debian's Chromium) against a real server on SQLite: the demo run over the
-API, its link from create-collection-flow-url, every page filled (one validation error on the way), documents
-uploaded, submitted, the case in manual review with the data and the documents; then a revision: the reason shown,
-the document re-uploaded, submitted again. Also an expired link, another runtime's link, a forged upload name and
-a 20 MB file (refused, naming the limit), a phone-sized screen and the keyboard.
+"""The collection flow in a real browser (Debian's Chromium) against a real server on SQLite, with its worker sending
+e-mail to a real SMTP server on loopback (aiosmtpd): the demo run over the API, its link from the invitation e-mail,
+every page filled (one validation error on the way), documents uploaded, submitted, the case in manual review with
+the data and the documents; then a revision: the resubmission e-mail's link, the reason shown, the document
+re-uploaded, submitted again, and the reviewer approves. Also an expired link, another runtime's link (from
+create-collection-flow-url), a forged upload name and a 20 MB file (refused, naming the limit), a phone-sized screen
+and the keyboard.
 
 Set ARABESQUE_SCREENSHOTS=docs/screenshots to (re)write the README's screenshots of the end-user pages.
 """
@@ -25,9 +27,14 @@ import pytest
 from sqlalchemy import update
 
 from arabesque.app.collection_flow.tokens import hash_token
+from arabesque.effects.email import EmailSettings, SmtpServer
+from arabesque.effects.retry import Backoff
 from arabesque.store import CollectionFlowToken, Database, upgrade, utcnow
+from arabesque.worker import Worker, WorkerSettings
 from collection_flow_helpers import DOCUMENTS, OWNERS, PAGES, PNG, REP, WORKFLOWS, run_body
+from polling import wait_for
 from service_fixtures import SECRET_BOX, Tenant, make_tenant, missing_component
+from smtp_server import Mailbox, smtp_server
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = os.environ.get("ARABESQUE_SCREENSHOTS")
@@ -40,6 +47,7 @@ class Server:
     url: str
     tenant: Tenant
     db: Database
+    mailbox: Mailbox
 
     def api(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers=self.tenant.headers, timeout=30)
@@ -60,16 +68,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)
     port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
     uv = uvicorn.Server(uvicorn.Config(create_app(db, base / "files"), log_level="warning", lifespan="off"))
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield Server(f"http://127.0.0.1:{port}", tenant, db)
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-        db.dispose()
+    with smtp_server() as mailbox:
+        email = EmailSettings(sender="smtp", smtp=SmtpServer(mailbox.host, mailbox.port, "none"), public_url=url)
+        worker = Worker(db, WorkerSettings(concurrency=2, poll=0.5, backoff=Backoff(base=0.05, cap=0.5), email=email))
+        thread.start()
+        worker.start()
+        try:
+            yield Server(url, tenant, db, mailbox)
+        finally:
+            worker.stop()
+            uv.should_exit = True
+            thread.join(timeout=10)
+            sock.close()
+            db.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +138,19 @@ def _link(server: Server, entity_id: str) -> tuple[str, str]:
     return out["workflowRuntimeId"], f"/collection-flow?token={token}"
 
 
+def _mailed_link(server: Server, subject: str, seen: int) -> str:
+    """The collection-flow link of the first e-mail after the `seen` first ones whose subject has `subject`."""
+
+    def arrived() -> Any:
+        return next((m for m in server.mailbox.messages[seen:] if subject in str(m["Subject"])), None)
+
+    message = wait_for(arrived, timeout=60, what=f"an e-mail about {subject!r}")
+    text = server.mailbox.text_of(message)
+    [link] = {word for word in text.split() if "/collection-flow?token=" in word}
+    assert link.startswith(server.url), link
+    return link[len(server.url) :]
+
+
 def _workflow(server: Server, runtime_id: str) -> dict[str, Any]:
     with server.api() as api:
         out: dict[str, Any] = api.get(f"{WORKFLOWS}/{runtime_id}").json()
@@ -168,7 +195,12 @@ def _upload(page: Any, document: str, name: str, content: bytes = PNG, mime: str
 def test_the_demo_flow_in_the_browser_then_a_revision(page: Any, server: Server) -> None:
     from playwright.sync_api import expect
 
-    runtime_id, link = _link(server, "browser-gmbh")
+    seen = len(server.mailbox.messages)
+    with server.api() as api:
+        run = api.post("/api/v1/external/workflows/run", json=run_body("browser-gmbh"))
+        assert run.status_code == 200, run.text
+    runtime_id = run.json()["workflowRuntimeId"]
+    link = _mailed_link(server, "invit", seen)  # the invitation, sent by the worker with a token of its own
     page.goto(link)
     expect(page.get_by_text("Step 1 of 5")).to_be_visible()
     expect(page.locator(".brand img")).to_be_visible()  # the theme's logo
@@ -236,7 +268,9 @@ def test_the_demo_flow_in_the_browser_then_a_revision(page: Any, server: Server)
             json={"decision": "revision", "reason": reason},
         )
         assert decided.status_code == 200, decided.text
+        seen = len(server.mailbox.messages)
         assert api.post(f"{WORKFLOWS}/{runtime_id}/event", json={"name": "revision"}).status_code == 200
+    link = _mailed_link(server, "", seen)  # the resubmission e-mail
     page.goto(link)
     expect(page.get_by_text(reason).first).to_be_visible()
     expect(page.get_by_text("Step 5 of 5")).to_be_visible()
@@ -248,6 +282,16 @@ def test_the_demo_flow_in_the_browser_then_a_revision(page: Any, server: Server)
     assert workflow["state"] == "manual_review"
     bank = next(d for d in workflow["context"]["documents"] if d["id"] == "document-bank-statement")
     assert bank["decision"] == {} and bank["pages"][0]["fileName"] == "new-statement.pdf"
+
+    # the reviewer approves the documents, then the case; the finished case's links are closed
+    with server.api() as api:
+        for document in DOCUMENTS:
+            decided = api.patch(f"{WORKFLOWS}/{runtime_id}/decision/{document}", json={"decision": "approve"})
+            assert decided.status_code == 200, decided.text
+        assert api.post(f"{WORKFLOWS}/{runtime_id}/event", json={"name": "approve"}).status_code == 200
+    assert _workflow(server, runtime_id)["state"] == "approved"
+    response = page.goto(link)
+    assert response is not None and response.status == 401
 
 
 def test_an_expired_link_and_another_runtimes_link(page: Any, server: Server) -> None:
