@@ -27,6 +27,7 @@ _REJECTED = ("rejected", "declined", "failed")
 
 
 def humanize(key: str) -> str:
+    """A context key as a label: `companyName` → "Company Name", `ubo_list` → "Ubo list"."""
     out = []
     for i, ch in enumerate(key.replace("_", " ")):
         if ch.isupper() and i and key[i - 1].islower():

@@ -22,23 +22,13 @@ from arabesque.app.cases.reviewer_actions import (
     state_label,
 )
 from arabesque.engine import Definition
-from arabesque.web.case_review import case_overview, kyc_entries, review_blocks, ubo_rows
+from arabesque.web.case_review import case_overview, humanize, kyc_entries, review_blocks, ubo_rows
 from arabesque.web.diagram import definition_graph
 from arabesque.web.document_form import document_form
 
 __all__ = ["TABS", "case_view", "humanize", "pick_tab"]
 
 _HIDDEN_ADDITIONAL = ("ubos", "directors")
-
-
-def humanize(key: str) -> str:
-    out = []
-    for i, ch in enumerate(key.replace("_", " ")):
-        if ch.isupper() and i and key[i - 1].islower():
-            out.append(" ")
-        out.append(ch)
-    text = "".join(out).strip()
-    return text[:1].upper() + text[1:]
 
 
 def _scalar(value: Any) -> str:

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 
 from arabesque.app.access.members import Member
 from arabesque.app.access.web_sessions import ActiveSession
+from arabesque.app.cases.reviewer_actions import tag_label
 from arabesque.app.webhooks.url_warning import private_url_warning
 from arabesque.web._session import anonymous_csrf, session_of
 
@@ -46,19 +47,8 @@ def _dt(value: Any) -> str:
     return aware.astimezone(UTC).strftime(DATE_FORMAT)
 
 
-def _label(tag: str) -> str:
-    return {
-        "manual_review": "Manual review",
-        "revision": "Revisions",
-        "collection_flow": "Collection in progress",
-        "pending_process": "Pending ID verification",
-        "data_enrichment": "Awaiting 3rd-party data",
-        "failure": "Failed",
-    }.get(tag, tag.replace("_", " ").capitalize())
-
-
 templates.env.filters["dt"] = _dt
-templates.env.filters["tag_label"] = _label
+templates.env.filters["tag_label"] = tag_label
 templates.env.filters["private_url"] = private_url_warning
 templates.env.globals["urlencode"] = lambda params: urlencode(params, doseq=True)
 

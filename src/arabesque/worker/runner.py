@@ -484,21 +484,16 @@ class Worker:
         return secret if isinstance(secret, str) else None
 
     def _http(self, effect: ClaimedEffect) -> None:
-        started = time.perf_counter()
-        attempt = self._execute(effect, lambda: self._call(effect), lambda error: _failed_attempt(effect, error))
-        outcome = "ok" if attempt.failure is None else attempt.failure.kind
-        observe_attempt(effect, outcome, time.perf_counter() - started, attempt.outcome.status)
-        self._record(
-            effect,
-            lambda: self._apply_attempt(effect, attempt),
-            lambda error: self._apply_attempt(effect, _failed_attempt(effect, error)),
-        )
+        self._attempt_plugin(effect, lambda: self._call(effect))
 
     def _email(self, effect: ClaimedEffect) -> None:
         """An e-mail plugin's message: rendered and sent once, its outcome applied like a plugin call's (the same
         retry policy, `maxAttempts`, audit and callbacks)."""
+        self._attempt_plugin(effect, lambda: self._send_email(effect))
+
+    def _attempt_plugin(self, effect: ClaimedEffect, send: Callable[[], Attempt]) -> None:
         started = time.perf_counter()
-        attempt = self._execute(effect, lambda: self._send_email(effect), lambda error: _failed_attempt(effect, error))
+        attempt = self._execute(effect, send, lambda error: _failed_attempt(effect, error))
         outcome = "ok" if attempt.failure is None else attempt.failure.kind
         observe_attempt(effect, outcome, time.perf_counter() - started, attempt.outcome.status)
         self._record(

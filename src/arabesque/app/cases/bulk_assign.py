@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from arabesque.app.access.members import Member, require_role
+from arabesque.app.cases.case_actions import assignee_email
 from arabesque.app.cases.list_cases import PAGE_SIZE
 from arabesque.app.errors import InvalidInput
 from arabesque.app.retrying import retrying
 from arabesque.app.workflows.runtime import lock_runtime
-from arabesque.store import Database, User, UserProject, utcnow
+from arabesque.store import Database, utcnow
 
 __all__ = ["MAX_BULK", "BulkAssigned", "assign_cases"]
 
@@ -41,19 +40,7 @@ def assign_cases(db: Database, member: Member, runtime_ids: list[str], assignee_
     def attempt() -> BulkAssigned:
         assigned = unchanged = skipped = 0
         with db.transaction() as tx:
-            email = None
-            if assignee_id is not None:
-                email = tx.conn.execute(
-                    select(User.email)
-                    .join(UserProject, UserProject.user_id == User.id)
-                    .where(
-                        User.id == assignee_id,
-                        UserProject.project_id == member.project_id,
-                        UserProject.status == "active",
-                    )
-                ).scalar()
-                if email is None:
-                    raise InvalidInput("Validation error", [{"path": "assignee", "message": "No such user here."}])
+            email = assignee_email(tx, member.project_id, assignee_id, "assignee")
             for runtime_id in ids:
                 rt = lock_runtime(tx, member.project_id, runtime_id)
                 if rt.status != "active":

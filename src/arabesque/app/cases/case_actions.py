@@ -43,6 +43,7 @@ __all__ = [
     "MAX_NOTE",
     "CaseEventResult",
     "add_note",
+    "assignee_email",
     "assign_case",
     "authorizer",
     "case_event",
@@ -276,6 +277,21 @@ def director_document_decision(
     retrying(attempt)
 
 
+def assignee_email(tx: Transaction, project_id: str, assignee_id: str | None, path: str) -> str | None:
+    """The e-mail of the assignee, an active member of the project (None to unassign); InvalidInput at `path` for
+    anyone else."""
+    if assignee_id is None:
+        return None
+    email = tx.conn.execute(
+        select(User.email)
+        .join(UserProject, UserProject.user_id == User.id)
+        .where(User.id == assignee_id, UserProject.project_id == project_id, UserProject.status == "active")
+    ).scalar()
+    if email is None:
+        raise InvalidInput("Validation error", [{"path": path, "message": "No such user here."}])
+    return str(email)
+
+
 def assign_case(db: Database, member: Member, runtime_id: str, assignee_id: str | None) -> None:
     """Assign the case to a member of the project, or unassign it (None)."""
     require_role(member, "reviewer")
@@ -285,20 +301,7 @@ def assign_case(db: Database, member: Member, runtime_id: str, assignee_id: str 
             rt = lock_runtime(tx, member.project_id, runtime_id)
             if rt.status != "active":
                 raise Conflict(f"Workflow {runtime_id} is {rt.status}; it can no longer be assigned")
-            email = None
-            if assignee_id is not None:
-                row = tx.conn.execute(
-                    select(User.email)
-                    .join(UserProject, UserProject.user_id == User.id)
-                    .where(
-                        User.id == assignee_id,
-                        UserProject.project_id == member.project_id,
-                        UserProject.status == "active",
-                    )
-                ).first()
-                if row is None:
-                    raise InvalidInput("Validation error", [{"path": "assigneeId", "message": "No such user here."}])
-                email = row[0]
+            email = assignee_email(tx, member.project_id, assignee_id, "assigneeId")
             if rt.assignee_id == assignee_id:
                 return
             previous = rt.assignee_id
