@@ -19,9 +19,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, insert
@@ -30,6 +31,7 @@ from arabesque.app._ids import new_id
 from arabesque.app.access.projects import project_allowed_hosts
 from arabesque.app.errors import InvalidInput
 from arabesque.app.files.store_file import ALLOWED_TYPES, MAX_FILE_BYTES
+from arabesque.app.retrying import retrying
 from arabesque.effects.document_fetch import DEFAULT_TIMEOUT, FetchFailed, fetch_document
 from arabesque.effects.egress import EgressPolicy
 from arabesque.store import Database, File, table, utcnow
@@ -39,6 +41,7 @@ __all__ = [
     "PAGE_TIMEOUT",
     "PageSources",
     "RemotePages",
+    "committing",
     "load_data_uris",
     "load_remote_pages",
     "pending_pages",
@@ -56,6 +59,9 @@ _MAGIC = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"PK", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 )
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,19 @@ class RemotePages:
         for c in self.copied:
             (self.files_dir / c.storage_path).unlink(missing_ok=True)
         self.copied = []
+
+
+def committing(remote: RemotePages | None, attempt: Callable[[], T]) -> T:
+    """Run the use case's transaction (`retrying(attempt)`), then keep the pages' files if it committed, else
+    remove them."""
+    committed = False
+    try:
+        out = retrying(attempt)
+        committed = True
+    finally:
+        if remote is not None:
+            remote.settle(committed)
+    return out
 
 
 def sniff_type(content: bytes, declared: str) -> str | None:

@@ -14,9 +14,8 @@ from sqlalchemy import select
 from arabesque.app.access.principal import Principal
 from arabesque.app.definitions.lookup import definition_for
 from arabesque.app.errors import InvalidInput
-from arabesque.app.files.remote_pages import PageSources, load_remote_pages
+from arabesque.app.files.remote_pages import PageSources, committing, load_remote_pages
 from arabesque.app.limits import check_context_size
-from arabesque.app.retrying import retrying
 from arabesque.app.workflows._merge import merge_objects
 from arabesque.app.workflows.context_diff import context_diff
 from arabesque.app.workflows.runtime import lock_runtime, runtime_json
@@ -76,11 +75,4 @@ def patch_workflow(
             tx.commit()
             return out
 
-    committed = False
-    try:
-        out = retrying(attempt)
-        committed = True
-    finally:
-        if remote is not None:
-            remote.settle(committed)
-    return out
+    return committing(remote, attempt)

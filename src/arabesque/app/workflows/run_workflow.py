@@ -23,9 +23,14 @@ from arabesque.app.bounded_schema import bounded_errors, bounded_validator
 from arabesque.app.collection_flow.prepare_run import prepare_flow, wants_token
 from arabesque.app.definitions.lookup import compiled_ref, definition_for, resolve_latest
 from arabesque.app.errors import InvalidInput
-from arabesque.app.files.remote_pages import PageSources, RemotePages, load_remote_pages, pending_pages
+from arabesque.app.files.remote_pages import (
+    PageSources,
+    RemotePages,
+    committing,
+    load_remote_pages,
+    pending_pages,
+)
 from arabesque.app.limits import budget_error, check_context_size, current_limits
-from arabesque.app.retrying import retrying
 from arabesque.app.workflows._merge import merge_objects
 from arabesque.app.workflows.idempotency import idempotent, request_fingerprint
 from arabesque.app.workflows.runtime import add_runtime, env_of, new_runtime, snapshot_of
@@ -62,14 +67,7 @@ def run_workflow(
             tx.commit()
             return out
 
-    committed = False
-    try:
-        out = retrying(attempt)
-        committed = True
-    finally:
-        if remote is not None:
-            remote.settle(committed)
-    return out
+    return committing(remote, attempt)
 
 
 def _run(tx: Transaction, who: Principal, body: dict[str, Any], remote: RemotePages | None) -> dict[str, Any]:
