@@ -15,6 +15,7 @@ from web_helpers import csrf_of, first_queue, seed_site, sign_in
 
 from arabesque.app.access.principal import Principal
 from arabesque.app.cases.list_cases import STATUSES
+from arabesque.app.cases.reviewer_actions import _TAG_LABELS
 from arabesque.app.workflows.run_workflow import run_workflow
 from arabesque.store import Database
 from arabesque.web import i18n
@@ -45,6 +46,7 @@ def test_every_template_string_and_python_label_has_a_german_translation() -> No
     # Labels made in Python and translated by the templates with `_(label)`.
     wanted |= {label for _id, label in TABS} | set(SORT_LABELS.values()) | {s.capitalize() for s in STATUSES}
     wanted |= {"Approved", "Rejected", "Revision", "Open cases", "Median time to decision", "Overdue", "Unassigned"}
+    wanted |= set(_TAG_LABELS.values())
     missing = {m if isinstance(m, str) else m[0] for m in wanted} - {
         m if isinstance(m, str) else m[0] for m in translated
     }
