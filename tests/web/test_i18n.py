@@ -86,7 +86,8 @@ def test_the_pickers_choice_is_remembered_and_beats_the_header(client: TestClien
     assert chosen.status_code == 303 and chosen.headers["location"] == "/"
     home = client.get("/", headers=english).text  # the choice beats the header, on every later request
     assert '<html lang="de">' in home and ">Startseite</a>" in home and "Willkommen, Rita Test" in home
-    queue = client.get(first_queue(client), headers=english).text
+    queue_path = first_queue(client)
+    queue = client.get(queue_path, headers=english).text
     assert "<th>Bearbeiter</th>" in queue and "Fall manuell anlegen" in queue
     assert re.search(r"<strong>1</strong> Fall</p>", queue)
     created = datetime.now(UTC)
@@ -94,6 +95,12 @@ def test_the_pickers_choice_is_remembered_and_beats_the_header(client: TestClien
     assert f"{created:%d}. {german_month[created.month - 1]} {created:%Y}" in queue
     shown = client.get(f"/cases/{case['workflowRuntimeId']}", headers=english).text
     assert "Prüfprotokoll" in shown and ">Zusammenfassung" in shown and "Bearbeiter" in shown
+    # A message made in Python (the bulk assignment's) is translated too, with its number.
+    assigned = client.post(
+        queue_path + "/assign",
+        data={"ids": [case["workflowRuntimeId"]], "assignee": "me", "csrf_token": token, "back": queue_path},
+    )
+    assert "1 Fall zugewiesen" in assigned.text
     # Signing out and in again keeps the language: it belongs to the browser's user, not the session.
     client.post("/logout", data={"csrf_token": csrf_of(home)})
     assert "Beim Fallmanagement anmelden" in client.get("/login", headers=english).text

@@ -64,12 +64,17 @@ def csrf_token(request: Request) -> str:
     return active.csrf if active is not None else anonymous_csrf(request)
 
 
-def flash(request: Request, text: str, kind: str = "ok") -> None:
-    """Keep `text` for the next page, translated now into the request's language (pass the English msgid)."""
+def flash(
+    request: Request, text: str, kind: str = "ok", *, plural: str | None = None, n: int = 1, **values: object
+) -> None:
+    """Keep `text` for the next page, translated now into the request's language: `text` is the English msgid
+    (with `plural`, the singular of `n`), its `%(name)s` placeholders filled from `values` after translation."""
     with i18n.language(i18n.locale_of(request)):
-        text = i18n.gettext(text)
+        shown = i18n.ngettext(text, plural, n) if plural is not None else i18n.gettext(text)
+    if values or plural is not None:
+        shown = shown % {"n": n, **values}
     session = session_of(request)
-    session["flash"] = [*session.get("flash", []), [kind, text]][-5:]
+    session["flash"] = [*session.get("flash", []), [kind, shown]][-5:]
 
 
 def redirect(url: str) -> RedirectResponse:
