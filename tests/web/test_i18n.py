@@ -45,7 +45,16 @@ def test_every_template_string_and_python_label_has_a_german_translation() -> No
     assert len(wanted) > 100  # the extraction found the marked strings
     # Labels made in Python and translated by the templates with `_(label)`.
     wanted |= {label for _id, label in TABS} | set(SORT_LABELS.values()) | {s.capitalize() for s in STATUSES}
-    wanted |= {"Approved", "Rejected", "Revision", "Open cases", "Median time to decision", "Overdue", "Unassigned"}
+    wanted |= {
+        "Approved",
+        "Rejected",
+        "Revision",
+        "Pending",
+        "Open cases",
+        "Median time to decision",
+        "Overdue",
+        "Unassigned",
+    }
     wanted |= set(_TAG_LABELS.values())
     missing = {m if isinstance(m, str) else m[0] for m in wanted} - {
         m if isinstance(m, str) else m[0] for m in translated
