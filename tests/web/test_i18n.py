@@ -123,3 +123,14 @@ def test_dates_and_numbers_follow_the_language() -> None:
         assert i18n.format_when(when) == "02. März 2026 20:05 UTC" and i18n.format_count(12345) == "12.345"
     with i18n.language("en"):
         assert i18n.format_when(when) == "02 Mar 2026 20:05 UTC" and i18n.format_count(12345) == "12,345"
+
+
+def test_a_message_made_elsewhere_is_translated_but_never_formatted() -> None:
+    from arabesque.web.render import templates
+
+    page = templates.env.from_string(
+        "{{ error|translate }} · {{ label|translate }} · {{ _('Welcome, %(name)s', name=who) }}"
+    )
+    with i18n.language("de"):
+        shown = page.render(error="Queue '50% off' <b>", label="Summary", who="<Ada>")
+    assert shown == "Queue &#39;50% off&#39; &lt;b&gt; · Zusammenfassung · Willkommen, &lt;Ada&gt;"

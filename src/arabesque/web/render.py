@@ -53,6 +53,9 @@ def _dt(value: Any) -> str:
 
 templates.env.filters["dt"] = _dt
 templates.env.filters["num"] = i18n.format_count
+# A text made elsewhere (a label, an error message): looked up, never %-formatted, unlike `_()`, so a `%` in it
+# (a user's input quoted in an error) cannot break the page.
+templates.env.filters["translate"] = i18n.gettext
 templates.env.filters["tag_label"] = tag_label
 templates.env.filters["private_url"] = private_url_warning
 templates.env.globals["urlencode"] = lambda params: urlencode(params, doseq=True)
