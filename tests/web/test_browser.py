@@ -497,3 +497,30 @@ def test_checkbox_groups_stay_inside_their_cards(page: Any, server: Server) -> N
         for label in page.locator("fieldset.checks label").all():
             box = label.bounding_box()
             assert box is not None and box["x"] + box["width"] <= card["x"] + card["width"] + 1, path
+
+
+def test_german_ui(page: Any, server: Server) -> None:
+    """Switching to Deutsch in the account menu: the queue and the case page speak German, dates included, and
+    the choice stays for the next pages."""
+    from playwright.sync_api import expect
+
+    login(page, server.site.viewer)  # read only: changes nothing the other tests see
+    page.get_by_label("Language").select_option("de")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    page.get_by_role("navigation", name="Privatpersonen").get_by_role("link").first.click()
+    page.wait_for_url(re.compile(r"/queues/"))
+    page.goto(page.url + "?assignee=any")
+    expect(page.get_by_role("columnheader", name="Bearbeiter")).to_be_visible()
+    expect(page.get_by_role("button", name="Anwenden")).to_be_visible()
+    german_date = re.compile(
+        r"\d\d\. (Jan\.|Feb\.|März|Apr\.|Mai|Juni|Juli|Aug\.|Sept\.|Okt\.|Nov\.|Dez\.) \d{4} \d\d:\d\d UTC"
+    )
+    row = page.locator(f'tr[data-case="{server.doc_case}"]')
+    expect(row).to_contain_text(german_date)
+    shot(page, "case-list-de")
+    row.get_by_role("link").first.click()
+    page.wait_for_url(re.compile(re.escape(server.doc_case)))
+    expect(page.get_by_role("heading", name="Prüfprotokoll")).to_be_visible()
+    expect(page.locator("#case-tabs")).to_contain_text("Zusammenfassung")
+    expect(page.locator(".case-head .meta")).to_contain_text(german_date)
+    expect(page.get_by_label("Sprache")).to_have_value("de")

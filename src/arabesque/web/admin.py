@@ -66,8 +66,11 @@ def users_create(request: Request, member: CurrentMember, form: Form) -> Respons
         return _users_page(request, member, {"errors": _errors(exc), "values": form}, status=status_of(exc))
     if created.password:  # shown in this response only: never in a cookie or a redirect
         return _users_page(request, member, {"created": created})
-    existing = " (an existing account: their password is unchanged)" if created.existing else ""
-    flash(request, f"Added {created.email} as {created.role}{existing}")
+    if created.existing:
+        text = "Added %(email)s as %(role)s (an existing account: their password is unchanged)"
+    else:
+        text = "Added %(email)s as %(role)s"
+    flash(request, text, email=created.email, role=created.role)
     return redirect("/admin/users")
 
 
@@ -116,7 +119,7 @@ def _save(request: Request, member: Any, queue_id: str | None, form: dict[str, l
     except InvalidInput as exc:
         queue = {"id": queue_id, "name": name, "entity": entity, "definitionNames": names}
         return _queue_form(request, member, queue, _errors(exc), status=400)
-    flash(request, f"Queue {name} saved")
+    flash(request, "Queue %(name)s saved", name=name)
     return redirect(f"/queues/{saved}")
 
 
@@ -161,7 +164,7 @@ def definitions_upload(request: Request, member: CurrentMember, form: Form) -> R
         }
         load_sidebar(request)
         return render(request, "admin/definitions.html", ctx, status=status_of(exc))
-    flash(request, f"Stored {out['name']} version {out['version']}")
+    flash(request, "Stored %(name)s version %(version)s", name=out["name"], version=out["version"])
     return redirect(f"/admin/definitions/{out['id']}")
 
 
@@ -258,5 +261,5 @@ def webhook_redeliver(
     request: Request, subscription_id: str, delivery_id: str, member: CurrentMember, _form: Form
 ) -> Response:
     redeliver_webhook(db_of(request), member, subscription_id, delivery_id)
-    flash(request, f"Delivery {delivery_id} queued for redelivery")
+    flash(request, "Delivery %(id)s queued for redelivery", id=delivery_id)
     return redirect(f"/admin/webhooks/{subscription_id}")

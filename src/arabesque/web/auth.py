@@ -15,6 +15,7 @@ from arabesque.app.errors import InvalidInput, TooManyRequests, Unauthorized
 from arabesque.http_status import status_of
 from arabesque.web._session import check_csrf, session_of
 from arabesque.web.deps import CurrentSession, Form, MaybeSession, Sidebar, db_of, load_sidebar
+from arabesque.web.i18n import LANGUAGES
 from arabesque.web.render import flash, redirect, render
 
 router = APIRouter()
@@ -51,8 +52,11 @@ def login_submit(request: Request, form: Form, _sidebar: Sidebar) -> Response:
         ctx = {"next": target, "email": email, "error": exc.message}
         return render(request, "login.html", ctx, status=status_of(exc))
     cookie = session_of(request)
-    cookie.clear()  # a fresh cookie: the new session's token, no sign-in form token
+    lang = cookie.get("lang")
+    cookie.clear()  # a fresh cookie: the new session's token, no sign-in form token; the language stays
     cookie["sid"] = started.token
+    if lang is not None:
+        cookie["lang"] = lang
     return redirect(target)
 
 
@@ -61,8 +65,22 @@ async def logout(request: Request, active: MaybeSession) -> Response:
     if active is not None:  # an ended or expired session has nothing left to end: back to the sign-in page
         await check_csrf(request, active.csrf)
         await run_in_threadpool(end_session, db_of(request), active.token_hash)
-    session_of(request).clear()
+    cookie = session_of(request)
+    lang = cookie.get("lang")
+    cookie.clear()
+    if lang is not None:  # the language is the browser's user's, not the session's
+        cookie["lang"] = lang
     return redirect("/login")
+
+
+@router.post("/language")
+def choose_language(request: Request, form: Form) -> Response:
+    """Remember the picker's language in the session cookie (it beats `Accept-Language`), back to the page."""
+    code = form.get("lang", "")
+    if code not in LANGUAGES:
+        raise InvalidInput("Unknown language", [{"path": "lang", "message": f"one of {', '.join(LANGUAGES)}"}])
+    session_of(request)["lang"] = code
+    return redirect(_safe_next(form.get("next")))
 
 
 @router.post("/project")

@@ -240,10 +240,15 @@ def bulk_assign(request: Request, queue_id: str, member: CurrentMember, form: Mu
     assignee = member.user_id if "me" in chosen else (chosen[-1] or None)
     try:
         done = assign_cases(db_of(request), member, form.get("ids") or [], assignee)
-        text = f"Assigned {done.assigned} case{'s' if done.assigned != 1 else ''}"
         if done.skipped:
-            text += f"; {done.skipped} finished case{'s were' if done.skipped != 1 else ' was'} left as they were"
-        flash(request, text)
+            flash(
+                request,
+                "Assigned %(n)s case(s); %(skipped)s finished case(s) left as they were",
+                skipped=done.skipped,
+                n=done.assigned,
+            )
+        else:
+            flash(request, "Assigned %(n)s case", plural="Assigned %(n)s cases", n=done.assigned)
     except InvalidInput as exc:
         _failed(request, exc)
     back = (form.get("back") or [""])[-1]
