@@ -134,3 +134,17 @@ def test_a_message_made_elsewhere_is_translated_but_never_formatted() -> None:
     with i18n.language("de"):
         shown = page.render(error="Queue '50% off' <b>", label="Summary", who="<Ada>")
     assert shown == "Queue &#39;50% off&#39; &lt;b&gt; · Zusammenfassung · Willkommen, &lt;Ada&gt;"
+
+
+def test_the_admin_pages_and_the_add_case_form_speak_german(client: TestClient, db: Database) -> None:
+    site = seed_site(db)
+    sign_in(client, site.admin)
+    german = {"Accept-Language": "de"}
+    users = client.get("/admin/users", headers=german).text
+    assert "<h2>Benutzer hinzufügen</h2>" in users and ">Rolle wählen</option>" in users
+    webhooks = client.get("/admin/webhooks", headers=german).text
+    assert "<h2>Abonnement hinzufügen</h2>" in webhooks and "Keine Webhook-Abonnements." in webhooks
+    assert "<h1>Neue Warteschlange</h1>" in client.get("/admin/queues/new", headers=german).text
+    queue = first_queue(client)
+    form = client.get(f"{queue}/new?definition=till_basic_kyb_demo", headers=german).text
+    assert "<h1>Fall hinzufügen</h1>" in form and "Falldaten" in form and ">Fall anlegen</button>" in form
