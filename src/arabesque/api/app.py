@@ -16,6 +16,7 @@ from arabesque import __version__
 from arabesque.api.allow import AllowHeader
 from arabesque.api.deps import OutboundOptions
 from arabesque.api.errors import BodyLimit, install_error_handlers
+from arabesque.api.hot_routes import HotRoutes
 from arabesque.api.input_guard import InputGuard
 from arabesque.api.route_table import RouteTable
 from arabesque.api.routes import router
@@ -58,6 +59,7 @@ def create_api(
     # The route table reads `app.router.routes` on first use: the routers below and the pages `asgi.py` mounts
     # fill it in, so a 405's `Allow` and a 400's path parameters cover the pages too.
     table = RouteTable(app.router.routes)
+    app.add_middleware(HotRoutes, db=db, files_dir=files_dir, outbound=app.state.outbound)
     app.add_middleware(AllowHeader, table=table)
     app.add_middleware(InputGuard, table=table)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)

@@ -15,7 +15,17 @@ from arabesque.app.entities.business_information import REGISTRY_TIMEOUT
 from arabesque.app.files.remote_pages import PAGE_TIMEOUT, PageSources
 from arabesque.store import Database
 
-__all__ = ["Caller", "Db", "FilesDir", "IdempotencyKey", "KeyCaller", "Outbound", "OutboundOptions", "Pages"]
+__all__ = [
+    "Caller",
+    "Db",
+    "FilesDir",
+    "IdempotencyKey",
+    "KeyCaller",
+    "Outbound",
+    "OutboundOptions",
+    "Pages",
+    "pages_for",
+]
 
 
 @dataclass(frozen=True)
@@ -61,12 +71,13 @@ async def _outbound(request: Request) -> OutboundOptions:
     return options
 
 
-async def _pages(request: Request) -> PageSources:
+def pages_for(files_dir: Path, outbound: OutboundOptions) -> PageSources:
     """Where `/run` and PATCH may copy document pages from: the same egress rule as the registry calls."""
-    outbound: OutboundOptions = request.app.state.outbound
-    return PageSources(
-        request.app.state.files_dir, allow_private_urls=outbound.allow_private_urls, timeout=outbound.page_timeout
-    )
+    return PageSources(files_dir, allow_private_urls=outbound.allow_private_urls, timeout=outbound.page_timeout)
+
+
+async def _pages(request: Request) -> PageSources:
+    return pages_for(request.app.state.files_dir, request.app.state.outbound)
 
 
 Db = Annotated[Database, Depends(_db)]

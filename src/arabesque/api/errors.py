@@ -20,7 +20,14 @@ from arabesque.app.errors import AppError
 from arabesque.http_status import status_of
 from arabesque.store import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, database_unavailable
 
-__all__ = ["RETRY_AFTER_SECONDS", "BodyLimit", "error_body", "install_error_handlers", "unavailable_response"]
+__all__ = [
+    "RETRY_AFTER_SECONDS",
+    "BodyLimit",
+    "error_body",
+    "install_error_handlers",
+    "response_for",
+    "unavailable_response",
+]
 
 log = logging.getLogger("arabesque.api")
 
@@ -47,11 +54,24 @@ def _path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(AppError)
-    async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+def response_for(exc: Exception) -> JSONResponse | None:
+    """The answer to an error a use case raised (a domain error, a value the database refused, the database
+    unavailable), or None for an error nobody expected. The API's exception handlers answer with it, and so
+    does `hot_routes.py`, which serves its two routes outside FastAPI's handlers."""
+    if isinstance(exc, AppError):
         return _json(status_of(exc), exc.message, exc.errors)
+    if isinstance(exc, DataError):
+        # SQLSTATE class 22 (PostgreSQL): a value the column cannot hold (too long for its varchar, out of
+        # range). The use cases check the values they know of, with paths; this is the net for the rest.
+        log.warning("value refused by the database: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+        return _json(400, "A value does not fit the database", [{"path": "body", "message": VALUE_DOES_NOT_FIT}])
+    if isinstance(exc, UNAVAILABLE_ERRORS) and database_unavailable(exc):
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        return unavailable_response()
+    return None
 
+
+def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
         messages = {404: "Not Found", 405: "Method Not Allowed"}
@@ -73,27 +93,15 @@ def install_error_handlers(app: FastAPI) -> None:
             [{"path": _path(e.get("loc", ())), "message": str(e.get("msg"))} for e in errors],
         )
 
-    async def _database_error(_: Request, exc: Exception) -> JSONResponse:
-        if database_unavailable(exc):
-            log.warning("database unavailable: %s", exc.__class__.__name__)
-            return unavailable_response()
-        log.exception("unhandled error", exc_info=exc)
-        return _json(500, "Internal server error")
+    async def _known(_: Request, exc: Exception) -> JSONResponse:
+        response = response_for(exc)
+        if response is None:
+            log.exception("unhandled error", exc_info=exc)
+            return _json(500, "Internal server error")
+        return response
 
-    for error in UNAVAILABLE_ERRORS:
-        app.add_exception_handler(error, _database_error)
-
-    @app.exception_handler(DataError)
-    async def _data_error(_: Request, exc: DataError) -> JSONResponse:
-        # SQLSTATE class 22 (PostgreSQL): a value the column cannot hold (too long for its varchar, out of
-        # range). The use cases check the values they know of, with paths; this is the net for the rest.
-        log.warning("value refused by the database: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
-        return _json(400, "A value does not fit the database", [{"path": "body", "message": VALUE_DOES_NOT_FIT}])
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
-        return _json(500, "Internal server error")
+    for error in (AppError, DataError, *UNAVAILABLE_ERRORS, Exception):
+        app.add_exception_handler(error, _known)
 
 
 def unavailable_response() -> JSONResponse:
