@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from arabesque.api.deps import Caller, Db, Outbound
 from arabesque.api.entity_bodies import BusinessCreate, BusinessUpdate
 from arabesque.api.responses import Business, BusinessInformation, BusinessPage, EntityWorkflow
-from arabesque.api.schemas import MAX_LIMIT, MAX_PAGE, error_responses, links
+from arabesque.api.schemas import MAX_LIMIT, MAX_PAGE, RegistryField, error_responses, links
 from arabesque.app.entities.business_information import business_information
 from arabesque.app.entities.create_entity import create_business
 from arabesque.app.entities.queries import entity_workflows, get_business, list_entities
@@ -20,7 +20,6 @@ router = APIRouter(prefix="/api/v1/external/businesses", tags=["businesses"], re
 
 Page = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-RegistryField = Annotated[str, Query(min_length=1, max_length=200)]
 
 
 # Before `/{key}`, which would take `business-information` for a business's id.

@@ -26,7 +26,7 @@ from arabesque.api.collection_flow_models import (
 from arabesque.api.deps import Db, FilesDir, Outbound
 from arabesque.api.files import read_upload
 from arabesque.api.responses import BusinessInformation, EndUser, FileMetadata, StoredFile, Workflow
-from arabesque.api.schemas import error_responses
+from arabesque.api.schemas import RegistryField, error_responses
 from arabesque.app.access.principal import Principal
 from arabesque.app.collection_flow.access import ACTOR, resolve_token, token_of_header
 from arabesque.app.collection_flow.end_user import update_flow_end_user
@@ -125,9 +125,6 @@ def resubmit_(token: Token, db: Db) -> JSONResponse:
 @router.post("/end-user", status_code=201, response_model=EndUser, responses=error_responses(404, 409, 413))
 def end_user(body: FlowEndUserRequest, token: Token, db: Db) -> dict[str, Any]:
     return update_flow_end_user(db, token, body.model_dump(exclude_unset=True))
-
-
-RegistryField = Annotated[str, Query(min_length=1, max_length=200)]
 
 
 @router.get(

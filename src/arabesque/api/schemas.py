@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "ErrorItem",
     "EventRequest",
     "PatchWorkflowRequest",
+    "RegistryField",
     "RunRequest",
     "UpgradeDefinitionRequest",
     "error_responses",
@@ -25,6 +27,8 @@ __all__ = [
 # both databases take (a 64-bit OFFSET), and a request past it is a 400 naming `query.page`.
 MAX_PAGE = 1_000_000
 MAX_LIMIT = 100
+# A company registry lookup's query parameter (registration number, country or jurisdiction, vendor).
+RegistryField = Annotated[str, Query(min_length=1, max_length=200)]
 
 
 class ErrorItem(BaseModel):
