@@ -27,7 +27,7 @@ def test_defaults() -> None:
     assert settings == Settings()
     assert settings.data_dir == Path("arabesque-data") and settings.database_url is None
     assert settings.database == f"sqlite:///{(Path('arabesque-data') / 'arabesque.db').resolve()}"
-    assert settings.api_threads == 4 and settings.access_log and settings.otel is False
+    assert settings.api_threads == 3 and settings.access_log and settings.otel is False
     # the limits and the worker's defaults are the settings' defaults
     assert ServiceLimits.from_settings(settings) == ServiceLimits()
     worker = WorkerSettings.from_settings(settings)

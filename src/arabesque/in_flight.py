@@ -19,8 +19,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "RETRY_AFTER_SECONDS", "InFlightLimit"]
 
-# The default of `ARABESQUE_MAX_IN_FLIGHT`: four threads per process each hold a request; 8 more wait per thread.
-# At ~200 runs/s per process that is ~150 ms of queue at most (bench/README.md, overload).
+# The default of `ARABESQUE_MAX_IN_FLIGHT`: three threads per process each hold a request, the rest wait. At ~250
+# runs/s per process that is ~130 ms of queue at most (bench/README.md, overload). Lower, 32 closed-loop clients
+# spread unevenly over two processes already meet refusals (measured at 24 and 16).
 DEFAULT_MAX_IN_FLIGHT = 32
 RETRY_AFTER_SECONDS = 1
 _EXEMPT = ("/api/v1/_health/", "/static/", "/favicon.ico")

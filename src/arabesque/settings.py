@@ -109,7 +109,7 @@ class Settings(BaseModel):
         "Addresses or CIDRs, comma-separated, whose `X-Forwarded-For` / `-Proto` are honoured; none by default",
     )
     api_threads: int = _setting(
-        4,
+        3,
         "ARABESQUE_API_THREADS",
         "Threads per API process for blocking work (each holds a database transaction); `serve --threads` wins",
         gt=0,

@@ -42,8 +42,8 @@ def create_api(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Under load, dozens of threads contending for the GIL cost more CPU than the requests themselves
-        # (bench/README.md: 40 -> 4 threads per process raised runs/s by ~60 %); the other requests wait
-        # on the event loop, which costs nothing.
+        # (bench/README.md: 40 -> 4 threads per process raised runs/s by ~60 %, and 3 rather than 4 keep the event
+        # loop's refusals prompt under overload); the other requests wait on the event loop, which costs nothing.
         if threads is not None:
             anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         yield

@@ -111,7 +111,7 @@ def serve(
         typer.Option(
             min=1,
             help="Threads per API process for blocking work (each holds a database transaction); default "
-            "ARABESQUE_API_THREADS, 4. Few threads keep Python's GIL from thrashing under load; more only help "
+            "ARABESQUE_API_THREADS, 3. Few threads keep Python's GIL from thrashing under load; more only help "
             "when requests wait on slow I/O.",
         ),
     ] = None,
