@@ -43,6 +43,7 @@ class OpenLoop:
     connections: int = 0
     first_error: str = ""
     after_sending: float | None = None  # what `then` returned (e.g. seconds until latency was normal again)
+    machine_steal: float = 0.0  # share of the cores' time the hypervisor gave to other machines (set by the caller)
 
     @property
     def slowest_ms(self) -> float:
@@ -64,6 +65,7 @@ class OpenLoop:
             "late_p99_ms": percentile(self.late_ms, 0.99),
             "client_cpu_ms_per_request": self.client_cpu_s * 1000 / max(1, self.offered),
             "connections": self.connections,
+            "machine_steal": self.machine_steal,
         }
 
 

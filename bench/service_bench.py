@@ -148,6 +148,7 @@ class Load:
     client_cpu_s: float = 0.0
     server_cpu_s: float = 0.0
     machine_busy: float = 0.0  # share of all cores busy during the phase (everything on the machine)
+    machine_steal: float = 0.0  # share of the cores' time the hypervisor gave to other machines
     first_error: str = ""
 
     @property
@@ -163,6 +164,7 @@ class Pgbench:
     p50_ms: float = math.nan
     p99_ms: float = math.nan
     machine_busy: float = 0.0
+    machine_steal: float = 0.0
     per_statement: str = ""
     error: str = ""
 
@@ -175,17 +177,23 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def machine_ticks() -> tuple[int, int]:
-    """(busy, total) jiffies over all cores, from /proc/stat."""
+def machine_ticks() -> tuple[int, int, int]:
+    """(busy, total, stolen) jiffies over all cores, from /proc/stat. Stolen time (a VM's cores running another
+    machine) counts as busy: on a noisy host it is why one repetition differs from the next."""
     fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
     total = sum(fields[:8])
-    return total - idle, total
+    return total - idle, total, fields[7] if len(fields) > 7 else 0
 
 
-def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+def busy_share(before: tuple[int, int, int], after: tuple[int, int, int]) -> float:
     total = after[1] - before[1]
     return (after[0] - before[0]) / total if total else 0.0
+
+
+def steal_share(before: tuple[int, int, int], after: tuple[int, int, int]) -> float:
+    total = after[1] - before[1]
+    return (after[2] - before[2]) / total if total else 0.0
 
 
 def process_tree_cpu(pid: int) -> float:
@@ -378,7 +386,8 @@ async def fire(server: Server, concurrency: int, requests: int, make: Any, keep:
     load.seconds = time.perf_counter() - t0
     load.client_cpu_s = time.process_time() - cpu0
     load.server_cpu_s = server.cpu() - srv0
-    load.machine_busy = busy_share(ticks0, machine_ticks())
+    ticks1 = machine_ticks()
+    load.machine_busy, load.machine_steal = busy_share(ticks0, ticks1), steal_share(ticks0, ticks1)
     for conn in connections:
         await conn.close()
     return load
@@ -398,7 +407,8 @@ def pgbench(
         cmd += ["-D", f"{k}={v}"]
     ticks0 = machine_ticks()
     out = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=seconds + 120)
-    result = Pgbench(machine_busy=busy_share(ticks0, machine_ticks()))
+    ticks1 = machine_ticks()
+    result = Pgbench(machine_busy=busy_share(ticks0, ticks1), machine_steal=steal_share(ticks0, ticks1))
     if out.returncode != 0:
         result.error = (out.stderr or out.stdout)[-2000:]
     tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out.stdout)
@@ -477,8 +487,9 @@ def report(rows: list[tuple[str, Load, Pgbench]], server: Server, args: argparse
         f"machine: {os.cpu_count()} cores, PostgreSQL on 127.0.0.1, {time.strftime('%Y-%m-%d %H:%M %Z')}",
         "",
         "| endpoint | API req/s | p50 ms | p99 ms | errors | pgbench TPS | pgbench p50/p99 ms | API ÷ pgbench "
-        "| target ratio (issue 10) | CPU busy API / pgbench | server CPU ms/req (target ≤ 1.15) | client CPU ms/req |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| target ratio (issue 10) | CPU busy API / pgbench | CPU stolen API / pgbench "
+        "| server CPU ms/req (target ≤ 1.15) | client CPU ms/req |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, load, pg in rows:
         ratio = load.rate / pg.tps if pg.tps else math.nan
@@ -489,7 +500,8 @@ def report(rows: list[tuple[str, Load, Pgbench]], server: Server, args: argparse
         lines.append(
             f"| {name} | {fmt(load.rate)} | {fmt(p50)} | {fmt(p99)} | {load.errors} | {fmt(pg.tps)} "
             f"| {fmt(pg.p50_ms)} / {fmt(pg.p99_ms)} | {fmt(ratio, 3)} | ≥ {target} ({ok_ratio}) "
-            f"| {load.machine_busy:.0%} / {pg.machine_busy:.0%} | {fmt(load.server_cpu_s * 1000 / done, 2)} "
+            f"| {load.machine_busy:.0%} / {pg.machine_busy:.0%} | {load.machine_steal:.0%} / {pg.machine_steal:.0%} "
+            f"| {fmt(load.server_cpu_s * 1000 / done, 2)} "
             f"| {fmt(load.client_cpu_s * 1000 / done, 2)} |"
         )
     if args.repeats > 1:
@@ -515,8 +527,8 @@ def open_loop_report(name: str, phase: OpenLoop) -> str:
         f"{name}: offered {f['offered_rps']:,.0f}/s for {f['seconds']:.0f} s ({f['offered']:,}): {f['ok']:,} ok, "
         f"{f['rejected_503']:,} refused (503), {f['failed']:,} failed; ok p50 {fmt(f['p50_ms'])} ms, p99 "
         f"{fmt(f['p99_ms'])} ms; 503 p99 {fmt(f['rejected_p99_ms'])} ms; slowest {fmt(f['slowest_ms'])} ms; "
-        f"sends late p99 {fmt(f['late_p99_ms'])} ms; generator CPU {f['client_cpu_ms_per_request']:.3f} ms/request"
-        + (f"; first error: {phase.first_error}" if phase.first_error else "")
+        f"sends late p99 {fmt(f['late_p99_ms'])} ms; generator CPU {f['client_cpu_ms_per_request']:.3f} ms/request; "
+        f"CPU stolen {f['machine_steal']:.0%}" + (f"; first error: {phase.first_error}" if phase.first_error else "")
     )
 
 
@@ -618,7 +630,10 @@ def main() -> int:
 
         def opened_at(rate: float, make: Any, then: Any = None) -> OpenLoop:
             host_port = ("127.0.0.1", server.port, server.api_key)
-            return asyncio.run(open_loop(*host_port, rate, args.open_seconds, payload(make), then=then))
+            ticks0 = machine_ticks()
+            phase = asyncio.run(open_loop(*host_port, rate, args.open_seconds, payload(make), then=then))
+            phase.machine_steal = steal_share(ticks0, machine_ticks())
+            return phase
 
         if not args.no_open_loop or args.overload:
             print(f"open loop: runs at {args.open_rate:g}/s ...", file=sys.stderr)
