@@ -5,12 +5,14 @@ pickers, `type=email`, conditionally required fields marked, generated ids for U
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from sqlalchemy import func, select
 from starlette.testclient import TestClient
 from web_helpers import first_queue, seed_site, sign_in
 
 from arabesque.app.cases.entity_form import friendly, parse_form, schema_errors
-from arabesque.store import Database, WorkflowRuntime
+from arabesque.store import Database, File, WorkflowRuntime
 
 
 def _queue(client: TestClient) -> str:
@@ -157,3 +159,29 @@ def test_documents_can_be_attached(client: TestClient, db: Database) -> None:
     assert (doc["category"], doc["type"], doc["issuer"]) == ("identification", "passport", {"country": "GB"})
     file_id = doc["pages"][0]["ballerineFileId"]
     assert client.get(f"/files/{file_id}").content == PNG
+
+
+def test_a_case_not_created_leaves_no_file_behind(client: TestClient, db: Database, tmp_path: Path) -> None:
+    site = seed_site(db)
+    token = sign_in(client, site.reviewer)
+    url = f"{_queue(client)}/new?definition=till_basic_kyb_demo"
+    values = {
+        "csrf_token": token,
+        "entity.data.companyName": "Half Filed Ltd",
+        "entity.data.country": "GB",
+        "entity.data.registrationNumber": "F-2",
+        "documents.0.type": "identification/passport",
+        "documents.1.type": "identification/passport",
+    }
+    refused = client.post(
+        url,
+        data=values,
+        files=[
+            ("documents.0.file", ("passport.png", PNG, "image/png")),  # stored first
+            ("documents.1.file", ("notes.txt", b"hello", "text/plain")),  # then refused
+        ],
+    )
+    assert refused.status_code == 400 and "documents.1.file" in _errors(refused.text)
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(File)) == 0
+    assert [p for p in (tmp_path / "files").rglob("*") if p.is_file()] == []

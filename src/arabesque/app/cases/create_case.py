@@ -17,7 +17,7 @@ from arabesque.app.access.members import Member, require_role
 from arabesque.app.cases.entity_form import entity_schema, parse_form, schema_errors
 from arabesque.app.definitions.lookup import compiled_ref, resolve_latest
 from arabesque.app.errors import AppError, Forbidden, InvalidInput
-from arabesque.app.files.store_file import store_file
+from arabesque.app.files.store_file import discard_files, store_file
 from arabesque.app.workflows.run_workflow import run_workflow
 from arabesque.store import Database
 
@@ -105,7 +105,8 @@ def create_case(
     files_dir: Path | None = None,
 ) -> Created:
     """Start a case from the form's values and attached files; `errors` (by field path) when they are invalid.
-    The files are stored (through `app/files`, its types and size limits) only once the values are valid."""
+    The files are stored (through `app/files`, its types and size limits) only once the values are valid, and
+    removed again when the case is not created after all (a later file refused, the run refused or failed)."""
     require_role(member, "reviewer")
     spec = manual_form(db, member, definition)
     entity = parse_form(spec.schema, form)
@@ -115,14 +116,35 @@ def create_case(
     errors.update(_attachment_errors(spec, attachments))
     if errors:
         return Created(None, errors)
+    stored: list[str] = []
+    created = Created(None)
+    try:
+        created = _create(db, member, spec, entity, attachments, files_dir, stored)
+    finally:
+        if created.runtime_id is None and files_dir is not None:  # refused or failed: no file left behind
+            discard_files(db, files_dir, member.principal, stored)
+    return created
+
+
+def _create(
+    db: Database,
+    member: Member,
+    spec: CaseForm,
+    entity: dict[str, Any],
+    attachments: Sequence[Attachment],
+    files_dir: Path | None,
+    stored: list[str],
+) -> Created:
+    """Store the attachments (their ids appended to `stored` as they are) and run the workflow."""
     documents: list[dict[str, Any]] = []
     for a in attachments:
         assert files_dir is not None, "attachments need the files directory"
         try:
-            stored = store_file(db, files_dir, member.principal, a.file_name, a.mime_type, a.content)
+            file = store_file(db, files_dir, member.principal, a.file_name, a.mime_type, a.content)
         except AppError as exc:
             message = "; ".join(e.get("message", "") for e in exc.errors or []) or exc.message
             return Created(None, {f"documents.{a.slot}.file": [message[:300]]})
+        stored.append(file["id"])
         category, _, kind = a.choice.partition("/")
         country = (entity.get("data") or {}).get("country") if isinstance(entity.get("data"), dict) else None
         documents.append(
@@ -133,9 +155,9 @@ def create_case(
                 "issuer": {"country": country} if isinstance(country, str) and country else {},
                 "pages": [
                     {
-                        "ballerineFileId": stored["id"],
-                        "type": stored.get("mimeType", a.mime_type),
-                        "fileName": stored.get("fileName", a.file_name),
+                        "ballerineFileId": file["id"],
+                        "type": file.get("mimeType", a.mime_type),
+                        "fileName": file.get("fileName", a.file_name),
                     }
                 ],
                 "properties": {},

@@ -11,13 +11,15 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import delete, select
+
 from arabesque.app._ids import new_id
 from arabesque.app.access.principal import Principal
 from arabesque.app.errors import InvalidInput, TooLarge
 from arabesque.store import Database, File
 from arabesque.store.private_files import make_private_dir, write_private_file
 
-__all__ = ["ALLOWED_TYPES", "MAX_FILE_BYTES", "TOO_LARGE", "store_file"]
+__all__ = ["ALLOWED_TYPES", "MAX_FILE_BYTES", "TOO_LARGE", "discard_files", "store_file"]
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 TOO_LARGE = "File size exceeds 10 MB"
@@ -80,3 +82,17 @@ def store_file(
         target.unlink(missing_ok=True)
         raise
     return {"id": file_id, "fileName": safe_name, "mimeType": mime_type, "size": len(content)}
+
+
+def discard_files(db: Database, files_dir: Path, who: Principal, file_ids: list[str]) -> None:
+    """Remove files stored for something that was then not created (their rows, then their bytes): a case whose
+    creation failed after its attachments were stored leaves nothing behind."""
+    if not file_ids:
+        return
+    with db.write() as s:
+        paths = s.scalars(
+            select(File.storage_path).where(File.project_id == who.project_id, File.id.in_(file_ids))
+        ).all()
+        s.execute(delete(File).where(File.project_id == who.project_id, File.id.in_(file_ids)))
+    for path in paths:
+        (files_dir / path).unlink(missing_ok=True)
