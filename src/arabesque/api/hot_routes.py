@@ -4,10 +4,11 @@ resolution: the two requests integrators send most, served by the same endpoint 
 For these two requests FastAPI's per-request machinery (matching the route among all the API's and the pages'
 routes, solving five dependencies, two nested middlewares) cost about as much CPU as the use case above the
 database driver (bench/README.md). This middleware, the innermost of the API's, serves a well-formed request
-itself: a JSON body the route's model accepts and an `Authorization` header of the right shape. It resolves the
-endpoint's dependencies by hand, as `api/deps.py` declares them, and calls the endpoint in the threadpool FastAPI
-would use. Anything else (another content type, a body that does not parse or validate) goes on to the route,
-which explains the problem in the API's error shape: there is one validation and one error body, FastAPI's.
+itself, one with a JSON body the route's model accepts: it resolves the endpoint's dependencies by hand, as
+`api/deps.py` declares them (the API key read by the same `credentials`), and calls the endpoint in the threadpool
+FastAPI would use; what the use case raises is answered as the API's error handlers answer it (`response_for`).
+Anything else (another content type, a body that does not parse or validate) goes on to the route, which explains
+the problem in the API's error shape: there is one validation and one error body, FastAPI's.
 The routes stay declared in FastAPI, so `/docs` and the OpenAPI document are unchanged.
 """
 
