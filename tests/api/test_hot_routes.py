@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from starlette.responses import JSONResponse
 from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
@@ -83,3 +84,14 @@ def test_every_other_request_reaches_the_route_with_its_body(db: Database, tenan
         assert response.status_code == 299, (path, body[:40])
     assert behind.seen == [(path, body) for path, body, _ in cases]
     assert client.get(RUN).status_code == 299  # another method
+
+
+def test_an_endpoint_taking_what_the_hot_routes_do_not_give_stops_the_start(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arabesque.api import hot_routes, workflows
+
+    # as if `run` had gained a parameter (say, a rate-limit dependency) that only FastAPI would resolve
+    monkeypatch.setitem(hot_routes._RESOLVED, workflows.run, ("body", "who", "db", "pages"))
+    with pytest.raises(RuntimeError, match="/api/v1/external/workflows/run"):
+        HotRoutes(Behind(), db, tmp_path / "files", OutboundOptions())

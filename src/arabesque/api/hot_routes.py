@@ -14,12 +14,14 @@ The routes stay declared in FastAPI, so `/docs` and the OpenAPI document are unc
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,35 +35,37 @@ from arabesque.store import Database
 
 __all__ = ["HotRoutes"]
 
-_PREFIX = "/api/v1/external/workflows/"
-_RUN = _PREFIX + "run"
-_EVENT = "/event"
+# What this module resolves by hand for each endpoint; a parameter or dependency added to one of them in
+# `api/workflows.py` stops the application from starting (`_route`), instead of being skipped here.
+_RESOLVED = {
+    workflows.run: ("body", "who", "db", "pages", "idempotency_key"),
+    workflows.event: ("runtime_id", "body", "who", "db", "idempotency_key"),
+}
 
 
-@dataclass(frozen=True)
-class _Route:
-    """What the access line and the request histogram read of the route that answered (`scope["route"]`)."""
-
-    path: str
-
-
-_RUN_ROUTE = _Route(_RUN)
-_EVENT_ROUTE = _Route(_PREFIX + "{runtime_id}" + _EVENT)
+def _route(endpoint: Callable[..., Any]) -> APIRoute:
+    """The POST route of `endpoint`, checked to take exactly what `HotRoutes` gives it."""
+    [route] = [r for r in workflows.router.routes if isinstance(r, APIRoute) and r.endpoint is endpoint]
+    declared = tuple(inspect.signature(endpoint).parameters)
+    if declared != _RESOLVED[endpoint] or route.dependencies or route.methods != {"POST"}:
+        raise RuntimeError(f"hot_routes resolves {_RESOLVED[endpoint]} for {route.path}, which declares {declared}")
+    return route
 
 
 class HotRoutes:
     def __init__(self, app: ASGIApp, db: Database, files_dir: Path, outbound: OutboundOptions) -> None:
         self.app, self.db, self.pages = app, db, pages_for(files_dir, outbound)
+        self.run_route, self.event_route = _route(workflows.run), _route(workflows.event)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        served = scope["type"] == "http" and scope["method"] == "POST" and not scope.get("root_path")
-        path: str = scope.get("path", "")
-        if served and path == _RUN:
-            await self._serve(scope, receive, send, _RUN_ROUTE, RunRequest, self._run, {})
-        elif served and path.startswith(_PREFIX) and path.endswith(_EVENT) and _one_segment(path):
-            runtime_id = path[len(_PREFIX) : -len(_EVENT)]
-            params = {"runtime_id": runtime_id}
-            await self._serve(scope, receive, send, _EVENT_ROUTE, EventRequest, self._event, params)
+        if scope["type"] != "http" or scope["method"] != "POST" or scope.get("root_path"):
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path == self.run_route.path:
+            await self._serve(scope, receive, send, self.run_route, RunRequest, self._run, {})
+        elif path.endswith("/event") and (found := self.event_route.path_regex.match(path)):
+            await self._serve(scope, receive, send, self.event_route, EventRequest, self._event, found.groupdict())
         else:
             await self.app(scope, receive, send)
 
@@ -70,7 +74,7 @@ class HotRoutes:
         scope: Scope,
         receive: Receive,
         send: Send,
-        route: _Route,
+        route: APIRoute,
         model: type[BaseModel],
         endpoint: Callable[[BaseModel, dict[str, str], dict[bytes, bytes]], Response],
         params: dict[str, str],
@@ -81,7 +85,7 @@ class HotRoutes:
         if body is None:
             await self.app(scope, _replay(message, receive), send)
             return
-        scope["route"], scope["path_params"] = route, params
+        scope["route"], scope["path_params"] = route, params  # as routing leaves them: the access line reads them
         try:
             response = await anyio.to_thread.run_sync(endpoint, body, params, headers)
         except Exception as exc:  # what the API's error handlers would answer; anything else re-raises
@@ -110,11 +114,6 @@ class HotRoutes:
             self.db,
             _header(headers, b"idempotency-key"),
         )
-
-
-def _one_segment(path: str) -> bool:
-    middle = path[len(_PREFIX) : -len(_EVENT)]
-    return bool(middle) and "/" not in middle
 
 
 def _header(headers: dict[bytes, bytes], name: bytes) -> str | None:
